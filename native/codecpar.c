@@ -1,0 +1,21 @@
+/* codecpar.c — describing codec parameter handles. */
+#include "internal.h"
+#include <string.h>
+
+int mg_codecpar_info(const mg_codecpar *p, mg_stream_info *out)
+{
+    if (!p || !out)
+        return mg_fail(AVERROR(EINVAL), "mg_codecpar_info: null argument");
+    memset(out, 0, sizeof(*out));
+    mg_fill_stream_info(out, p->par, p->time_base, p->frame_rate);
+    out->index = -1;
+    return MG_OK;
+}
+
+int mg_format_needs_global_header(const char *format)
+{
+    const AVOutputFormat *of = format ? av_guess_format(format, NULL, NULL) : NULL;
+    if (!of)
+        return mg_fail(AVERROR_MUXER_NOT_FOUND, "unknown output format '%s'", format ? format : "(null)");
+    return (of->flags & AVFMT_GLOBALHEADER) ? 1 : 0;
+}

@@ -1,0 +1,628 @@
+/* encode.c — mg_encoder: AVCodecContext for encoding, with video conversion (libswscale) and audio
+ * conversion / re-chunking (a small libavfilter graph: abuffer -> aresample -> aformat -> abuffersink).
+ *
+ * Flow control design
+ * -------------------
+ * avcodec_send_frame() may answer EAGAIN when the encoder wants its output read first. The encoder keeps
+ * exactly one "staged" frame that is ready for the codec (converted, timestamps in ctx->time_base) but was
+ * refused with EAGAIN. Audio frames that are converted and re-chunked but not yet handed to the codec stay
+ * inside the audio filter graph's sink until they can be delivered, so nothing is ever dropped and no
+ * unbounded queue is needed.
+ *
+ *  - mg_encoder_send(f) first tries to deliver what is pending (the staged frame, then, for audio, frames
+ *    waiting in the sink). If the staged frame is still refused, it returns MG_AGAIN WITHOUT consuming f:
+ *    the caller must receive packets and send the same frame again (the decoder's contract). Otherwise f is
+ *    consumed (MG_OK), even if the codec itself refused it with EAGAIN: it then becomes the staged frame.
+ *  - mg_encoder_send(NULL) records the flush request (and pushes EOF into the audio graph); the codec is
+ *    flushed (avcodec_send_frame(NULL)) as soon as everything before it has been delivered.
+ *  - mg_encoder_receive() first delivers what is pending, then calls avcodec_receive_packet(). It only
+ *    returns MG_AGAIN when nothing is pending any more (or the codec refuses input and yields no output,
+ *    which a conforming codec never does), and MG_EOF only after the codec was flushed and fully drained.
+ *
+ * With the usual loop   send(f); while (receive(pkt) == MG_OK) write(pkt);   send() never returns MG_AGAIN,
+ * and   send(NULL); while (receive(pkt) != MG_EOF) write(pkt);   drains everything.
+ */
+#include "internal.h"
+
+#include <string.h>
+
+#include <libavutil/opt.h>
+#include <libavutil/pixdesc.h>
+#include <libavutil/channel_layout.h>
+#include <libavutil/hwcontext.h>
+#include <libavfilter/buffersrc.h>
+#include <libavfilter/buffersink.h>
+#include <libswscale/swscale.h>
+
+struct mg_encoder {
+    AVCodecContext *ctx;
+    const AVCodec *codec;
+    /* video */
+    struct SwsContext *sws;
+    AVFrame *conv;            /* pooled converted frame (ctx size / pix_fmt) */
+    AVFrame *sw;              /* hardware frame downloaded to memory */
+    /* audio */
+    AVFilterGraph *afg;
+    AVFilterContext *asrc, *asink;
+    int sink_eof;             /* the audio sink returned EOF */
+    int64_t next_audio_pts;   /* in ctx->time_base */
+    /* both */
+    AVRational in_tb;         /* time base of frames sent (audio: 0/0 = 1/sample rate of the frames) */
+    AVFrame *staged;          /* ready for the codec, refused with EAGAIN (valid when buf[0] != NULL) */
+    int staged_valid;
+    int flush_requested;      /* mg_encoder_send(NULL) was called */
+    int flush_sent;           /* avcodec_send_frame(NULL) was accepted */
+};
+
+/* ---------- supported-configuration lists (the AVCodec fields are deprecated in newer libavcodec) ---------- */
+
+static const enum AVPixelFormat *codec_pix_fmts(const AVCodec *c)
+{
+#if LIBAVCODEC_VERSION_INT >= AV_VERSION_INT(61, 13, 100)
+    const void *cfg = NULL;
+    int n = 0;
+    if (avcodec_get_supported_config(NULL, c, AV_CODEC_CONFIG_PIX_FORMAT, 0, &cfg, &n) < 0)
+        return NULL;
+    return (const enum AVPixelFormat *)cfg;
+#else
+    return c->pix_fmts;
+#endif
+}
+
+static const enum AVSampleFormat *codec_sample_fmts(const AVCodec *c)
+{
+#if LIBAVCODEC_VERSION_INT >= AV_VERSION_INT(61, 13, 100)
+    const void *cfg = NULL;
+    int n = 0;
+    if (avcodec_get_supported_config(NULL, c, AV_CODEC_CONFIG_SAMPLE_FORMAT, 0, &cfg, &n) < 0)
+        return NULL;
+    return (const enum AVSampleFormat *)cfg;
+#else
+    return c->sample_fmts;
+#endif
+}
+
+static int pix_fmt_listed(const enum AVPixelFormat *list, int fmt)
+{
+    if (!list)
+        return 1;
+    for (; *list != AV_PIX_FMT_NONE; list++)
+        if ((int)*list == fmt)
+            return 1;
+    return 0;
+}
+
+static int sample_fmt_listed(const enum AVSampleFormat *list, int fmt)
+{
+    if (!list)
+        return 1;
+    for (; *list != AV_SAMPLE_FMT_NONE; list++)
+        if ((int)*list == fmt)
+            return 1;
+    return 0;
+}
+
+static int valid_q(int num, int den)
+{
+    return num > 0 && den > 0;
+}
+
+static void layout_from(AVChannelLayout *out, int channels, uint64_t mask)
+{
+    av_channel_layout_uninit(out);
+    if (mask && (!channels || av_popcount64(mask) == channels)) {
+        if (av_channel_layout_from_mask(out, mask) == 0)
+            return;
+    }
+    av_channel_layout_default(out, channels > 0 ? channels : 1);
+}
+
+/* ---------- lifetime ---------- */
+
+static void encoder_destroy(struct mg_encoder *e)
+{
+    if (!e)
+        return;
+    avcodec_free_context(&e->ctx);
+    sws_freeContext(e->sws);
+    av_frame_free(&e->conv);
+    av_frame_free(&e->sw);
+    avfilter_graph_free(&e->afg);
+    av_frame_free(&e->staged);
+    av_free(e);
+}
+
+MG_API int mg_encoder_open(const mg_encoder_config *cfg, mg_encoder **out)
+{
+    struct mg_encoder *e = NULL;
+    AVDictionary *opts = NULL;
+    char component[160];
+    int ret;
+
+    if (!out)
+        return mg_fail_msg(AVERROR(EINVAL), "mg_encoder_open: out is NULL");
+    *out = NULL;
+    if (!cfg || !cfg->codec)
+        return mg_fail_msg(AVERROR(EINVAL), "mg_encoder_open: no codec name");
+
+    const AVCodec *codec = avcodec_find_encoder_by_name(cfg->codec);
+    if (!codec)
+        return mg_fail_msg(AVERROR_ENCODER_NOT_FOUND, "unknown encoder '%s'", cfg->codec);
+    if (codec->type != AVMEDIA_TYPE_VIDEO && codec->type != AVMEDIA_TYPE_AUDIO)
+        return mg_fail_msg(AVERROR(ENOSYS), "encoder %s: only audio and video encoders are supported", cfg->codec);
+
+    e = av_mallocz(sizeof(*e));
+    if (!e)
+        return mg_fail(AVERROR(ENOMEM), "mg_encoder_open");
+    e->codec = codec;
+    e->next_audio_pts = 0;
+    e->staged = av_frame_alloc();
+    e->ctx = avcodec_alloc_context3(codec);
+    if (!e->staged || !e->ctx) {
+        ret = mg_fail(AVERROR(ENOMEM), "mg_encoder_open");
+        goto fail;
+    }
+    AVCodecContext *ctx = e->ctx;
+
+    if (codec->type == AVMEDIA_TYPE_VIDEO) {
+        const enum AVPixelFormat *fmts = codec_pix_fmts(codec);
+        int pix_fmt;
+        if (cfg->width <= 0 || cfg->height <= 0) {
+            ret = mg_fail_msg(AVERROR(EINVAL), "encoder %s: invalid size %dx%d", cfg->codec, cfg->width, cfg->height);
+            goto fail;
+        }
+        if (cfg->pix_fmt >= 0) {
+            const char *name = av_get_pix_fmt_name((enum AVPixelFormat)cfg->pix_fmt);
+            if (!name) {
+                ret = mg_fail_msg(AVERROR(EINVAL), "encoder %s: unknown pixel format %d", cfg->codec, cfg->pix_fmt);
+                goto fail;
+            }
+            if (!pix_fmt_listed(fmts, cfg->pix_fmt)) {
+                ret = mg_fail_msg(AVERROR(EINVAL), "encoder %s does not support pixel format '%s'", cfg->codec, name);
+                goto fail;
+            }
+            pix_fmt = cfg->pix_fmt;
+        } else if (cfg->input_pix_fmt >= 0 && av_get_pix_fmt_name((enum AVPixelFormat)cfg->input_pix_fmt) &&
+                   pix_fmt_listed(fmts, cfg->input_pix_fmt)) {
+            pix_fmt = cfg->input_pix_fmt;
+        } else if (fmts) {
+            pix_fmt = avcodec_find_best_pix_fmt_of_list(fmts, (enum AVPixelFormat)cfg->input_pix_fmt, 0, NULL);
+            if (pix_fmt < 0)
+                pix_fmt = fmts[0];
+        } else {
+            ret = mg_fail_msg(AVERROR(EINVAL), "encoder %s: no pixel format given", cfg->codec);
+            goto fail;
+        }
+        ctx->width = cfg->width;
+        ctx->height = cfg->height;
+        ctx->pix_fmt = (enum AVPixelFormat)pix_fmt;
+        if (valid_q(cfg->tb_num, cfg->tb_den))
+            ctx->time_base = av_make_q(cfg->tb_num, cfg->tb_den);
+        else if (valid_q(cfg->fr_num, cfg->fr_den))
+            ctx->time_base = av_inv_q(av_make_q(cfg->fr_num, cfg->fr_den));
+        else {
+            ret = mg_fail_msg(AVERROR(EINVAL), "encoder %s: neither a time base nor a frame rate was given", cfg->codec);
+            goto fail;
+        }
+        if (valid_q(cfg->fr_num, cfg->fr_den))
+            ctx->framerate = av_make_q(cfg->fr_num, cfg->fr_den);
+        if (valid_q(cfg->sar_num, cfg->sar_den))
+            ctx->sample_aspect_ratio = av_make_q(cfg->sar_num, cfg->sar_den);
+        if (cfg->field_order > 0)
+            ctx->field_order = (enum AVFieldOrder)cfg->field_order;
+        if (cfg->gop > 0)
+            ctx->gop_size = cfg->gop;
+        if (cfg->max_b_frames >= 0)
+            ctx->max_b_frames = cfg->max_b_frames;
+        e->in_tb = ctx->time_base;
+    } else {
+        const enum AVSampleFormat *fmts = codec_sample_fmts(codec);
+        int rate = cfg->sample_rate > 0 ? cfg->sample_rate : cfg->input_sample_rate;
+        int sfmt;
+        if (rate <= 0) {
+            ret = mg_fail_msg(AVERROR(EINVAL), "encoder %s: no sample rate given", cfg->codec);
+            goto fail;
+        }
+        if (cfg->sample_fmt >= 0) {
+            const char *name = av_get_sample_fmt_name((enum AVSampleFormat)cfg->sample_fmt);
+            if (!name) {
+                ret = mg_fail_msg(AVERROR(EINVAL), "encoder %s: unknown sample format %d", cfg->codec, cfg->sample_fmt);
+                goto fail;
+            }
+            if (!sample_fmt_listed(fmts, cfg->sample_fmt)) {
+                ret = mg_fail_msg(AVERROR(EINVAL), "encoder %s does not support sample format '%s'", cfg->codec, name);
+                goto fail;
+            }
+            sfmt = cfg->sample_fmt;
+        } else if (cfg->input_sample_fmt >= 0 && av_get_sample_fmt_name((enum AVSampleFormat)cfg->input_sample_fmt) &&
+                   sample_fmt_listed(fmts, cfg->input_sample_fmt)) {
+            sfmt = cfg->input_sample_fmt;
+        } else if (fmts) {
+            sfmt = fmts[0];
+        } else {
+            ret = mg_fail_msg(AVERROR(EINVAL), "encoder %s: no sample format given", cfg->codec);
+            goto fail;
+        }
+        int channels = cfg->channels;
+        uint64_t mask = cfg->channel_mask;
+        if (channels <= 0 && !mask) {
+            channels = cfg->input_channels;
+            mask = cfg->input_channel_mask;
+        }
+        if (channels <= 0 && !mask) {
+            ret = mg_fail_msg(AVERROR(EINVAL), "encoder %s: no channel count given", cfg->codec);
+            goto fail;
+        }
+        ctx->sample_rate = rate;
+        ctx->sample_fmt = (enum AVSampleFormat)sfmt;
+        layout_from(&ctx->ch_layout, channels, mask);
+        ctx->time_base = av_make_q(1, rate);
+        e->in_tb = valid_q(cfg->tb_num, cfg->tb_den) ? av_make_q(cfg->tb_num, cfg->tb_den) : av_make_q(0, 0);
+    }
+    if (cfg->bit_rate > 0)
+        ctx->bit_rate = cfg->bit_rate;
+    ctx->thread_count = cfg->threads > 0 ? cfg->threads : 0;
+    if (cfg->global_header)
+        ctx->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+
+    ret = mg_parse_options(cfg->options, &opts);
+    if (ret < 0)
+        goto fail;
+    ret = avcodec_open2(ctx, codec, &opts);
+    if (ret < 0) {
+        ret = mg_fail(ret, "avcodec_open2(encoder %s)", cfg->codec);
+        goto fail;
+    }
+    snprintf(component, sizeof(component), "encoder %s", cfg->codec);
+    ret = mg_check_unused_options(opts, component);
+    if (ret < 0)
+        goto fail;
+    av_dict_free(&opts);
+
+    mg_handle_created();
+    *out = e;
+    return MG_OK;
+
+fail:
+    av_dict_free(&opts);
+    encoder_destroy(e);
+    return ret;
+}
+
+MG_API void mg_encoder_free(mg_encoder **p)
+{
+    if (!p || !*p)
+        return;
+    encoder_destroy(*p);
+    *p = NULL;
+    mg_handle_destroyed();
+}
+
+/* ---------- audio graph (built on the first frame, from that frame's properties) ---------- */
+
+static int build_audio_graph(struct mg_encoder *e, const AVFrame *f)
+{
+    AVCodecContext *ctx = e->ctx;
+    AVChannelLayout in_layout = { 0 };
+    char in_desc[128], out_desc[128], args[512];
+    AVFilterContext *resample = NULL, *format = NULL;
+    int ret;
+
+    if (f->ch_layout.nb_channels > 0 && f->ch_layout.order != AV_CHANNEL_ORDER_UNSPEC)
+        ret = av_channel_layout_copy(&in_layout, &f->ch_layout);
+    else {
+        av_channel_layout_default(&in_layout, f->ch_layout.nb_channels > 0 ? f->ch_layout.nb_channels : 1);
+        ret = 0;
+    }
+    if (ret < 0)
+        return mg_fail(ret, "encoder %s: input channel layout", e->codec->name);
+    ret = av_channel_layout_describe(&in_layout, in_desc, sizeof(in_desc));
+    av_channel_layout_uninit(&in_layout);
+    if (ret < 0)
+        return mg_fail(ret, "encoder %s: input channel layout", e->codec->name);
+    if (ctx->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC) {
+        AVChannelLayout def = { 0 };
+        av_channel_layout_default(&def, ctx->ch_layout.nb_channels);
+        ret = av_channel_layout_describe(&def, out_desc, sizeof(out_desc));
+        av_channel_layout_uninit(&def);
+    } else {
+        ret = av_channel_layout_describe(&ctx->ch_layout, out_desc, sizeof(out_desc));
+    }
+    if (ret < 0)
+        return mg_fail(ret, "encoder %s: output channel layout", e->codec->name);
+
+    if (!valid_q(e->in_tb.num, e->in_tb.den))
+        e->in_tb = av_make_q(1, f->sample_rate);
+
+    e->afg = avfilter_graph_alloc();
+    if (!e->afg)
+        return mg_fail(AVERROR(ENOMEM), "encoder %s: audio graph", e->codec->name);
+    e->afg->nb_threads = 1;
+
+    snprintf(args, sizeof(args), "time_base=%d/%d:sample_rate=%d:sample_fmt=%s:channel_layout=%s",
+             e->in_tb.num, e->in_tb.den, f->sample_rate,
+             av_get_sample_fmt_name((enum AVSampleFormat)f->format), in_desc);
+    ret = avfilter_graph_create_filter(&e->asrc, avfilter_get_by_name("abuffer"), "in", args, NULL, e->afg);
+    if (ret < 0)
+        goto fail;
+    snprintf(args, sizeof(args), "out_sample_rate=%d", ctx->sample_rate);
+    ret = avfilter_graph_create_filter(&resample, avfilter_get_by_name("aresample"), "resample", args, NULL, e->afg);
+    if (ret < 0)
+        goto fail;
+    snprintf(args, sizeof(args), "sample_fmts=%s:sample_rates=%d:channel_layouts=%s",
+             av_get_sample_fmt_name(ctx->sample_fmt), ctx->sample_rate, out_desc);
+    ret = avfilter_graph_create_filter(&format, avfilter_get_by_name("aformat"), "format", args, NULL, e->afg);
+    if (ret < 0)
+        goto fail;
+    ret = avfilter_graph_create_filter(&e->asink, avfilter_get_by_name("abuffersink"), "out", NULL, NULL, e->afg);
+    if (ret < 0)
+        goto fail;
+    if ((ret = avfilter_link(e->asrc, 0, resample, 0)) < 0 ||
+        (ret = avfilter_link(resample, 0, format, 0)) < 0 ||
+        (ret = avfilter_link(format, 0, e->asink, 0)) < 0)
+        goto fail;
+    ret = avfilter_graph_config(e->afg, NULL);
+    if (ret < 0)
+        goto fail;
+    if (ctx->frame_size > 0 && !(e->codec->capabilities & AV_CODEC_CAP_VARIABLE_FRAME_SIZE))
+        av_buffersink_set_frame_size(e->asink, (unsigned)ctx->frame_size);
+    return 0;
+
+fail:
+    avfilter_graph_free(&e->afg);
+    e->asrc = e->asink = NULL;
+    return mg_fail(ret, "encoder %s: audio conversion (%s %d Hz %s -> %s %d Hz %s)", e->codec->name,
+                   av_get_sample_fmt_name((enum AVSampleFormat)f->format), f->sample_rate, in_desc,
+                   av_get_sample_fmt_name(ctx->sample_fmt), ctx->sample_rate, out_desc);
+}
+
+/* ---------- delivery to the codec ---------- */
+
+/* Hands pending frames (staged, then audio frames from the sink) and a pending flush to the codec until it
+   refuses one (EAGAIN) or nothing is left. *progress is set when anything was accepted. */
+static int deliver(struct mg_encoder *e, int *progress)
+{
+    AVCodecContext *ctx = e->ctx;
+    int ret;
+
+    for (;;) {
+        if (!e->staged_valid) {
+            if (!e->asink || e->sink_eof)
+                break;
+            ret = av_buffersink_get_frame(e->asink, e->staged);
+            if (ret == AVERROR(EAGAIN))
+                break;
+            if (ret == AVERROR_EOF) {
+                e->sink_eof = 1;
+                break;
+            }
+            if (ret < 0)
+                return mg_fail(ret, "encoder %s: audio conversion", e->codec->name);
+            AVRational stb = av_buffersink_get_time_base(e->asink);
+            if (e->staged->pts != AV_NOPTS_VALUE)
+                e->staged->pts = av_rescale_q(e->staged->pts, stb, ctx->time_base);
+            else
+                e->staged->pts = e->next_audio_pts;
+            if (e->staged->pts != AV_NOPTS_VALUE)
+                e->next_audio_pts = e->staged->pts +
+                                    av_rescale_q(e->staged->nb_samples, av_make_q(1, ctx->sample_rate), ctx->time_base);
+            mg_frame_set_duration(e->staged,
+                                  av_rescale_q(e->staged->nb_samples, av_make_q(1, ctx->sample_rate), ctx->time_base));
+            e->staged_valid = 1;
+        }
+        ret = avcodec_send_frame(ctx, e->staged);
+        if (ret == AVERROR(EAGAIN))
+            return 0;
+        av_frame_unref(e->staged);
+        e->staged_valid = 0;
+        if (ret < 0)
+            return mg_fail(ret, "avcodec_send_frame(encoder %s)", e->codec->name);
+        if (progress)
+            *progress = 1;
+    }
+
+    if (e->flush_requested && !e->flush_sent && !e->staged_valid && (!e->asink || e->sink_eof)) {
+        ret = avcodec_send_frame(ctx, NULL);
+        if (ret == AVERROR(EAGAIN))
+            return 0;
+        if (ret < 0 && ret != AVERROR_EOF)
+            return mg_fail(ret, "avcodec_send_frame(encoder %s, flush)", e->codec->name);
+        e->flush_sent = 1;
+        if (progress)
+            *progress = 1;
+    }
+    return 0;
+}
+
+static int pending(const struct mg_encoder *e)
+{
+    return e->staged_valid || (e->flush_requested && !e->flush_sent);
+}
+
+/* Prepares the staged frame from a video frame: conversion when needed, pts in ctx->time_base. */
+static int stage_video(struct mg_encoder *e, const AVFrame *f)
+{
+    AVCodecContext *ctx = e->ctx;
+    int ret;
+
+    if (f->width <= 0 || f->height <= 0 || f->format < 0)
+        return mg_fail_msg(AVERROR(EINVAL), "encoder %s: not a video frame", e->codec->name);
+
+    if (f->hw_frames_ctx && f->format != ctx->pix_fmt) {
+        if (!e->sw && !(e->sw = av_frame_alloc()))
+            return mg_fail(AVERROR(ENOMEM), "encoder %s", e->codec->name);
+        av_frame_unref(e->sw);
+        ret = av_hwframe_transfer_data(e->sw, f, 0);
+        if (ret >= 0)
+            ret = av_frame_copy_props(e->sw, f);
+        if (ret < 0)
+            return mg_fail(ret, "encoder %s: downloading a hardware frame", e->codec->name);
+        f = e->sw;
+    }
+
+    if (f->width != ctx->width || f->height != ctx->height || f->format != ctx->pix_fmt) {
+        e->sws = sws_getCachedContext(e->sws, f->width, f->height, (enum AVPixelFormat)f->format,
+                                      ctx->width, ctx->height, ctx->pix_fmt, SWS_BICUBIC, NULL, NULL, NULL);
+        if (!e->sws)
+            return mg_fail_msg(AVERROR(EINVAL), "encoder %s: cannot convert %dx%d %s to %dx%d %s", e->codec->name,
+                           f->width, f->height, av_get_pix_fmt_name((enum AVPixelFormat)f->format),
+                           ctx->width, ctx->height, av_get_pix_fmt_name(ctx->pix_fmt));
+        if (!e->conv) {
+            e->conv = av_frame_alloc();
+            if (!e->conv)
+                return mg_fail(AVERROR(ENOMEM), "encoder %s", e->codec->name);
+            e->conv->width = ctx->width;
+            e->conv->height = ctx->height;
+            e->conv->format = ctx->pix_fmt;
+            ret = av_frame_get_buffer(e->conv, 0);
+            if (ret < 0) {
+                av_frame_free(&e->conv);
+                return mg_fail(ret, "encoder %s: allocating a conversion frame", e->codec->name);
+            }
+        }
+        ret = av_frame_make_writable(e->conv);
+        if (ret < 0)
+            return mg_fail(ret, "encoder %s: allocating a conversion frame", e->codec->name);
+        ret = sws_scale(e->sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height,
+                        e->conv->data, e->conv->linesize);
+        if (ret < 0)
+            return mg_fail(ret, "encoder %s: sws_scale", e->codec->name);
+        ret = av_frame_copy_props(e->conv, f);
+        if (ret < 0)
+            return mg_fail(ret, "encoder %s", e->codec->name);
+        f = e->conv;
+    }
+
+    ret = av_frame_ref(e->staged, f);
+    if (ret < 0)
+        return mg_fail(ret, "encoder %s", e->codec->name);
+    if (e->staged->pts != AV_NOPTS_VALUE)
+        e->staged->pts = av_rescale_q(e->staged->pts, e->in_tb, ctx->time_base);
+    int64_t d = mg_frame_duration(e->staged);
+    if (d > 0)
+        mg_frame_set_duration(e->staged, av_rescale_q(d, e->in_tb, ctx->time_base));
+    e->staged->pict_type = AV_PICTURE_TYPE_NONE;
+    e->staged_valid = 1;
+    return 0;
+}
+
+MG_API int mg_encoder_send(mg_encoder *e, const mg_frame *frame)
+{
+    const AVFrame *f = (const AVFrame *)frame;
+    int ret;
+
+    if (!e)
+        return mg_fail_msg(AVERROR(EINVAL), "mg_encoder_send: encoder is NULL");
+    if (e->flush_requested) {
+        if (!f)
+            return MG_OK;
+        return mg_fail(AVERROR_EOF, "encoder %s: frame sent after flush", e->codec->name);
+    }
+
+    /* Hand over what is pending first; refuse new input while a frame is still waiting. */
+    ret = deliver(e, NULL);
+    if (ret < 0)
+        return ret;
+    if (e->staged_valid)
+        return MG_AGAIN;
+
+    if (!f) {
+        e->flush_requested = 1;
+        if (e->asrc) {
+            ret = av_buffersrc_add_frame_flags(e->asrc, NULL, 0);
+            if (ret < 0)
+                return mg_fail(ret, "encoder %s: flushing audio conversion", e->codec->name);
+        }
+        return deliver(e, NULL);
+    }
+
+    if (e->ctx->codec_type == AVMEDIA_TYPE_VIDEO) {
+        ret = stage_video(e, f);
+        if (ret < 0)
+            return ret;
+    } else {
+        if (f->nb_samples <= 0 || f->sample_rate <= 0 || f->format < 0)
+            return mg_fail_msg(AVERROR(EINVAL), "encoder %s: not an audio frame", e->codec->name);
+        if (!e->afg) {
+            ret = build_audio_graph(e, f);
+            if (ret < 0)
+                return ret;
+        }
+        ret = av_buffersrc_add_frame_flags(e->asrc, (AVFrame *)f, AV_BUFFERSRC_FLAG_KEEP_REF);
+        if (ret < 0)
+            return mg_fail(ret, "encoder %s: audio conversion", e->codec->name);
+    }
+    ret = deliver(e, NULL);
+    return ret < 0 ? ret : MG_OK;
+}
+
+MG_API int mg_encoder_receive(mg_encoder *e, mg_packet *pkt, mg_packet_info *info)
+{
+    AVPacket *p = MG_PKT(pkt);
+    int ret;
+
+    if (!e || !p)
+        return mg_fail_msg(AVERROR(EINVAL), "mg_encoder_receive: NULL argument");
+    av_packet_unref(p);
+    for (int rounds = 0;; rounds++) {
+        int progress = 0;
+        ret = deliver(e, &progress);
+        if (ret < 0)
+            return ret;
+        ret = avcodec_receive_packet(e->ctx, p);
+        if (ret == AVERROR(EAGAIN)) {
+            /* The codec consumed its buffered input without output: retry while delivering makes progress. */
+            if (pending(e) && (progress || rounds == 0))
+                continue;
+            return MG_AGAIN;
+        }
+        break;
+    }
+    if (ret == AVERROR_EOF)
+        return MG_EOF;
+    if (ret < 0)
+        return mg_fail(ret, "avcodec_receive_packet(encoder %s)", e->codec->name);
+    p->time_base = e->ctx->time_base;
+    if (info) {
+        memset(info, 0, sizeof(*info));
+        info->pts = p->pts;
+        info->dts = p->dts;
+        info->duration = p->duration;
+        info->pos = -1;
+        info->data = p->data;
+        info->size = p->size;
+        info->stream_index = p->stream_index;
+        info->flags = p->flags;
+    }
+    return MG_OK;
+}
+
+MG_API void mg_encoder_time_base(const mg_encoder *e, int *num, int *den)
+{
+    AVRational tb = e && e->ctx ? e->ctx->time_base : av_make_q(0, 1);
+    if (num)
+        *num = tb.num;
+    if (den)
+        *den = tb.den;
+}
+
+MG_API int mg_encoder_codecpar(const mg_encoder *e, mg_codecpar **out)
+{
+    if (!out)
+        return mg_fail_msg(AVERROR(EINVAL), "mg_encoder_codecpar: out is NULL");
+    *out = NULL;
+    if (!e)
+        return mg_fail_msg(AVERROR(EINVAL), "mg_encoder_codecpar: encoder is NULL");
+    AVCodecParameters *par = avcodec_parameters_alloc();
+    if (!par)
+        return mg_fail(AVERROR(ENOMEM), "mg_encoder_codecpar");
+    int ret = avcodec_parameters_from_context(par, e->ctx);
+    if (ret < 0) {
+        avcodec_parameters_free(&par);
+        return mg_fail(ret, "avcodec_parameters_from_context(encoder %s)", e->codec->name);
+    }
+    AVRational fr = e->ctx->codec_type == AVMEDIA_TYPE_VIDEO ? e->ctx->framerate : av_make_q(0, 1);
+    ret = mg_codecpar_create(par, e->ctx->time_base, fr, out);
+    avcodec_parameters_free(&par);
+    return ret;
+}

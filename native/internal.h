@@ -1,0 +1,48 @@
+/* internal.h — shared by the shim's .c files; never installed. */
+#ifndef MEDIAGRAPH_INTERNAL_H
+#define MEDIAGRAPH_INTERNAL_H
+
+#include "mediagraph.h"
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavfilter/avfilter.h>
+#include <libavutil/avutil.h>
+
+/* AVCodecParameters plus the time base and frame rate its timestamps use. */
+struct mg_codecpar {
+    AVCodecParameters *par;
+    AVRational time_base;
+    AVRational frame_rate;
+};
+
+/* mg_packet and mg_frame are AVPacket and AVFrame. */
+#define MG_PKT(p) ((AVPacket *)(p))
+#define MG_FRM(f) ((AVFrame *)(f))
+
+/* Live handle counter (atomic). */
+void mg_handle_created(void);
+void mg_handle_destroyed(void);
+
+/* Sets the thread-local message to "<what>: <FFmpeg error text>" and returns code (negative). */
+int mg_fail(int code, const char *what_fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Clears the thread-local message. */
+void mg_clear_error(void);
+
+/* Parses "k=v\nk=v" into *dict (NULL/"" leaves it empty). */
+int mg_parse_options(const char *options, AVDictionary **dict);
+/* Fails with a message naming the first entry left in dict (an option nobody used), else MG_OK. */
+int mg_check_unused_options(AVDictionary *dict, const char *component);
+
+/* Creates a codecpar handle from an AVCodecParameters (copied). */
+int mg_codecpar_create(const AVCodecParameters *src, AVRational tb, AVRational fr, mg_codecpar **out);
+/* Fills an mg_stream_info from codec parameters. */
+void mg_fill_stream_info(mg_stream_info *out, const AVCodecParameters *par, AVRational tb, AVRational fr);
+
+/* ---- appended by the util/frame/demux/decode helper ---- */
+/* Like mg_fail, but the message is exactly the formatted text (no FFmpeg error text appended). Returns code. */
+int mg_fail_msg(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Frame duration in the frame's time base (pkt_duration in libavutil 57, duration in 58+); 0 unknown. */
+int64_t mg_frame_duration(const AVFrame *f);
+void mg_frame_set_duration(AVFrame *f, int64_t duration);
+
+#endif

@@ -1,0 +1,263 @@
+/*
+ * mediagraph.h — the native layer of MediaGraph: a small, handle-based C API over FFmpeg.
+ *
+ * Conventions (every function follows them):
+ *  - Functions that can fail return int: MG_OK (0), MG_EOF (1, end of stream: a state, not an error),
+ *    MG_AGAIN (2, "send more input" / "receive output first": a state, not an error), or a negative
+ *    FFmpeg AVERROR code. On failure mg_last_error() returns a thread-local message naming the operation and
+ *    FFmpeg's error text, e.g. "avformat_open_input('x.mp4'): No such file or directory".
+ *  - Every handle is created by mg_X_open/alloc/create(..., mg_X **out) and freed by mg_X_free(mg_X **p), which
+ *    accepts NULL and *p == NULL and sets *p to NULL. mg_live_handles() counts all live handles of every kind.
+ *  - No mutable globals besides the live-handle counter and the thread-local error message.
+ *  - Timestamps are int64 in the time base named next to them; MG_NOPTS marks "unknown".
+ *  - Option strings are "key=value" pairs separated by '\n' (so values may contain ':' and ','); NULL or "" means none.
+ *    An option that no component recognises is an error that names the option.
+ */
+#ifndef MEDIAGRAPH_H
+#define MEDIAGRAPH_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32)
+#define MG_API __declspec(dllexport)
+#else
+#define MG_API __attribute__((visibility("default")))
+#endif
+
+#define MG_OK 0
+#define MG_EOF 1
+#define MG_AGAIN 2
+#define MG_NOPTS ((int64_t)UINT64_C(0x8000000000000000))
+
+/* Media types (same values as AVMediaType). */
+#define MG_MEDIA_UNKNOWN (-1)
+#define MG_MEDIA_VIDEO 0
+#define MG_MEDIA_AUDIO 1
+#define MG_MEDIA_DATA 2
+#define MG_MEDIA_SUBTITLE 3
+#define MG_MEDIA_ATTACHMENT 4
+
+/* ---------- errors, diagnostics, names ---------- */
+
+/* Thread-local text of the last failure on this thread ("" when none). Valid until the next failing call. */
+MG_API const char *mg_last_error(void);
+/* Number of live handles of all kinds (demuxer, decoder, encoder, muxer, filter graph, packet, frame, codecpar). */
+MG_API int64_t mg_live_handles(void);
+/* "libavformat 59.27.100, libavcodec 59.37.100, ..." of the libraries loaded at run time; static string. */
+MG_API const char *mg_version_info(void);
+/* Version numbers (LIBAVCODEC_VERSION_INT etc.) the shim was compiled against and runs against. which: 0 avutil, 1 avcodec, 2 avformat, 3 avfilter, 4 swscale, 5 swresample. */
+MG_API int mg_library_version(int which, int compiled, unsigned *out_version);
+/* Sets FFmpeg's log level (AV_LOG_* values: -8 quiet, 16 error, 24 warning, 32 info). Process-wide by FFmpeg's design. */
+MG_API void mg_set_log_level(int level);
+/* Formats an AVERROR code into buf. */
+MG_API void mg_error_string(int code, char *buf, int buf_size);
+
+/* Pixel / sample formats by name ("yuv420p", "nv12", "fltp"): returns the AV enum value or -1. */
+MG_API int mg_pix_fmt_from_name(const char *name);
+MG_API const char *mg_pix_fmt_name(int pix_fmt);           /* NULL when unknown */
+MG_API int mg_sample_fmt_from_name(const char *name);
+MG_API const char *mg_sample_fmt_name(int sample_fmt);     /* NULL when unknown */
+/* Looks up an encoder (is_encoder=1) or decoder by name. Returns MG_OK and its media type, or AVERROR_ENCODER_NOT_FOUND /
+   AVERROR_DECODER_NOT_FOUND with a message. */
+MG_API int mg_codec_find(const char *name, int is_encoder, int *out_media_type);
+/* Looks up an output (is_output=1) or input format by short name. MG_OK or AVERROR_MUXER_NOT_FOUND / DEMUXER_NOT_FOUND. */
+MG_API int mg_format_find(const char *name, int is_output);
+/* Output format that would be used for a path and optional format name: MG_OK and its short name into buf. */
+MG_API int mg_format_guess(const char *path, const char *format, char *buf, int buf_size);
+/* 1 when the output format (short name) wants codecs to put their headers in extradata (AVFMT_GLOBALHEADER), 0 otherwise, negative when unknown. */
+MG_API int mg_format_needs_global_header(const char *format);
+/* Looks up a libavfilter filter by name: MG_OK or AVERROR_FILTER_NOT_FOUND. */
+MG_API int mg_filter_find(const char *name);
+
+/* ---------- codec parameters (AVCodecParameters + time base + frame rate) ---------- */
+typedef struct mg_codecpar mg_codecpar;
+MG_API void mg_codecpar_free(mg_codecpar **p);
+
+/* ---------- stream description ---------- */
+typedef struct mg_stream_info {
+    int index;               /* stream index in its container (or output index of a filter graph) */
+    int media_type;          /* MG_MEDIA_* */
+    char codec_name[64];     /* "h264", "aac", "rawvideo" ...; "" when none */
+    int width, height;
+    int pix_fmt;             /* AVPixelFormat, -1 unknown */
+    int sar_num, sar_den;    /* sample aspect ratio, 0/1 unknown */
+    int field_order;         /* AVFieldOrder: 0 unknown, 1 progressive, 2 tt, 3 bb, 4 tb, 5 bt */
+    int sample_rate;
+    int sample_fmt;          /* AVSampleFormat, -1 unknown */
+    int channels;
+    uint64_t channel_mask;   /* 0 when unspecified order */
+    int tb_num, tb_den;      /* time base of timestamps on this stream */
+    int fr_num, fr_den;      /* average frame rate, 0/0 unknown */
+    int64_t start_time;      /* in tb, MG_NOPTS unknown */
+    int64_t duration;        /* in tb, MG_NOPTS unknown */
+    int64_t nb_frames;       /* 0 unknown */
+    int64_t bit_rate;        /* 0 unknown */
+} mg_stream_info;
+
+/* Describes the parameters (codec, size or sample layout, time base, frame rate). */
+MG_API int mg_codecpar_info(const mg_codecpar *p, mg_stream_info *out);
+
+/* ---------- packets (AVPacket) ---------- */
+typedef struct mg_packet mg_packet;
+typedef struct mg_packet_info {
+    int64_t pts, dts, duration;  /* in the time base of the stream that produced it */
+    int64_t pos;                 /* byte position in the input, -1 unknown */
+    uint8_t *data;
+    int size;
+    int stream_index;
+    int flags;                   /* AV_PKT_FLAG_KEY = 1, AV_PKT_FLAG_CORRUPT = 2 */
+} mg_packet_info;
+MG_API int mg_packet_alloc(mg_packet **out);
+MG_API void mg_packet_free(mg_packet **p);
+MG_API void mg_packet_unref(mg_packet *p);
+/* dst becomes a new reference to src's data (dst is unreferenced first). */
+MG_API int mg_packet_ref(mg_packet *dst, const mg_packet *src);
+MG_API int mg_packet_get_info(const mg_packet *p, mg_packet_info *out);
+MG_API void mg_packet_set_timing(mg_packet *p, int64_t pts, int64_t dts, int64_t duration);
+MG_API void mg_packet_set_flags(mg_packet *p, int flags);
+/* Replaces p's content by a copy of size bytes of data. */
+MG_API int mg_packet_from_data(mg_packet *p, const uint8_t *data, int size);
+
+/* ---------- frames (AVFrame) ---------- */
+typedef struct mg_frame mg_frame;
+typedef struct mg_frame_info {
+    int media_type;            /* MG_MEDIA_VIDEO or MG_MEDIA_AUDIO (from which fields are set), -1 when empty */
+    int format;                /* AVPixelFormat or AVSampleFormat */
+    int width, height;
+    int sar_num, sar_den;
+    int interlaced, top_field_first, key_frame, pict_type;
+    int sample_rate, nb_samples, channels;
+    uint64_t channel_mask;
+    int64_t pts;               /* best-effort pts for decoded frames */
+    int64_t duration;          /* 0 unknown */
+    int decode_error_flags;    /* non-zero: the decoder concealed errors in this frame */
+    int hw;                    /* 1 when the planes live on a device (hw_frames_ctx set) */
+    uint8_t *data[8];
+    int linesize[8];
+} mg_frame_info;
+MG_API int mg_frame_alloc(mg_frame **out);
+MG_API void mg_frame_free(mg_frame **p);
+MG_API void mg_frame_unref(mg_frame *f);
+/* dst becomes a new reference to src's buffers (dst is unreferenced first). */
+MG_API int mg_frame_ref(mg_frame *dst, const mg_frame *src);
+MG_API int mg_frame_get_info(const mg_frame *f, mg_frame_info *out);
+MG_API void mg_frame_set_timing(mg_frame *f, int64_t pts, int64_t duration);
+/* Allocates buffers for an empty frame (align 0 = default). */
+MG_API int mg_frame_alloc_video(mg_frame *f, int width, int height, int pix_fmt, int align);
+MG_API int mg_frame_alloc_audio(mg_frame *f, int nb_samples, int sample_fmt, int sample_rate, int channels, uint64_t channel_mask);
+/* Ensures f's buffers are not shared (copies when needed). */
+MG_API int mg_frame_make_writable(mg_frame *f);
+
+/* ---------- demuxer ---------- */
+typedef struct mg_demuxer mg_demuxer;
+/* Opens url (file path or any protocol FFmpeg knows) and reads stream info. format: input format name or NULL.
+   options: demuxer/protocol options ("rw_timeout=5000000\nanalyzeduration=..."). */
+MG_API int mg_demuxer_open(const char *url, const char *format, const char *options, mg_demuxer **out);
+MG_API void mg_demuxer_free(mg_demuxer **p);
+MG_API int mg_demuxer_stream_count(const mg_demuxer *d);
+MG_API int mg_demuxer_stream_info(const mg_demuxer *d, int index, mg_stream_info *out);
+/* Copy of the stream's codec parameters with its time base and frame rate. */
+MG_API int mg_demuxer_codecpar(const mg_demuxer *d, int index, mg_codecpar **out);
+/* Container start time and duration in microseconds (MG_NOPTS unknown); format short name. */
+MG_API int64_t mg_demuxer_start_time(const mg_demuxer *d);
+MG_API int64_t mg_demuxer_duration(const mg_demuxer *d);
+MG_API const char *mg_demuxer_format_name(const mg_demuxer *d);
+/* Best stream of a media type (av_find_best_stream), or a negative AVERROR_STREAM_NOT_FOUND. */
+MG_API int mg_demuxer_best_stream(const mg_demuxer *d, int media_type);
+/* Reads the next packet of any stream into pkt (unreferenced first) and fills info. MG_EOF at end of input. */
+MG_API int mg_demuxer_read(mg_demuxer *d, mg_packet *pkt, mg_packet_info *info);
+/* Makes a blocking open/read on this demuxer return AVERROR_EXIT as soon as possible; thread-safe. */
+MG_API void mg_demuxer_interrupt(mg_demuxer *d);
+
+/* ---------- decoder ---------- */
+typedef struct mg_decoder mg_decoder;
+/* codec_name NULL: the default decoder for the parameters' codec id. threads 0: automatic. */
+MG_API int mg_decoder_open(const mg_codecpar *par, const char *codec_name, int threads, const char *options, mg_decoder **out);
+MG_API void mg_decoder_free(mg_decoder **p);
+/* Sends a packet (NULL = flush). MG_AGAIN: receive frames first, then send the same packet again.
+   Damaged data returns AVERROR_INVALIDDATA; the decoder stays usable. */
+MG_API int mg_decoder_send(mg_decoder *d, const mg_packet *pkt);
+/* Receives a frame (unreferenced first); its pts is the best-effort timestamp in the packets' time base,
+   its duration set from the packet. MG_AGAIN: send more; MG_EOF: fully drained after flush. */
+MG_API int mg_decoder_receive(mg_decoder *d, mg_frame *out);
+
+/* ---------- encoder ---------- */
+typedef struct mg_encoder mg_encoder;
+typedef struct mg_encoder_config {
+    const char *codec;       /* encoder name: "libx264", "aac", "ffv1", "mjpeg" ... */
+    int width, height;       /* video */
+    int pix_fmt;             /* desired pixel format; -1 = the input's when supported, else the codec's best match */
+    int input_pix_fmt;       /* format of the frames that will be sent (video) */
+    int sar_num, sar_den;
+    int fr_num, fr_den;      /* frame rate (video); also sets the time base to 1/fr when tb is 0/0 */
+    int tb_num, tb_den;      /* time base of frames sent; packets come out in mg_encoder_time_base */
+    int sample_rate;         /* audio; 0 = the input's */
+    int sample_fmt;          /* -1 = the codec's preferred */
+    int channels;            /* audio */
+    uint64_t channel_mask;
+    int input_sample_fmt, input_sample_rate, input_channels; /* audio frames that will be sent */
+    uint64_t input_channel_mask;
+    int64_t bit_rate;        /* 0 = codec default */
+    int gop;                 /* 0 = codec default */
+    int max_b_frames;        /* -1 = codec default */
+    int threads;             /* 0 = automatic */
+    int global_header;       /* set AV_CODEC_FLAG_GLOBAL_HEADER (the muxer needs it) */
+    int field_order;         /* AVFieldOrder for the output, 0 = unknown */
+    const char *options;     /* codec private options: "preset=veryfast\ncrf=23" */
+} mg_encoder_config;
+MG_API int mg_encoder_open(const mg_encoder_config *config, mg_encoder **out);
+MG_API void mg_encoder_free(mg_encoder **p);
+/* Sends a frame (NULL = flush). Frames of another size/pixel format (video) or sample format/rate/layout (audio)
+   are converted; audio is re-chunked to the codec's frame size. Timestamps are in config tb. */
+MG_API int mg_encoder_send(mg_encoder *e, const mg_frame *f);
+/* Receives a packet in the encoder's time base. MG_AGAIN / MG_EOF as for the decoder. */
+MG_API int mg_encoder_receive(mg_encoder *e, mg_packet *out, mg_packet_info *info);
+MG_API void mg_encoder_time_base(const mg_encoder *e, int *num, int *den);
+/* Codec parameters for a muxer stream (time base = the encoder's). */
+MG_API int mg_encoder_codecpar(const mg_encoder *e, mg_codecpar **out);
+
+/* ---------- muxer ---------- */
+typedef struct mg_muxer mg_muxer;
+/* Opens path for writing; format NULL = guessed from the extension. options: muxer private options
+   ("movflags=+faststart", "segment_time=4", "hls_time=2"). */
+MG_API int mg_muxer_open(const char *path, const char *format, const char *options, mg_muxer **out);
+MG_API void mg_muxer_free(mg_muxer **p);   /* closes; writes no trailer if mg_muxer_close was not called */
+MG_API int mg_muxer_needs_global_header(const mg_muxer *m);
+/* Adds a stream with these parameters; codec tag cleared so parameters from another container fit. */
+MG_API int mg_muxer_add_stream(mg_muxer *m, const mg_codecpar *par, int *out_index);
+MG_API int mg_muxer_write_header(mg_muxer *m);
+/* Writes a packet (interleaved) to stream_index, its timestamps rescaled from tb to the stream's time base.
+   pkt is not modified and stays owned by the caller. */
+MG_API int mg_muxer_write(mg_muxer *m, const mg_packet *pkt, int stream_index, int tb_num, int tb_den);
+/* Flushes interleaving queues, writes the trailer (when the header was written) and closes the output. Idempotent. */
+MG_API int mg_muxer_close(mg_muxer *m);
+
+/* ---------- filter graph (libavfilter) ---------- */
+typedef struct mg_filter_graph mg_filter_graph;
+/* Parses a filter graph description ("yadif=mode=send_frame", "[0:v][1:v]overlay=10:10", "concat=n=2:v=1:a=1").
+   Its open input pads become the graph's inputs and its open output pads its outputs, in order. */
+MG_API int mg_filter_graph_create(const char *description, int threads, mg_filter_graph **out);
+MG_API void mg_filter_graph_free(mg_filter_graph **p);
+MG_API int mg_filter_graph_input_count(const mg_filter_graph *g);
+MG_API int mg_filter_graph_input_type(const mg_filter_graph *g, int index);   /* MG_MEDIA_* */
+MG_API int mg_filter_graph_output_count(const mg_filter_graph *g);
+MG_API int mg_filter_graph_output_type(const mg_filter_graph *g, int index);  /* MG_MEDIA_* */
+/* Describes input `index` before configure (fields used: video width, height, pix_fmt, sar, tb, fr;
+   audio sample_rate, sample_fmt, channels, channel_mask, tb). */
+MG_API int mg_filter_graph_set_input(mg_filter_graph *g, int index, const mg_stream_info *info);
+MG_API int mg_filter_graph_configure(mg_filter_graph *g);
+/* After configure: the output's format, size, time base and frame rate. */
+MG_API int mg_filter_graph_output_info(const mg_filter_graph *g, int index, mg_stream_info *out);
+/* Pushes a frame (NULL = end of that input); the caller keeps its reference. */
+MG_API int mg_filter_graph_push(mg_filter_graph *g, int index, const mg_frame *f);
+/* Pulls a frame from output `index` (out unreferenced first): MG_OK, MG_AGAIN or MG_EOF. */
+MG_API int mg_filter_graph_pull(mg_filter_graph *g, int index, mg_frame *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

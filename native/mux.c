@@ -1,0 +1,206 @@
+/* mux.c — mg_muxer: AVFormatContext for output.
+ *
+ * Options given to mg_muxer_open are offered to the output protocol (avio_open2, when the format writes a file
+ * itself) and then to avformat_write_header (format-level and muxer-private options such as movflags,
+ * segment_time, hls_time); whatever nobody used by then is an error naming the option. */
+#include "internal.h"
+
+#include <string.h>
+
+struct mg_muxer {
+    AVFormatContext *fmt;
+    AVDictionary *opts;
+    int header_written;
+    int closed;
+    int pb_opened;         /* we opened fmt->pb with avio_open2 */
+    AVPacket *tmp;
+    char *path;
+};
+
+static void muxer_close_io(struct mg_muxer *m)
+{
+    if (m->fmt && m->pb_opened) {
+        avio_closep(&m->fmt->pb);
+        m->pb_opened = 0;
+    }
+}
+
+static void muxer_destroy(struct mg_muxer *m)
+{
+    if (!m)
+        return;
+    if (!m->closed)
+        muxer_close_io(m);
+    avformat_free_context(m->fmt);
+    av_dict_free(&m->opts);
+    av_packet_free(&m->tmp);
+    av_free(m->path);
+    av_free(m);
+}
+
+MG_API int mg_muxer_open(const char *path, const char *format, const char *options, mg_muxer **out)
+{
+    struct mg_muxer *m = NULL;
+    int ret;
+
+    if (!out)
+        return mg_fail_msg(AVERROR(EINVAL), "mg_muxer_open: out is NULL");
+    *out = NULL;
+    if (!path)
+        return mg_fail_msg(AVERROR(EINVAL), "mg_muxer_open: path is NULL");
+    if (format && !*format)
+        format = NULL;
+    if (format && !av_guess_format(format, NULL, NULL))
+        return mg_fail_msg(AVERROR_MUXER_NOT_FOUND, "unknown output format '%s'", format);
+
+    m = av_mallocz(sizeof(*m));
+    if (!m)
+        return mg_fail(AVERROR(ENOMEM), "mg_muxer_open");
+    m->path = av_strdup(path);
+    m->tmp = av_packet_alloc();
+    if (!m->path || !m->tmp) {
+        ret = mg_fail(AVERROR(ENOMEM), "mg_muxer_open");
+        goto fail;
+    }
+
+    ret = avformat_alloc_output_context2(&m->fmt, NULL, format, path);
+    if (ret < 0 || !m->fmt) {
+        if (ret == AVERROR(ENOMEM))
+            ret = mg_fail(ret, "mg_muxer_open('%s')", path);
+        else if (format)
+            ret = mg_fail_msg(AVERROR_MUXER_NOT_FOUND, "unknown output format '%s'", format);
+        else
+            ret = mg_fail_msg(AVERROR_MUXER_NOT_FOUND, "cannot choose an output format for '%s'", path);
+        goto fail;
+    }
+
+    ret = mg_parse_options(options, &m->opts);
+    if (ret < 0)
+        goto fail;
+
+    if (!(m->fmt->oformat->flags & AVFMT_NOFILE)) {
+        ret = avio_open2(&m->fmt->pb, path, AVIO_FLAG_WRITE, &m->fmt->interrupt_callback, &m->opts);
+        if (ret < 0) {
+            ret = mg_fail(ret, "cannot open '%s' for writing", path);
+            goto fail;
+        }
+        m->pb_opened = 1;
+    }
+
+    mg_handle_created();
+    *out = m;
+    return MG_OK;
+
+fail:
+    muxer_destroy(m);
+    return ret;
+}
+
+MG_API void mg_muxer_free(mg_muxer **p)
+{
+    if (!p || !*p)
+        return;
+    muxer_destroy(*p);
+    *p = NULL;
+    mg_handle_destroyed();
+}
+
+MG_API int mg_muxer_needs_global_header(const mg_muxer *m)
+{
+    return m && m->fmt && (m->fmt->oformat->flags & AVFMT_GLOBALHEADER) ? 1 : 0;
+}
+
+MG_API int mg_muxer_add_stream(mg_muxer *m, const mg_codecpar *par, int *out_index)
+{
+    if (!m || !par || !par->par)
+        return mg_fail_msg(AVERROR(EINVAL), "mg_muxer_add_stream: NULL argument");
+    if (m->header_written || m->closed)
+        return mg_fail_msg(AVERROR(EINVAL), "mg_muxer_add_stream('%s'): the header was already written", m->path);
+    AVStream *st = avformat_new_stream(m->fmt, NULL);
+    if (!st)
+        return mg_fail(AVERROR(ENOMEM), "avformat_new_stream('%s')", m->path);
+    int ret = avcodec_parameters_copy(st->codecpar, par->par);
+    if (ret < 0)
+        return mg_fail(ret, "mg_muxer_add_stream('%s')", m->path);
+    st->codecpar->codec_tag = 0;
+    if (par->time_base.num > 0 && par->time_base.den > 0)
+        st->time_base = par->time_base;   /* a hint: the muxer may choose another at write_header */
+    if (par->frame_rate.num > 0 && par->frame_rate.den > 0)
+        st->avg_frame_rate = par->frame_rate;
+    if (out_index)
+        *out_index = st->index;
+    return MG_OK;
+}
+
+MG_API int mg_muxer_write_header(mg_muxer *m)
+{
+    char component[160];
+    int ret;
+
+    if (!m)
+        return mg_fail_msg(AVERROR(EINVAL), "mg_muxer_write_header: muxer is NULL");
+    if (m->header_written || m->closed)
+        return mg_fail_msg(AVERROR(EINVAL), "mg_muxer_write_header('%s'): the header was already written", m->path);
+    if (m->fmt->nb_streams == 0)
+        return mg_fail_msg(AVERROR(EINVAL), "mg_muxer_write_header('%s'): no streams", m->path);
+    ret = avformat_write_header(m->fmt, &m->opts);
+    if (ret < 0)
+        return mg_fail(ret, "writing header of '%s'", m->path);
+    m->header_written = 1;
+    snprintf(component, sizeof(component), "muxer %s", m->fmt->oformat->name);
+    ret = mg_check_unused_options(m->opts, component);
+    av_dict_free(&m->opts);
+    return ret < 0 ? ret : MG_OK;
+}
+
+MG_API int mg_muxer_write(mg_muxer *m, const mg_packet *pkt, int stream_index, int tb_num, int tb_den)
+{
+    if (!m || !pkt)
+        return mg_fail_msg(AVERROR(EINVAL), "mg_muxer_write: NULL argument");
+    if (!m->header_written || m->closed)
+        return mg_fail_msg(AVERROR(EINVAL), "mg_muxer_write('%s'): %s", m->path,
+                       m->closed ? "the muxer is closed" : "the header was not written");
+    if (stream_index < 0 || (unsigned)stream_index >= m->fmt->nb_streams)
+        return mg_fail_msg(AVERROR(EINVAL), "mg_muxer_write('%s'): no stream %d", m->path, stream_index);
+    if (tb_num <= 0 || tb_den <= 0)
+        return mg_fail_msg(AVERROR(EINVAL), "mg_muxer_write('%s'): invalid time base %d/%d", m->path, tb_num, tb_den);
+    AVStream *st = m->fmt->streams[stream_index];
+    int ret = av_packet_ref(m->tmp, MG_PKT(pkt));
+    if (ret < 0)
+        return mg_fail(ret, "mg_muxer_write('%s')", m->path);
+    av_packet_rescale_ts(m->tmp, av_make_q(tb_num, tb_den), st->time_base);
+    m->tmp->stream_index = stream_index;
+    m->tmp->time_base = st->time_base;
+    m->tmp->pos = -1;
+    ret = av_interleaved_write_frame(m->fmt, m->tmp);
+    av_packet_unref(m->tmp);
+    if (ret < 0)
+        return mg_fail(ret, "writing a packet of stream %d to '%s'", stream_index, m->path);
+    return MG_OK;
+}
+
+MG_API int mg_muxer_close(mg_muxer *m)
+{
+    int ret = 0;
+
+    if (!m)
+        return mg_fail_msg(AVERROR(EINVAL), "mg_muxer_close: muxer is NULL");
+    if (m->closed)
+        return MG_OK;
+    m->closed = 1;
+    if (m->header_written) {
+        int r = av_interleaved_write_frame(m->fmt, NULL);
+        ret = av_write_trailer(m->fmt);
+        if (ret >= 0 && r < 0)
+            ret = r;
+    }
+    if (m->pb_opened) {
+        int r = avio_closep(&m->fmt->pb);
+        m->pb_opened = 0;
+        if (ret >= 0 && r < 0)
+            ret = r;
+    }
+    if (ret < 0)
+        return mg_fail(ret, "writing trailer of '%s'", m->path);
+    return MG_OK;
+}

@@ -1,0 +1,67 @@
+using MediaGraph.Interop;
+
+namespace MediaGraph;
+
+/// <summary>Where a frame's planes live.</summary>
+public enum FrameLocation
+{
+    /// <summary>Host (CPU) memory.</summary>
+    Host,
+    /// <summary>CUDA device memory (an NVDEC surface or a kernel's output).</summary>
+    Cuda,
+}
+
+/// <summary>
+/// A decoded frame backed by an FFmpeg AVFrame: the buffers are FFmpeg's, reference counted natively, so handing a
+/// frame to an encoder or filter graph never copies pixels. The managed object and its AVFrame shell are pooled.
+/// </summary>
+public abstract class FrameBase : MediaItem
+{
+    private readonly FrameHandle _handle;
+    private protected FrameInfo Info;
+
+    private protected FrameBase()
+    {
+        NativeLibraryCheck.EnsureLoaded();
+        _handle = Handles.Open<FrameHandle>(NativeMethods.mg_frame_alloc, "allocating a frame");
+    }
+
+    /// <summary>The AVFrame* (valid while this item is referenced).</summary>
+    internal nint Native => _handle.Ptr;
+
+    /// <summary>Reads the native frame's description after the native side filled it, pts and duration included.</summary>
+    internal void Refresh(Rational timeBase)
+    {
+        NativeMethods.mg_frame_get_info(Native, out Info);
+        Pts = Info.Pts;
+        Duration = Info.Duration;
+        TimeBase = timeBase;
+    }
+
+    /// <summary>Writes this item's pts and duration to the native frame before it goes to FFmpeg.</summary>
+    internal void SyncTiming() => NativeMethods.mg_frame_set_timing(Native, Pts, Duration);
+
+    /// <summary>Makes this item a new reference to <paramref name="source"/>'s buffers (no pixel copy).</summary>
+    internal void RefFrom(FrameBase source)
+    {
+        NativeStatus.ThrowIfFailed(NativeMethods.mg_frame_ref(Native, source.Native), "referencing a frame");
+        Refresh(source.TimeBase);
+        Pts = source.Pts;
+        Duration = source.Duration;
+        if (source.HasMetadata) source.Metadata.CopyTo(Metadata);
+    }
+
+    /// <summary>Ensures the buffers are not shared with another frame, copying them when they are, so they may be
+    /// written in place.</summary>
+    public void MakeWritable()
+    {
+        NativeStatus.ThrowIfFailed(NativeMethods.mg_frame_make_writable(Native), "making a frame writable");
+        var pts = Pts; var duration = Duration;
+        NativeMethods.mg_frame_get_info(Native, out Info);
+        Pts = pts; Duration = duration;
+    }
+
+    protected override void Reset() => NativeMethods.mg_frame_unref(_handle.DangerousGetHandle());
+
+    internal override void FreeNative() => _handle.Dispose();
+}

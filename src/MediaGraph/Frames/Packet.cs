@@ -1,0 +1,73 @@
+using MediaGraph.Interop;
+
+namespace MediaGraph;
+
+/// <summary>
+/// A compressed packet (AVPacket) with its timing and the <see cref="StreamParameters"/> of the stream it belongs
+/// to, so a muxer or decoder downstream knows what it carries. Reference counted and pooled.
+/// </summary>
+public sealed class Packet : MediaItem
+{
+    private readonly PacketHandle _handle;
+    private PacketInfo _info;
+
+    internal Packet()
+    {
+        NativeLibraryCheck.EnsureLoaded();
+        _handle = Handles.Open<PacketHandle>(NativeMethods.mg_packet_alloc, "allocating a packet");
+    }
+
+    /// <summary>Creates a packet holding a copy of <paramref name="data"/> for an app source.</summary>
+    public static unsafe Packet FromData(ReadOnlySpan<byte> data, StreamParameters parameters, long pts, long dts, long duration, bool keyFrame)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        var packet = new Packet();
+        fixed (byte* p = data)
+            NativeStatus.ThrowIfFailed(NativeMethods.mg_packet_from_data(packet.Native, p, data.Length), "copying packet data");
+        NativeMethods.mg_packet_set_timing(packet.Native, pts, dts, duration);
+        NativeMethods.mg_packet_set_flags(packet.Native, keyFrame ? 1 : 0);
+        packet.Refresh(parameters, parameters.TimeBase);
+        return packet;
+    }
+
+    internal nint Native => _handle.Ptr;
+
+    /// <summary>The stream this packet belongs to.</summary>
+    public StreamParameters Parameters { get; private set; } = null!;
+
+    /// <summary>Decoding timestamp in <see cref="MediaItem.TimeBase"/>.</summary>
+    public long Dts { get; set; }
+    public bool IsKeyFrame => (_info.Flags & 1) != 0;
+    public int Size => _info.Size;
+    /// <summary>Byte position in the input, -1 when unknown.</summary>
+    public long Position => _info.Pos;
+
+    /// <summary>The compressed bytes (valid while this packet is referenced).</summary>
+    public unsafe ReadOnlySpan<byte> Data => _info.Data == null ? default : new ReadOnlySpan<byte>(_info.Data, _info.Size);
+
+    internal void Refresh(StreamParameters parameters, Rational timeBase)
+    {
+        NativeMethods.mg_packet_get_info(Native, out _info);
+        SetFrom(in _info, parameters, timeBase);
+    }
+
+    internal void SetFrom(in PacketInfo info, StreamParameters parameters, Rational timeBase)
+    {
+        _info = info;
+        Parameters = parameters;
+        TimeBase = timeBase;
+        Pts = info.Pts;
+        Dts = info.Dts;
+        Duration = info.Duration;
+    }
+
+    /// <summary>Writes this item's timing to the native packet before it goes to FFmpeg.</summary>
+    internal void SyncTiming() => NativeMethods.mg_packet_set_timing(Native, Pts, Dts, Duration);
+
+    protected override void Reset() => NativeMethods.mg_packet_unref(_handle.DangerousGetHandle());
+
+    internal override void FreeNative() => _handle.Dispose();
+
+    /// <inheritdoc />
+    public override string ToString() => $"Packet {Parameters?.CodecName} {Size} bytes {DescribePosition()}";
+}

@@ -1,0 +1,93 @@
+using MediaGraph.Interop;
+
+namespace MediaGraph;
+
+/// <summary>One plane of a video frame: a pointer, a byte pitch and the plane's size in bytes and rows.</summary>
+/// <param name="Data">Address of the first row (host or device memory, see <see cref="VideoFrame.Location"/>).</param>
+/// <param name="Pitch">Bytes from one row to the next (may exceed the row's width, may be negative for flipped images).</param>
+/// <param name="RowBytes">Bytes of pixel data in a row.</param>
+/// <param name="Rows">Number of rows (chroma planes of 4:2:0 round up for odd heights).</param>
+public readonly record struct VideoPlane(nint Data, int Pitch, int RowBytes, int Rows);
+
+/// <summary>
+/// A video frame: planes with pitch, pixel format, size, timing (pts, duration, time base), interlacing flags and
+/// typed metadata. Reference counted (see <see cref="MediaItem"/>) and pooled.
+/// </summary>
+public sealed class VideoFrame : FrameBase
+{
+    internal VideoFrame() { }
+
+    /// <summary>Allocates a frame with its own buffers, e.g. for an app source. Dispose it or hand it to a graph.</summary>
+    public static VideoFrame Allocate(int width, int height, PixelFormat format, Rational timeBase)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
+        var frame = new VideoFrame();
+        NativeStatus.ThrowIfFailed(NativeMethods.mg_frame_alloc_video(frame.Native, width, height, format.Id, 0),
+            $"allocating a {width}x{height} {format} frame");
+        frame.Refresh(timeBase);
+        frame.Pts = Timestamp.None;
+        return frame;
+    }
+
+    /// <summary>The stream's nominal frame rate (0/0 unknown); set by decoders and filters, used by encoders.</summary>
+    public Rational FrameRate { get; set; }
+
+    public int Width => Info.Width;
+    public int Height => Info.Height;
+    public PixelFormat Format => new(Info.Format);
+    /// <summary>Sample (pixel) aspect ratio; 0/1 when unknown.</summary>
+    public Rational SampleAspectRatio => new(Info.SarNum, Info.SarDen);
+    public bool IsInterlaced => Info.Interlaced != 0;
+    public bool TopFieldFirst => Info.TopFieldFirst != 0;
+    public bool IsKeyFrame => Info.KeyFrame != 0;
+    /// <summary>True when the decoder concealed damage in this frame.</summary>
+    public bool IsDamaged => Info.DecodeErrorFlags != 0;
+    /// <summary>Where the planes live.</summary>
+    public FrameLocation Location => Info.Hw != 0 ? FrameLocation.Cuda : FrameLocation.Host;
+
+    /// <summary>Plane <paramref name="index"/> (0..3); a plane with Data 0 does not exist in this format.</summary>
+    public unsafe VideoPlane GetPlane(int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(index, 3);
+        var data = (nint)Info.Data[index];
+        var pitch = Info.Linesize[index];
+        if (data == 0) return default;
+        var (rowBytes, rows) = PlaneGeometry.Of(Format, Width, Height, index, pitch);
+        return new VideoPlane(data, pitch, rowBytes, rows);
+    }
+
+    /// <summary>Host memory of plane <paramref name="index"/>, rows included with their padding
+    /// (<c>Pitch * (Rows - 1) + RowBytes</c> bytes). Throws for device frames.</summary>
+    public unsafe Span<byte> GetPlaneSpan(int index)
+    {
+        if (Location != FrameLocation.Host) throw new InvalidOperationException($"the frame's planes live on {Location}; download it first");
+        var plane = GetPlane(index);
+        if (plane.Data == 0 || plane.Pitch < 0) throw new InvalidOperationException($"plane {index} of {Format} is not a positive-pitch host plane");
+        return new Span<byte>((void*)plane.Data, plane.Pitch * (plane.Rows - 1) + plane.RowBytes);
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => $"VideoFrame {Width}x{Height} {Format} {DescribePosition()}";
+}
+
+/// <summary>Row size and count of a plane, with odd 4:2:0 sizes rounding chroma up.</summary>
+internal static class PlaneGeometry
+{
+    public static (int RowBytes, int Rows) Of(PixelFormat format, int width, int height, int plane, int pitch)
+    {
+        var name = format.Name;
+        if (plane == 0) return (Math.Min(Math.Abs(pitch), BytesPerRow(name, width)), height);
+        var chromaRows = name.Contains("420") || name is "nv12" or "nv21" or "p010le" or "p016le" ? (height + 1) / 2 : height;
+        return (Math.Abs(pitch), chromaRows);
+    }
+
+    private static int BytesPerRow(string name, int width) => name switch
+    {
+        "rgb24" or "bgr24" => width * 3,
+        "rgba" or "bgra" or "argb" or "abgr" or "rgb0" or "bgr0" => width * 4,
+        _ when name.EndsWith("le") || name.EndsWith("be") => width * 2,
+        _ => width,
+    };
+}

@@ -1,0 +1,236 @@
+using MediaGraph.Interop;
+
+namespace MediaGraph;
+
+/// <summary>
+/// A media pipeline: decode → process → encode, built with typed streams and run in-process. Building records
+/// nodes and edges only; <see cref="RunAsync"/> validates the whole graph, creates fresh per-run state (FFmpeg
+/// contexts, channels, pools), runs every node on its own loop joined by bounded channels, and frees everything
+/// before it returns. The same graph can run again.
+/// </summary>
+/// <example>
+/// <code>
+/// var graph = new Graph();
+/// var input = graph.Decode("in.mpg");
+/// var video = input.Video.Deinterlace().Scale(1280, 720);
+/// graph.Encode("out.mp4", video, input.Audio, new() { Preset = "veryfast", AudioCodec = "copy" });
+/// var metrics = await graph.RunAsync(cancellationToken);
+/// Console.WriteLine(metrics.Summary());
+/// </code>
+/// </example>
+public sealed class Graph
+{
+    private readonly List<Node> _nodes = new();
+    private readonly Dictionary<string, int> _kindCounts = new();
+    private GraphRunner? _running;
+
+    public Graph(GraphOptions? options = null) => Options = options ?? new GraphOptions();
+
+    public GraphOptions Options { get; }
+
+    /// <summary>Every node, in the order added.</summary>
+    public IReadOnlyList<Node> Nodes => _nodes;
+
+    /// <summary>Metrics of the run in progress, or of the last run; null before the first.</summary>
+    public GraphMetrics? Metrics => _running?.Metrics;
+
+    /// <summary>Adds an input (file path or URL); its streams are decoded when asked for.</summary>
+    public InputFile Decode(string url, DecodeOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(url);
+        return new InputFile(this, Add(new DemuxNode(url, options ?? new DecodeOptions())));
+    }
+
+    /// <summary>
+    /// Adds an output: encodes <paramref name="video"/> and <paramref name="audio"/> (either may be null) and muxes
+    /// them into <paramref name="path"/> (format from the extension or <see cref="EncodeOptions.Format"/>).
+    /// With codec "copy" the input's packets are remuxed without decoding.
+    /// </summary>
+    public MuxNode Encode(string path, VideoStream? video, AudioStream? audio = null, EncodeOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        options ??= new EncodeOptions();
+        var streams = new List<OutputPort>();
+        if (video is not null)
+        {
+            Own(video);
+            if (options.CopyVideo)
+                streams.Add((video.Packets ?? throw new ArgumentException($"cannot stream-copy '{video}': copy needs a stream straight from Decode, not a processed one")).Port);
+            else
+                streams.Add(Add(new EncodeNode(video.Port, MediaKind.Video, options.VideoCodec, options, path)).Outputs[0]);
+        }
+        if (audio is not null && !options.NoAudio)
+        {
+            Own(audio);
+            if (options.CopyAudio)
+                streams.Add((audio.Packets ?? throw new ArgumentException($"cannot stream-copy '{audio}': copy needs a stream straight from Decode, not a processed one")).Port);
+            else
+                streams.Add(Add(new EncodeNode(audio.Port, MediaKind.Audio, options.AudioCodec, options, path)).Outputs[0]);
+        }
+        if (streams.Count == 0) throw new ArgumentException($"output '{path}' has no streams: give a video or an audio stream");
+        return Add(new MuxNode(path, options, streams));
+    }
+
+    /// <summary>Muxes already-compressed packet streams into <paramref name="path"/> (stream copy).</summary>
+    public MuxNode Remux(string path, EncodeOptions? options, params PacketStream[] packets)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        if (packets.Length == 0) throw new ArgumentException($"output '{path}' has no streams");
+        return Add(new MuxNode(path, options ?? new EncodeOptions(), packets.Select(p => Own(p)).ToArray()));
+    }
+
+    /// <summary>Adds a libavfilter graph over <paramref name="inputs"/> (in the order of its open input pads).</summary>
+    public FilterOutputs Filter(string description, params MediaStream[] inputs)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(description);
+        return new FilterOutputs(this, Add(new FilterNode(description, inputs.Select(i => Own(i)).ToArray())));
+    }
+
+    /// <summary>A sink the app reads with <c>await foreach</c>; see <see cref="AppSink{T}"/>.</summary>
+    public AppSink<VideoFrame> Sink(VideoStream video, int capacity = 4) => Add(new AppSink<VideoFrame>(Own(video), capacity));
+    /// <inheritdoc cref="Sink(VideoStream, int)"/>
+    public AppSink<AudioFrame> Sink(AudioStream audio, int capacity = 4) => Add(new AppSink<AudioFrame>(Own(audio), capacity));
+    /// <inheritdoc cref="Sink(VideoStream, int)"/>
+    public AppSink<Packet> Sink(PacketStream packets, int capacity = 4) => Add(new AppSink<Packet>(Own(packets), capacity));
+
+    /// <summary>A source of video frames the app writes; see <see cref="AppSource{T}"/>.</summary>
+    public AppSource<VideoFrame> AddVideoSource(int capacity = 4) => Add(new AppSource<VideoFrame>(MediaKind.Video, capacity));
+    /// <summary>A source of audio frames the app writes.</summary>
+    public AppSource<AudioFrame> AddAudioSource(int capacity = 4) => Add(new AppSource<AudioFrame>(MediaKind.Audio, capacity));
+    /// <summary>A source of compressed packets the app writes (each carrying its <see cref="StreamParameters"/>).</summary>
+    public AppSource<Packet> AddPacketSource(int capacity = 4) => Add(new AppSource<Packet>(MediaKind.Packets, capacity));
+
+    /// <summary>Adds a node (built-in or your own subclass of <see cref="Node"/>) and names it.</summary>
+    public T Add<T>(T node) where T : Node
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        if (_running is { } r && !r.Finished) throw new InvalidOperationException("the graph is running; build a new graph or wait for RunAsync to end");
+        if (_nodes.Contains(node)) return node;
+        foreach (var input in node.Inputs)
+            if (input.Source is { } source && !_nodes.Contains(source.Node))
+                throw new ArgumentException($"{node.Kind} takes '{source}', which belongs to another graph");
+        _kindCounts.TryGetValue(node.Kind, out var n);
+        _kindCounts[node.Kind] = n + 1;
+        if (string.IsNullOrEmpty(node.Name)) node.Name = $"{node.Kind}{n}";
+        else if (_nodes.Any(x => x.Name == node.Name)) throw new ArgumentException($"a node named '{node.Name}' is already in the graph");
+        _nodes.Add(node);
+        return node;
+    }
+
+    /// <summary>Typed views of <paramref name="node"/>'s outputs.</summary>
+    public NodeStreams Streams(Node node) => _nodes.Contains(node) ? new NodeStreams(this, node) : throw new ArgumentException($"{node} is not in this graph");
+
+    /// <summary>Connects a raw output to a raw input (for custom nodes). Type and ownership are checked.</summary>
+    public void Connect(OutputPort output, InputPort input)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(input);
+        if (!_nodes.Contains(output.Node) || !_nodes.Contains(input.Node)) throw new ArgumentException($"'{output}' and '{input}' must both be in this graph");
+        if (input.Source is not null) throw new ArgumentException($"input '{input}' is already connected to '{input.Source}'");
+        if (input.Kind != output.Kind) throw new ArgumentException($"'{output}' carries {output.Kind.ToString().ToLowerInvariant()} but '{input}' takes {input.Kind.ToString().ToLowerInvariant()}");
+        input.Source = output;
+        output.Consumers.Add(input);
+    }
+
+    internal OutputPort Own(MediaStream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        if (!ReferenceEquals(stream.Graph, this)) throw new ArgumentException($"stream '{stream}' belongs to another graph");
+        return stream.Port;
+    }
+
+    /// <summary>Checks the whole graph — wiring (unconnected or doubly-consumed streams, type mismatches, cycles),
+    /// inputs that are missing or unreadable, unknown codecs and formats — and throws one
+    /// <see cref="GraphValidationException"/> listing every problem. <see cref="RunAsync"/> calls it first.</summary>
+    public void Validate() => ValidateCore();
+
+    private (IReadOnlyList<Node> Active, double Duration) ValidateCore()
+    {
+        NativeLibraryCheck.EnsureLoaded();
+        var context = new ValidationContext();
+        var active = ActiveNodes();
+        if (active.Count == 0) context.Problem("the graph is empty: add an input and an output (Decode, then Encode or Sink)");
+        foreach (var node in active)
+        {
+            foreach (var input in node.Inputs)
+            {
+                if (input.Source is null) context.Problem(node, $"input '{input.Name}' is not connected");
+                else if (input.Source.Kind != input.Kind) context.Problem(node, $"input '{input.Name}' takes {input.Kind.ToString().ToLowerInvariant()} but '{input.Source}' carries {input.Source.Kind.ToString().ToLowerInvariant()}");
+            }
+            foreach (var group in node.Inputs.Where(i => i.Source is not null).GroupBy(i => i.Source!).Where(g => g.Count() > 1))
+                context.Problem(node, $"stream '{group.Key}' is consumed twice by the same node; use two streams (a split filter) if you mean it");
+            if (!node.IsImplicit && !node.IsSink)
+                foreach (var output in node.Outputs)
+                    if (!output.Consumers.Any(c => active.Contains(c.Node)))
+                        context.Problem(node, $"stream '{output}' is not connected to anything: encode it, sink it, or remove the node");
+        }
+        var ordered = TopologicalOrder(active, context);
+        if (context.Problems.Count == 0)
+            foreach (var node in ordered) node.Validate(context);
+        if (context.Problems.Count > 0) throw new GraphValidationException(context.Problems);
+        return (ordered, context.DurationSeconds);
+    }
+
+    /// <summary>Nodes that take part in a run: implicit ones (demuxers, decoders) only when something consumes them.</summary>
+    private List<Node> ActiveNodes()
+    {
+        var active = new HashSet<Node>(_nodes);
+        bool changed;
+        do
+        {
+            changed = false;
+            foreach (var node in active.ToArray())
+                if (node.IsImplicit && node.Outputs.All(o => !o.Consumers.Any(c => active.Contains(c.Node))))
+                    changed |= active.Remove(node);
+        } while (changed);
+        return _nodes.Where(active.Contains).ToList();
+    }
+
+    private static List<Node> TopologicalOrder(List<Node> nodes, ValidationContext context)
+    {
+        var set = new HashSet<Node>(nodes);
+        var pending = nodes.ToDictionary(n => n, n => n.Inputs.Count(i => i.Source is not null && set.Contains(i.Source.Node)));
+        var ready = new Queue<Node>(nodes.Where(n => pending[n] == 0));
+        var order = new List<Node>();
+        while (ready.Count > 0)
+        {
+            var node = ready.Dequeue();
+            order.Add(node);
+            foreach (var output in node.Outputs)
+                foreach (var consumer in output.Consumers)
+                    if (set.Contains(consumer.Node) && --pending[consumer.Node] == 0) ready.Enqueue(consumer.Node);
+        }
+        if (order.Count < nodes.Count)
+        {
+            var cycle = nodes.Where(n => !order.Contains(n)).Select(n => n.Name);
+            context.Problem($"the graph has a cycle through {string.Join(" → ", cycle)}: a stream cannot feed back into the nodes it came from");
+        }
+        return order;
+    }
+
+    /// <summary>
+    /// Validates, then runs the graph until every output is finalised. Returns the run's metrics. Throws the
+    /// first node fault (a <see cref="MediaGraphException"/> naming the node) after the other nodes have drained
+    /// and finalised their outputs; throws <see cref="OperationCanceledException"/> promptly when
+    /// <paramref name="cancellationToken"/> fires, after finalising (the partial output plays).
+    /// </summary>
+    public async Task<GraphMetrics> RunAsync(CancellationToken cancellationToken = default)
+    {
+        if (_running is { Finished: false }) throw new InvalidOperationException("the graph is already running");
+        cancellationToken.ThrowIfCancellationRequested();
+        var (active, duration) = ValidateCore();
+        var runner = new GraphRunner(active, Options);
+        runner.Metrics.DurationSeconds = duration;
+        _running = runner;
+        return await runner.RunAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A Graphviz picture of the graph (<c>dot -Tpng</c>).</summary>
+    public string ToDot() => GraphDot.Render(ActiveNodes());
+
+    /// <summary>The graph in the JSON form the CLI runs (<c>mediagraph run graph.json</c>).</summary>
+    public string ToJson() => GraphJson.Write(this);
+
+    /// <summary>Builds a graph from its JSON form.</summary>
+    public static Graph FromJson(string json, GraphOptions? options = null) => GraphJson.Read(json, options);
+}

@@ -1,0 +1,52 @@
+namespace MediaGraph;
+
+/// <summary>
+/// An input added by <see cref="Graph.Decode"/>: its streams as typed handles. Asking for a stream adds the
+/// decoder for it; a stream that is only stream-copied is never decoded.
+/// </summary>
+public sealed class InputFile
+{
+    private readonly Graph _graph;
+    private readonly Dictionary<StreamSelector, MediaStream> _decoded = new();
+
+    internal InputFile(Graph graph, DemuxNode demux)
+    {
+        _graph = graph;
+        Demux = demux;
+    }
+
+    /// <summary>The node that reads the input.</summary>
+    public DemuxNode Demux { get; }
+    public string Url => Demux.Url;
+
+    /// <summary>The best video stream (FFmpeg's choice), decoded.</summary>
+    public VideoStream Video => VideoStreamAt(-1);
+    /// <summary>The best audio stream, decoded.</summary>
+    public AudioStream Audio => AudioStreamAt(-1);
+
+    /// <summary>The <paramref name="nth"/> video stream (0-based), decoded; -1 for the best.</summary>
+    public VideoStream VideoStreamAt(int nth) => (VideoStream)Decoded(new StreamSelector(MediaKind.Video, Nth: nth));
+    /// <summary>The <paramref name="nth"/> audio stream (0-based), decoded; -1 for the best.</summary>
+    public AudioStream AudioStreamAt(int nth) => (AudioStream)Decoded(new StreamSelector(MediaKind.Audio, Nth: nth));
+
+    /// <summary>The compressed packets of the stream with container index <paramref name="index"/> of kind
+    /// <paramref name="media"/> (video or audio), without decoding.</summary>
+    public PacketStream PacketsOf(int index, MediaKind media) => new(_graph, Demux.PortFor(new StreamSelector(media, Index: index)), media);
+
+    /// <summary>The compressed packets of the best video stream.</summary>
+    public PacketStream VideoPackets => new(_graph, Demux.PortFor(new StreamSelector(MediaKind.Video)), MediaKind.Video);
+    /// <summary>The compressed packets of the best audio stream.</summary>
+    public PacketStream AudioPackets => new(_graph, Demux.PortFor(new StreamSelector(MediaKind.Audio)), MediaKind.Audio);
+
+    private MediaStream Decoded(StreamSelector selector)
+    {
+        if (_decoded.TryGetValue(selector, out var stream)) return stream;
+        var packets = new PacketStream(_graph, Demux.PortFor(selector), selector.Kind);
+        var decoder = _graph.Add(new DecodeNode(packets.Port, selector.Kind, Demux.Options));
+        stream = selector.Kind == MediaKind.Video
+            ? new VideoStream(_graph, decoder.Outputs[0], packets)
+            : new AudioStream(_graph, decoder.Outputs[0], packets);
+        _decoded[selector] = stream;
+        return stream;
+    }
+}

@@ -1,0 +1,113 @@
+namespace MediaGraph;
+
+/// <summary>How to open and decode an input.</summary>
+public sealed record DecodeOptions
+{
+    /// <summary>Input format name ("mpegts", "v4l2"); null lets FFmpeg probe.</summary>
+    public string? Format { get; init; }
+    /// <summary>Demuxer and protocol options ("rw_timeout" = "5000000", "analyzeduration" ...).</summary>
+    public IReadOnlyDictionary<string, string>? FormatOptions { get; init; }
+    /// <summary>Decoder threads; 0 lets FFmpeg choose.</summary>
+    public int Threads { get; init; }
+    /// <summary>A specific video decoder ("h264", "h264_cuvid"); null uses FFmpeg's default for the codec.</summary>
+    public string? VideoDecoder { get; init; }
+    /// <summary>Keep the input's timestamps as they are (ffmpeg -copyts) instead of starting at 0.</summary>
+    public bool KeepTimestamps { get; init; }
+
+    internal string? FormatOptionsString => OptionString.Of(FormatOptions);
+}
+
+/// <summary>How to encode and mux an output. Defaults follow the ffmpeg CLI: H.264 (libx264) and AAC.</summary>
+public sealed record EncodeOptions
+{
+    /// <summary>Any FFmpeg video encoder ("libx264", "libx265", "ffv1", "mjpeg", "h264_nvenc"), or "copy" to remux
+    /// the input's packets without decoding. Default libx264.</summary>
+    public string VideoCodec { get; init; } = "libx264";
+    /// <summary>Any FFmpeg audio encoder ("aac", "libopus", "flac"), "copy", or "none" to drop audio. Default aac.</summary>
+    public string AudioCodec { get; init; } = "aac";
+    /// <summary>Encoder preset ("veryfast", "medium" ...), for encoders that have one.</summary>
+    public string? Preset { get; init; }
+    /// <summary>Constant rate factor, for encoders that have one (x264/x265: 0-51).</summary>
+    public int? Crf { get; init; }
+    /// <summary>Video bit rate in bits per second (0 = the encoder's default or CRF).</summary>
+    public long VideoBitrate { get; init; }
+    /// <summary>Audio bit rate in bits per second (0 = the encoder's default).</summary>
+    public long AudioBitrate { get; init; }
+    /// <summary>Keyframe interval in frames (0 = the encoder's default).</summary>
+    public int Gop { get; init; }
+    /// <summary>Maximum consecutive B-frames (null = the encoder's default).</summary>
+    public int? MaxBFrames { get; init; }
+    /// <summary>Output pixel format ("yuv420p"); null keeps the input's when the encoder takes it.</summary>
+    public string? PixelFormat { get; init; }
+    /// <summary>Audio sample rate (0 = the input's).</summary>
+    public int SampleRate { get; init; }
+    /// <summary>Encoder threads (0 = automatic).</summary>
+    public int Threads { get; init; }
+    /// <summary>Container format ("mp4", "matroska", "mpegts", "segment", "hls"); null guesses from the extension.</summary>
+    public string? Format { get; init; }
+    /// <summary>Muxer options ("movflags" = "+faststart", "segment_time" = "4", "hls_time" = "2").</summary>
+    public IReadOnlyDictionary<string, string>? FormatOptions { get; init; }
+    /// <summary>Private options of the video encoder ("tune" = "zerolatency", "x264-params" = ...).</summary>
+    public IReadOnlyDictionary<string, string>? VideoCodecOptions { get; init; }
+    /// <summary>Private options of the audio encoder.</summary>
+    public IReadOnlyDictionary<string, string>? AudioCodecOptions { get; init; }
+
+    internal bool CopyVideo => VideoCodec == "copy";
+    internal bool CopyAudio => AudioCodec == "copy";
+    internal bool NoAudio => AudioCodec == "none";
+}
+
+/// <summary>Scaling algorithms of swscale.</summary>
+public enum ScaleAlgorithm
+{
+    Bilinear,
+    Bicubic,
+    Area,
+    Lanczos,
+    Neighbor,
+    FastBilinear,
+}
+
+/// <summary>Deinterlacing filters of libavfilter.</summary>
+public enum DeinterlaceMethod
+{
+    /// <summary>yadif ("yet another deinterlacing filter").</summary>
+    Yadif,
+    /// <summary>bwdif (Bob Weaver): sharper motion, a little slower.</summary>
+    Bwdif,
+}
+
+/// <summary>What a deinterlacer emits.</summary>
+public enum DeinterlaceMode
+{
+    /// <summary>One frame per frame (frame rate kept).</summary>
+    SendFrame,
+    /// <summary>One frame per field (frame rate doubled).</summary>
+    SendField,
+}
+
+/// <summary>Which field comes first.</summary>
+public enum FieldParity
+{
+    /// <summary>As the frames say.</summary>
+    Auto,
+    TopFieldFirst,
+    BottomFieldFirst,
+}
+
+/// <summary>Options of <see cref="VideoStream.Deinterlace"/>.</summary>
+public sealed record DeinterlaceOptions
+{
+    public DeinterlaceMethod Method { get; init; } = DeinterlaceMethod.Yadif;
+    public DeinterlaceMode Mode { get; init; } = DeinterlaceMode.SendFrame;
+    public FieldParity Parity { get; init; } = FieldParity.Auto;
+    /// <summary>Deinterlace only frames flagged interlaced (true) or all frames (false, the filters' default).</summary>
+    public bool OnlyInterlacedFrames { get; init; }
+}
+
+internal static class OptionString
+{
+    /// <summary>"k=v\nk=v" for the native layer (values may hold ':' and ',').</summary>
+    public static string? Of(IReadOnlyDictionary<string, string>? options)
+        => options is null || options.Count == 0 ? null : string.Join("\n", options.Select(kv => $"{kv.Key}={kv.Value}"));
+}

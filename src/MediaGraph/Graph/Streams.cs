@@ -1,0 +1,105 @@
+namespace MediaGraph;
+
+/// <summary>
+/// A typed handle to a node's output in a graph. Operators on a stream add a node and return its output stream;
+/// nothing runs until <see cref="Graph.RunAsync"/>. A stream may feed several nodes (fan-out without copies).
+/// </summary>
+public abstract class MediaStream
+{
+    private protected MediaStream(Graph graph, OutputPort port)
+    {
+        Graph = graph;
+        Port = port;
+    }
+
+    /// <summary>The graph the stream belongs to; streams of two graphs never mix.</summary>
+    public Graph Graph { get; }
+    /// <summary>The output it stands for.</summary>
+    public OutputPort Port { get; }
+    public MediaKind Kind => Port.Kind;
+
+    /// <summary>"scale1.out0".</summary>
+    public override string ToString() => Port.ToString();
+}
+
+/// <summary>A stream of decoded <see cref="VideoFrame"/>s.</summary>
+public sealed class VideoStream : MediaStream
+{
+    internal VideoStream(Graph graph, OutputPort port, PacketStream? packets = null) : base(graph, port) => Packets = packets;
+
+    /// <summary>The compressed stream these frames were decoded from, for stream copy; null after any processing.</summary>
+    public PacketStream? Packets { get; }
+
+    /// <summary>Scales to <paramref name="width"/>×<paramref name="height"/> with swscale (-1 or -2 keeps the aspect ratio).</summary>
+    public VideoStream Scale(int width, int height, ScaleAlgorithm algorithm = ScaleAlgorithm.Bicubic, string? pixelFormat = null)
+        => Graph.Streams(Graph.Add(new ScaleNode(Graph.Own(this), width, height, algorithm, pixelFormat))).VideoOutput(0);
+
+    /// <summary>Deinterlaces with yadif (default) or bwdif.</summary>
+    public VideoStream Deinterlace(DeinterlaceOptions? options = null)
+        => Graph.Streams(Graph.Add(new DeinterlaceNode(Graph.Own(this), options ?? new DeinterlaceOptions()))).VideoOutput(0);
+
+    /// <summary>Runs a one-input, one-output libavfilter video graph ("hflip", "crop=640:360", "fps=30").</summary>
+    public VideoStream Filter(string description) => Graph.Filter(description, this).Video(0);
+}
+
+/// <summary>A stream of decoded <see cref="AudioFrame"/>s.</summary>
+public sealed class AudioStream : MediaStream
+{
+    internal AudioStream(Graph graph, OutputPort port, PacketStream? packets = null) : base(graph, port) => Packets = packets;
+
+    /// <summary>The compressed stream these frames were decoded from, for stream copy; null after any processing.</summary>
+    public PacketStream? Packets { get; }
+
+    /// <summary>Runs a one-input, one-output libavfilter audio graph ("volume=0.5", "aresample=48000").</summary>
+    public AudioStream Filter(string description) => Graph.Filter(description, this).Audio(0);
+}
+
+/// <summary>A stream of compressed <see cref="Packet"/>s (stream copy, app sinks of packets).</summary>
+public sealed class PacketStream : MediaStream
+{
+    internal PacketStream(Graph graph, OutputPort port, MediaKind media) : base(graph, port) => Media = media;
+
+    /// <summary>What the packets encode (video or audio).</summary>
+    public MediaKind Media { get; }
+}
+
+/// <summary>The outputs of a <see cref="Graph.Filter"/> node, by index and kind.</summary>
+public sealed class FilterOutputs
+{
+    private readonly Graph _graph;
+    internal FilterOutputs(Graph graph, FilterNode node)
+    {
+        _graph = graph;
+        Node = node;
+    }
+
+    public FilterNode Node { get; }
+    public int Count => Node.Outputs.Count;
+
+    /// <summary>Output <paramref name="index"/>, which must be video.</summary>
+    public VideoStream Video(int index) => _graph.Streams(Node).VideoOutput(index);
+
+    /// <summary>Output <paramref name="index"/>, which must be audio.</summary>
+    public AudioStream Audio(int index) => _graph.Streams(Node).AudioOutput(index);
+}
+
+/// <summary>Typed views of a node's outputs.</summary>
+public readonly struct NodeStreams
+{
+    private readonly Graph _graph;
+    internal NodeStreams(Graph graph, Node node)
+    {
+        _graph = graph;
+        Node = node;
+    }
+
+    public Node Node { get; }
+
+    public VideoStream VideoOutput(int index) => Node.Outputs[index].Kind == MediaKind.Video
+        ? new VideoStream(_graph, Node.Outputs[index])
+        : throw new InvalidOperationException($"output {index} of {Node.Name} is {Node.Outputs[index].Kind.ToString().ToLowerInvariant()}, not video");
+
+    public AudioStream AudioOutput(int index) => Node.Outputs[index].Kind == MediaKind.Audio
+        ? new AudioStream(_graph, Node.Outputs[index])
+        : throw new InvalidOperationException($"output {index} of {Node.Name} is {Node.Outputs[index].Kind.ToString().ToLowerInvariant()}, not audio");
+}

@@ -1,0 +1,35 @@
+namespace MediaGraph.Interop;
+
+/// <summary>Look-ups used by validation: codec, format and filter names.</summary>
+internal static unsafe class Codecs
+{
+    /// <summary>The media kind an encoder (or decoder) works on, or null with the reason when FFmpeg has none by that name.</summary>
+    public static MediaKind? FindCodec(string name, bool encoder, out string? problem)
+    {
+        NativeLibraryCheck.EnsureLoaded();
+        var status = NativeMethods.mg_codec_find(name, encoder ? 1 : 0, out var type);
+        if (status < 0)
+        {
+            problem = NativeStatus.LastError();
+            return null;
+        }
+        problem = null;
+        return type switch { 0 => MediaKind.Video, 1 => MediaKind.Audio, _ => MediaKind.Other };
+    }
+
+    /// <summary>The output format short name for a path and optional format, or null with the reason.</summary>
+    public static string? GuessOutputFormat(string path, string? format, out string? problem)
+    {
+        NativeLibraryCheck.EnsureLoaded();
+        byte* buf = stackalloc byte[64];
+        if (NativeMethods.mg_format_guess(path, format, buf, 64) < 0)
+        {
+            problem = NativeStatus.LastError();
+            return null;
+        }
+        problem = null;
+        return NativeMethods.Utf8(buf);
+    }
+
+    public static bool NeedsGlobalHeader(string format) => NativeMethods.mg_format_needs_global_header(format) > 0;
+}

@@ -1,0 +1,63 @@
+namespace MediaGraph.Interop;
+
+/// <summary>An open input (mg_demuxer): streams, codec parameters and packets.</summary>
+internal sealed unsafe class Demuxer : IDisposable
+{
+    private readonly DemuxerHandle _handle;
+
+    private Demuxer(DemuxerHandle handle, string url)
+    {
+        _handle = handle;
+        Url = url;
+    }
+
+    public string Url { get; }
+
+    public static Demuxer Open(string url, string? format, string? options, string? node)
+    {
+        NativeLibraryCheck.EnsureLoaded();
+        var handle = Handles.Open<DemuxerHandle>((out nint p) => NativeMethods.mg_demuxer_open(url, format, options, out p), $"opening '{url}'", node);
+        return new Demuxer(handle, url);
+    }
+
+    public int StreamCount => NativeMethods.mg_demuxer_stream_count(_handle.Ptr);
+
+    public StreamDescription Describe(int index)
+    {
+        NativeStatus.ThrowIfFailed(NativeMethods.mg_demuxer_stream_info(_handle.Ptr, index, out var info), $"describing stream {index} of '{Url}'");
+        return StreamDescription.From(info);
+    }
+
+    public IReadOnlyList<StreamDescription> Streams => Enumerable.Range(0, StreamCount).Select(Describe).ToArray();
+
+    public StreamParameters Parameters(int index)
+    {
+        var handle = Handles.Open<CodecParHandle>((out nint p) => NativeMethods.mg_demuxer_codecpar(_handle.Ptr, index, out p), $"reading parameters of stream {index} of '{Url}'");
+        return new StreamParameters(handle, Describe(index));
+    }
+
+    /// <summary>Container start time in microseconds, or <see cref="Timestamp.None"/>.</summary>
+    public long StartTime => NativeMethods.mg_demuxer_start_time(_handle.Ptr);
+    /// <summary>Container duration in microseconds, or <see cref="Timestamp.None"/>.</summary>
+    public long Duration => NativeMethods.mg_demuxer_duration(_handle.Ptr);
+    public string FormatName => NativeMethods.Utf8(NativeMethods.mg_demuxer_format_name(_handle.Ptr)) ?? "";
+
+    /// <summary>The best stream of a kind, or -1.</summary>
+    public int BestStream(MediaKind kind)
+    {
+        var r = NativeMethods.mg_demuxer_best_stream(_handle.Ptr, kind == MediaKind.Video ? 0 : 1);
+        return r < 0 ? -1 : r;
+    }
+
+    /// <summary>Reads the next packet into <paramref name="packet"/>; false at end of input.</summary>
+    public bool Read(nint packet, out PacketInfo info, string node)
+        => NativeStatus.ThrowIfFailed(NativeMethods.mg_demuxer_read(_handle.Ptr, packet, out info), $"reading '{Url}'", node) == NativeMethods.Ok;
+
+    /// <summary>Makes a blocked open or read return promptly (thread-safe).</summary>
+    public void Interrupt()
+    {
+        if (!_handle.IsClosed) NativeMethods.mg_demuxer_interrupt(_handle.DangerousGetHandle());
+    }
+
+    public void Dispose() => _handle.Dispose();
+}

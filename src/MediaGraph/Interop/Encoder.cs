@@ -1,0 +1,34 @@
+namespace MediaGraph.Interop;
+
+/// <summary>An open encoder (mg_encoder): converts input frames to what the codec takes, encodes, hands out packets.</summary>
+internal sealed unsafe class Encoder : IDisposable
+{
+    private readonly EncoderHandle _handle;
+    private readonly string _node;
+
+    public Encoder(in EncoderConfig config, string codec, string node)
+    {
+        _node = node;
+        var copy = config;
+        _handle = Handles.Open<EncoderHandle>((out nint p) => NativeMethods.mg_encoder_open(in copy, out p), $"opening encoder '{codec}'", node);
+        NativeMethods.mg_encoder_time_base(_handle.Ptr, out var num, out var den);
+        TimeBase = new Rational(num, den);
+        var par = Handles.Open<CodecParHandle>((out nint p) => NativeMethods.mg_encoder_codecpar(_handle.Ptr, out p), "reading encoder parameters", node);
+        NativeStatus.ThrowIfFailed(NativeMethods.mg_codecpar_info(par.Ptr, out var info), "describing encoder parameters", node);
+        Parameters = new StreamParameters(par, StreamDescription.From(info));
+    }
+
+    public Rational TimeBase { get; }
+    public StreamParameters Parameters { get; }
+
+    /// <summary>Sends a frame (0 = flush). Throws on failure.</summary>
+    public void Send(nint frame) => NativeStatus.ThrowIfFailed(NativeMethods.mg_encoder_send(_handle.Ptr, frame), "encoding", _node);
+
+    /// <summary>MG_OK with a packet, MG_AGAIN or MG_EOF. Throws on failure.</summary>
+    public int Receive(nint packet, out PacketInfo info)
+        => NativeStatus.ThrowIfFailed(NativeMethods.mg_encoder_receive(_handle.Ptr, packet, out info), "encoding", _node);
+
+    /// <summary>Frees the encoder; <see cref="Parameters"/> stays valid (packets in flight refer to it) and is
+    /// disposed by its owner.</summary>
+    public void Dispose() => _handle.Dispose();
+}

@@ -1,0 +1,43 @@
+namespace MediaGraph.Interop;
+
+/// <summary>A libavfilter graph (mg_filter_graph): open pads become inputs and outputs, in order.</summary>
+internal sealed class FilterGraph : IDisposable
+{
+    private readonly FilterGraphHandle _handle;
+    private readonly string? _node;
+
+    public FilterGraph(string description, int threads, string? node)
+    {
+        NativeLibraryCheck.EnsureLoaded();
+        _node = node;
+        Description = description;
+        _handle = Handles.Open<FilterGraphHandle>((out nint p) => NativeMethods.mg_filter_graph_create(description, threads, out p), "parsing the filter graph", node);
+    }
+
+    public string Description { get; }
+    public int InputCount => NativeMethods.mg_filter_graph_input_count(_handle.Ptr);
+    public int OutputCount => NativeMethods.mg_filter_graph_output_count(_handle.Ptr);
+    public MediaKind InputKind(int i) => Kind(NativeMethods.mg_filter_graph_input_type(_handle.Ptr, i));
+    public MediaKind OutputKind(int i) => Kind(NativeMethods.mg_filter_graph_output_type(_handle.Ptr, i));
+
+    private static MediaKind Kind(int mediaType) => mediaType switch { 0 => MediaKind.Video, 1 => MediaKind.Audio, _ => MediaKind.Other };
+
+    public void SetInput(int index, in StreamInfo info)
+        => NativeStatus.ThrowIfFailed(NativeMethods.mg_filter_graph_set_input(_handle.Ptr, index, in info), $"describing input {index} of '{Description}'", _node);
+
+    public void Configure() => NativeStatus.ThrowIfFailed(NativeMethods.mg_filter_graph_configure(_handle.Ptr), $"configuring '{Description}'", _node);
+
+    public StreamInfo OutputInfo(int index)
+    {
+        NativeStatus.ThrowIfFailed(NativeMethods.mg_filter_graph_output_info(_handle.Ptr, index, out var info), $"reading output {index} of '{Description}'", _node);
+        return info;
+    }
+
+    /// <summary>Pushes a frame (0 = end of that input); the caller keeps its reference.</summary>
+    public void Push(int index, nint frame) => NativeStatus.ThrowIfFailed(NativeMethods.mg_filter_graph_push(_handle.Ptr, index, frame), $"filtering '{Description}'", _node);
+
+    /// <summary>MG_OK with a frame, MG_AGAIN or MG_EOF.</summary>
+    public int Pull(int index, nint frame) => NativeStatus.ThrowIfFailed(NativeMethods.mg_filter_graph_pull(_handle.Ptr, index, frame), $"filtering '{Description}'", _node);
+
+    public void Dispose() => _handle.Dispose();
+}

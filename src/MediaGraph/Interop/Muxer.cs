@@ -1,0 +1,44 @@
+namespace MediaGraph.Interop;
+
+/// <summary>An open output (mg_muxer): add streams, write the header, write packets interleaved, close with the trailer.</summary>
+internal sealed class Muxer : IDisposable
+{
+    private readonly MuxerHandle _handle;
+    private readonly string _node;
+
+    public Muxer(string path, string? format, string? options, string node)
+    {
+        _node = node;
+        Path = path;
+        _handle = Handles.Open<MuxerHandle>((out nint p) => NativeMethods.mg_muxer_open(path, format, options, out p), $"opening output '{path}'", node);
+    }
+
+    public string Path { get; }
+    public bool HeaderWritten { get; private set; }
+    public bool Closed { get; private set; }
+
+    public int AddStream(StreamParameters parameters)
+    {
+        NativeStatus.ThrowIfFailed(NativeMethods.mg_muxer_add_stream(_handle.Ptr, parameters.Handle.Ptr, out var index), $"adding a {parameters.CodecName} stream to '{Path}'", _node);
+        return index;
+    }
+
+    public void WriteHeader()
+    {
+        NativeStatus.ThrowIfFailed(NativeMethods.mg_muxer_write_header(_handle.Ptr), $"writing the header of '{Path}'", _node);
+        HeaderWritten = true;
+    }
+
+    public void Write(Packet packet, int stream)
+        => NativeStatus.ThrowIfFailed(NativeMethods.mg_muxer_write(_handle.Ptr, packet.Native, stream, packet.TimeBase.Num, packet.TimeBase.Den), $"writing to '{Path}'", _node, packet.DescribePosition());
+
+    /// <summary>Flushes, writes the trailer, closes the file. Idempotent.</summary>
+    public void Close()
+    {
+        if (Closed) return;
+        Closed = true;
+        NativeStatus.ThrowIfFailed(NativeMethods.mg_muxer_close(_handle.Ptr), $"finishing '{Path}'", _node);
+    }
+
+    public void Dispose() => _handle.Dispose();
+}

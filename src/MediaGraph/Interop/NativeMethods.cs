@@ -1,0 +1,195 @@
+using System.Runtime.InteropServices;
+
+namespace MediaGraph.Interop;
+
+/// <summary>
+/// Every entry point of the native shim (native/mediagraph.h), in one place. Each comment gives the C signature.
+/// Nothing outside Interop/ calls these directly without going through <see cref="NativeStatus.ThrowIfFailed"/>.
+/// </summary>
+internal static unsafe partial class NativeMethods
+{
+    internal const string Library = "mediagraph_native";
+
+    internal const int Ok = 0;
+    internal const int Eof = 1;
+    internal const int Again = 2;
+    internal const long NoPts = long.MinValue;
+
+    // errors, diagnostics, names
+    [LibraryImport(Library)] internal static partial byte* mg_last_error();
+    [LibraryImport(Library)] internal static partial long mg_live_handles();
+    [LibraryImport(Library)] internal static partial byte* mg_version_info();
+    [LibraryImport(Library)] internal static partial int mg_library_version(int which, int compiled, out uint version);
+    [LibraryImport(Library)] internal static partial void mg_set_log_level(int level);
+    [LibraryImport(Library)] internal static partial void mg_error_string(int code, byte* buf, int bufSize);
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)] internal static partial int mg_pix_fmt_from_name(string name);
+    [LibraryImport(Library)] internal static partial byte* mg_pix_fmt_name(int pixFmt);
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)] internal static partial int mg_sample_fmt_from_name(string name);
+    [LibraryImport(Library)] internal static partial byte* mg_sample_fmt_name(int sampleFmt);
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)] internal static partial int mg_codec_find(string name, int isEncoder, out int mediaType);
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)] internal static partial int mg_format_find(string name, int isOutput);
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)] internal static partial int mg_format_guess(string path, string? format, byte* buf, int bufSize);
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)] internal static partial int mg_filter_find(string name);
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)] internal static partial int mg_format_needs_global_header(string format);
+
+    // codec parameters
+    [LibraryImport(Library)] internal static partial void mg_codecpar_free(ref nint p);
+    [LibraryImport(Library)] internal static partial int mg_codecpar_info(nint p, out StreamInfo info);
+
+    // packets
+    [LibraryImport(Library)] internal static partial int mg_packet_alloc(out nint packet);
+    [LibraryImport(Library)] internal static partial void mg_packet_free(ref nint p);
+    [LibraryImport(Library)] internal static partial void mg_packet_unref(nint p);
+    [LibraryImport(Library)] internal static partial int mg_packet_ref(nint dst, nint src);
+    [LibraryImport(Library)] internal static partial int mg_packet_get_info(nint p, out PacketInfo info);
+    [LibraryImport(Library)] internal static partial void mg_packet_set_timing(nint p, long pts, long dts, long duration);
+    [LibraryImport(Library)] internal static partial void mg_packet_set_flags(nint p, int flags);
+    [LibraryImport(Library)] internal static partial int mg_packet_from_data(nint p, byte* data, int size);
+
+    // frames
+    [LibraryImport(Library)] internal static partial int mg_frame_alloc(out nint frame);
+    [LibraryImport(Library)] internal static partial void mg_frame_free(ref nint p);
+    [LibraryImport(Library)] internal static partial void mg_frame_unref(nint f);
+    [LibraryImport(Library)] internal static partial int mg_frame_ref(nint dst, nint src);
+    [LibraryImport(Library)] internal static partial int mg_frame_get_info(nint f, out FrameInfo info);
+    [LibraryImport(Library)] internal static partial void mg_frame_set_timing(nint f, long pts, long duration);
+    [LibraryImport(Library)] internal static partial int mg_frame_alloc_video(nint f, int width, int height, int pixFmt, int align);
+    [LibraryImport(Library)] internal static partial int mg_frame_alloc_audio(nint f, int nbSamples, int sampleFmt, int sampleRate, int channels, ulong channelMask);
+    [LibraryImport(Library)] internal static partial int mg_frame_make_writable(nint f);
+
+    // demuxer
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)] internal static partial int mg_demuxer_open(string url, string? format, string? options, out nint demuxer);
+    [LibraryImport(Library)] internal static partial void mg_demuxer_free(ref nint p);
+    [LibraryImport(Library)] internal static partial int mg_demuxer_stream_count(nint d);
+    [LibraryImport(Library)] internal static partial int mg_demuxer_stream_info(nint d, int index, out StreamInfo info);
+    [LibraryImport(Library)] internal static partial int mg_demuxer_codecpar(nint d, int index, out nint codecpar);
+    [LibraryImport(Library)] internal static partial long mg_demuxer_start_time(nint d);
+    [LibraryImport(Library)] internal static partial long mg_demuxer_duration(nint d);
+    [LibraryImport(Library)] internal static partial byte* mg_demuxer_format_name(nint d);
+    [LibraryImport(Library)] internal static partial int mg_demuxer_best_stream(nint d, int mediaType);
+    [LibraryImport(Library)] internal static partial int mg_demuxer_read(nint d, nint packet, out PacketInfo info);
+    [LibraryImport(Library)] internal static partial void mg_demuxer_interrupt(nint d);
+
+    // decoder
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)] internal static partial int mg_decoder_open(nint codecpar, string? codecName, int threads, string? options, out nint decoder);
+    [LibraryImport(Library)] internal static partial void mg_decoder_free(ref nint p);
+    [LibraryImport(Library)] internal static partial int mg_decoder_send(nint d, nint packet);
+    [LibraryImport(Library)] internal static partial int mg_decoder_receive(nint d, nint frame);
+
+    // encoder
+    [LibraryImport(Library)] internal static partial int mg_encoder_open(in EncoderConfig config, out nint encoder);
+    [LibraryImport(Library)] internal static partial void mg_encoder_free(ref nint p);
+    [LibraryImport(Library)] internal static partial int mg_encoder_send(nint e, nint frame);
+    [LibraryImport(Library)] internal static partial int mg_encoder_receive(nint e, nint packet, out PacketInfo info);
+    [LibraryImport(Library)] internal static partial void mg_encoder_time_base(nint e, out int num, out int den);
+    [LibraryImport(Library)] internal static partial int mg_encoder_codecpar(nint e, out nint codecpar);
+
+    // muxer
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)] internal static partial int mg_muxer_open(string path, string? format, string? options, out nint muxer);
+    [LibraryImport(Library)] internal static partial void mg_muxer_free(ref nint p);
+    [LibraryImport(Library)] internal static partial int mg_muxer_needs_global_header(nint m);
+    [LibraryImport(Library)] internal static partial int mg_muxer_add_stream(nint m, nint codecpar, out int index);
+    [LibraryImport(Library)] internal static partial int mg_muxer_write_header(nint m);
+    [LibraryImport(Library)] internal static partial int mg_muxer_write(nint m, nint packet, int streamIndex, int tbNum, int tbDen);
+    [LibraryImport(Library)] internal static partial int mg_muxer_close(nint m);
+
+    // filter graph
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)] internal static partial int mg_filter_graph_create(string description, int threads, out nint graph);
+    [LibraryImport(Library)] internal static partial void mg_filter_graph_free(ref nint p);
+    [LibraryImport(Library)] internal static partial int mg_filter_graph_input_count(nint g);
+    [LibraryImport(Library)] internal static partial int mg_filter_graph_input_type(nint g, int index);
+    [LibraryImport(Library)] internal static partial int mg_filter_graph_output_count(nint g);
+    [LibraryImport(Library)] internal static partial int mg_filter_graph_output_type(nint g, int index);
+    [LibraryImport(Library)] internal static partial int mg_filter_graph_set_input(nint g, int index, in StreamInfo info);
+    [LibraryImport(Library)] internal static partial int mg_filter_graph_configure(nint g);
+    [LibraryImport(Library)] internal static partial int mg_filter_graph_output_info(nint g, int index, out StreamInfo info);
+    [LibraryImport(Library)] internal static partial int mg_filter_graph_push(nint g, int index, nint frame);
+    [LibraryImport(Library)] internal static partial int mg_filter_graph_pull(nint g, int index, nint frame);
+
+    internal static string? Utf8(byte* p) => p == null ? null : Marshal.PtrToStringUTF8((nint)p);
+}
+
+/// <summary>mg_stream_info.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct StreamInfo
+{
+    public int Index;
+    public int MediaType;
+    public fixed byte CodecName[64];
+    public int Width, Height;
+    public int PixFmt;
+    public int SarNum, SarDen;
+    public int FieldOrder;
+    public int SampleRate;
+    public int SampleFmt;
+    public int Channels;
+    public ulong ChannelMask;
+    public int TbNum, TbDen;
+    public int FrNum, FrDen;
+    public long StartTime;
+    public long Duration;
+    public long NbFrames;
+    public long BitRate;
+
+    public string Codec
+    {
+        get { fixed (byte* p = CodecName) return NativeMethods.Utf8(p) ?? ""; }
+    }
+}
+
+/// <summary>mg_packet_info.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct PacketInfo
+{
+    public long Pts, Dts, Duration;
+    public long Pos;
+    public byte* Data;
+    public int Size;
+    public int StreamIndex;
+    public int Flags;
+}
+
+/// <summary>mg_frame_info.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct FrameInfo
+{
+    public int MediaType;
+    public int Format;
+    public int Width, Height;
+    public int SarNum, SarDen;
+    public int Interlaced, TopFieldFirst, KeyFrame, PictType;
+    public int SampleRate, NbSamples, Channels;
+    public ulong ChannelMask;
+    public long Pts;
+    public long Duration;
+    public int DecodeErrorFlags;
+    public int Hw;
+    public fixed ulong Data[8];
+    public fixed int Linesize[8];
+}
+
+/// <summary>mg_encoder_config.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct EncoderConfig
+{
+    public byte* Codec;
+    public int Width, Height;
+    public int PixFmt;
+    public int InputPixFmt;
+    public int SarNum, SarDen;
+    public int FrNum, FrDen;
+    public int TbNum, TbDen;
+    public int SampleRate;
+    public int SampleFmt;
+    public int Channels;
+    public ulong ChannelMask;
+    public int InputSampleFmt, InputSampleRate, InputChannels;
+    public ulong InputChannelMask;
+    public long BitRate;
+    public int Gop;
+    public int MaxBFrames;
+    public int Threads;
+    public int GlobalHeader;
+    public int FieldOrder;
+    public byte* Options;
+}

@@ -1,0 +1,74 @@
+using System.Runtime.InteropServices;
+
+namespace MediaGraph.Interop;
+
+/// <summary>Base for handles to shim objects: released exactly once through the matching mg_X_free.</summary>
+internal abstract class NativeHandle : SafeHandle
+{
+    protected NativeHandle() : base(0, ownsHandle: true) { }
+    public override bool IsInvalid => handle == 0;
+    /// <summary>The raw pointer for a native call; throws when the handle was already released.</summary>
+    public nint Ptr => IsClosed ? throw new ObjectDisposedException(GetType().Name) : handle;
+}
+
+internal sealed class DemuxerHandle : NativeHandle
+{
+    protected override bool ReleaseHandle() { var p = handle; NativeMethods.mg_demuxer_free(ref p); return true; }
+}
+
+internal sealed class DecoderHandle : NativeHandle
+{
+    protected override bool ReleaseHandle() { var p = handle; NativeMethods.mg_decoder_free(ref p); return true; }
+}
+
+internal sealed class EncoderHandle : NativeHandle
+{
+    protected override bool ReleaseHandle() { var p = handle; NativeMethods.mg_encoder_free(ref p); return true; }
+}
+
+internal sealed class MuxerHandle : NativeHandle
+{
+    protected override bool ReleaseHandle() { var p = handle; NativeMethods.mg_muxer_free(ref p); return true; }
+}
+
+internal sealed class FilterGraphHandle : NativeHandle
+{
+    protected override bool ReleaseHandle() { var p = handle; NativeMethods.mg_filter_graph_free(ref p); return true; }
+}
+
+internal sealed class CodecParHandle : NativeHandle
+{
+    protected override bool ReleaseHandle() { var p = handle; NativeMethods.mg_codecpar_free(ref p); return true; }
+}
+
+internal sealed class FrameHandle : NativeHandle
+{
+    protected override bool ReleaseHandle() { var p = handle; NativeMethods.mg_frame_free(ref p); return true; }
+}
+
+internal sealed class PacketHandle : NativeHandle
+{
+    protected override bool ReleaseHandle() { var p = handle; NativeMethods.mg_packet_free(ref p); return true; }
+}
+
+/// <summary>Creates handles from "out nint" native constructors, checking the status once.</summary>
+internal static class Handles
+{
+    internal delegate int Opener(out nint p);
+
+    public static T Open<T>(Opener open, string operation, string? node = null) where T : NativeHandle, new()
+    {
+        var status = open(out var p);
+        NativeStatus.ThrowIfFailed(status, operation, node);
+        var h = new T();
+        Marshal.InitHandle(h, p);
+        return h;
+    }
+
+    public static T Wrap<T>(nint p) where T : NativeHandle, new()
+    {
+        var h = new T();
+        Marshal.InitHandle(h, p);
+        return h;
+    }
+}

@@ -1,0 +1,82 @@
+using System.Threading.Channels;
+
+namespace MediaGraph;
+
+/// <summary>
+/// The app writes frames or packets into a graph: <see cref="WriteAsync"/> waits while the graph is busy
+/// (backpressure), <see cref="Complete"/> ends the stream. Ownership of each written item passes to the graph.
+/// Video frames need a time base and should carry a frame rate; packets carry their <see cref="StreamParameters"/>.
+/// </summary>
+public sealed class AppSource<T> : Node where T : MediaItem
+{
+    private readonly int _capacity;
+    private Channel<T> _channel;
+
+    internal AppSource(MediaKind kind, int capacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
+        _capacity = capacity;
+        _channel = NewChannel();
+        AddOutput(kind, kind.ToString().ToLowerInvariant());
+    }
+
+    public override string Kind => "source";
+
+    private Channel<T> NewChannel() => Channel.CreateBounded<T>(new BoundedChannelOptions(_capacity) { SingleReader = true });
+
+    /// <summary>The stream of what the app writes (use with operators like any decoded stream).</summary>
+    public MediaStream Stream(Graph graph) => Outputs[0].Kind switch
+    {
+        MediaKind.Video => graph.Streams(this).VideoOutput(0),
+        MediaKind.Audio => graph.Streams(this).AudioOutput(0),
+        _ => new PacketStream(graph, Outputs[0], MediaKind.Other),
+    };
+
+    /// <summary>Hands <paramref name="item"/> to the graph, waiting while it is full. Throws
+    /// <see cref="InvalidOperationException"/> after <see cref="Complete"/> or when the run ended.</summary>
+    public async ValueTask WriteAsync(T item, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        if (item.TimeBase.Num <= 0) throw new ArgumentException("the item needs a TimeBase (for example 1/frame rate)", nameof(item));
+        try
+        {
+            await _channel.Writer.WriteAsync(item, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ChannelClosedException)
+        {
+            item.Dispose();
+            throw new InvalidOperationException("the source is complete or its graph stopped; nothing more can be written");
+        }
+    }
+
+    /// <summary>Ends the stream; the graph drains and finishes.</summary>
+    public void Complete() => _channel.Writer.TryComplete();
+
+    protected internal override NodeInstance CreateInstance()
+    {
+        if (_channel.Reader.Completion.IsCompleted) _channel = NewChannel();
+        return new Instance(_channel);
+    }
+
+    private sealed class Instance(Channel<T> channel) : NodeInstance
+    {
+        protected internal override async Task RunSourceAsync(NodeContext context, CancellationToken cancellationToken)
+        {
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.StopRequested, cancellationToken);
+            try
+            {
+                while (!context.AllOutputsClosed && await channel.Reader.WaitToReadAsync(stop.Token).ConfigureAwait(false))
+                    while (channel.Reader.TryRead(out var item))
+                        await context.EmitAsync(0, item, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (context.StopRequested.IsCancellationRequested && !cancellationToken.IsCancellationRequested) { }
+        }
+
+        public override ValueTask DisposeAsync()
+        {
+            channel.Writer.TryComplete();
+            while (channel.Reader.TryRead(out var left)) left.Dispose();
+            return default;
+        }
+    }
+}

@@ -1,0 +1,160 @@
+using MediaGraph.Interop;
+
+namespace MediaGraph;
+
+/// <summary>Which stream of an input an output carries.</summary>
+/// <param name="Kind">Video or audio; <see cref="MediaKind.Other"/> with an <paramref name="Index"/> for any stream.</param>
+/// <param name="Index">Absolute stream index in the container, or -1.</param>
+/// <param name="Nth">With <paramref name="Index"/> -1: the nth stream of the kind, or -1 for FFmpeg's best one.</param>
+public readonly record struct StreamSelector(MediaKind Kind, int Index = -1, int Nth = -1)
+{
+    public override string ToString() => Index >= 0 ? $"stream {Index}" : Nth >= 0 ? $"{Kind.ToString().ToLowerInvariant()} stream {Nth}" : $"best {Kind.ToString().ToLowerInvariant()} stream";
+
+    internal int Resolve(Demuxer demuxer)
+    {
+        if (Index >= 0) return Index < demuxer.StreamCount ? Index : -1;
+        if (Nth < 0) return demuxer.BestStream(Kind);
+        var n = 0;
+        for (var i = 0; i < demuxer.StreamCount; i++)
+            if (demuxer.Describe(i).Kind == Kind && n++ == Nth) return i;
+        return -1;
+    }
+}
+
+/// <summary>
+/// Reads an input (file or URL) and emits the compressed packets of the selected streams, one output per stream.
+/// Timestamps are shifted so the input starts at 0, as the ffmpeg CLI does (unless
+/// <see cref="DecodeOptions.KeepTimestamps"/>); the offset between streams is kept.
+/// Emits as fast as its consumers take packets (a file input never drops); completes at end of input; fails with
+/// the URL and FFmpeg's reason when the input cannot be opened or read. Stop requests interrupt blocking reads.
+/// </summary>
+public sealed class DemuxNode : Node
+{
+    private readonly List<StreamSelector> _selectors = new();
+
+    internal DemuxNode(string url, DecodeOptions options)
+    {
+        Url = url;
+        Options = options;
+    }
+
+    public override string Kind => "demux";
+    public string Url { get; }
+    public DecodeOptions Options { get; }
+    public IReadOnlyList<StreamSelector> Selectors => _selectors;
+    internal override bool IsImplicit => true;
+
+    /// <summary>The output carrying <paramref name="selector"/>'s packets (made once per selector).</summary>
+    internal OutputPort PortFor(StreamSelector selector)
+    {
+        var i = _selectors.IndexOf(selector);
+        if (i >= 0) return Outputs[i];
+        _selectors.Add(selector);
+        return AddOutput(MediaKind.Packets, selector.Index >= 0 ? $"stream{selector.Index}" : selector.Nth >= 0 ? $"{selector.Kind.ToString().ToLowerInvariant()}{selector.Nth}" : selector.Kind.ToString().ToLowerInvariant());
+    }
+
+    public override IReadOnlyDictionary<string, string> DescribeOptions()
+    {
+        var d = new Dictionary<string, string> { ["url"] = Url };
+        if (Options.Format is { } f) d["format"] = f;
+        if (Options.KeepTimestamps) d["keep_timestamps"] = "true";
+        return d;
+    }
+
+    protected internal override void Validate(ValidationContext context)
+    {
+        if (!Url.Contains("://") && !File.Exists(Url))
+        {
+            context.Problem(this, $"input file '{Url}' does not exist (current directory: {Environment.CurrentDirectory})");
+            return;
+        }
+        Demuxer demuxer;
+        try { demuxer = Demuxer.Open(Url, Options.Format, Options.FormatOptionsString, Name); }
+        catch (MediaGraphException e) { context.Problem(this, e.Cause); return; }
+        using (demuxer)
+        {
+            context.SetDuration(demuxer.Duration);
+            for (var i = 0; i < _selectors.Count; i++)
+            {
+                if (Outputs[i].Consumers.Count == 0) continue;
+                if (_selectors[i].Resolve(demuxer) < 0)
+                    context.Problem(this, $"'{Url}' has no {_selectors[i]} (it has: {string.Join("; ", demuxer.Streams)})");
+            }
+        }
+    }
+
+    protected internal override NodeInstance CreateInstance() => new Instance(this);
+
+    private sealed class Instance(DemuxNode node) : NodeInstance
+    {
+        private Demuxer? _demuxer;
+        private int[] _outputOf = [];
+        private StreamParameters?[] _parameters = [];
+        private long[] _offset = [];
+
+        protected internal override ValueTask StartAsync(NodeContext context, CancellationToken cancellationToken)
+        {
+            var demuxer = _demuxer = Demuxer.Open(node.Url, node.Options.Format, node.Options.FormatOptionsString, context.NodeName);
+            _outputOf = Enumerable.Repeat(-1, demuxer.StreamCount).ToArray();
+            _parameters = new StreamParameters?[demuxer.StreamCount];
+            _offset = new long[demuxer.StreamCount];
+            var start = demuxer.StartTime;
+            for (var o = 0; o < node._selectors.Count; o++)
+            {
+                var index = node._selectors[o].Resolve(demuxer);
+                if (index < 0) throw new MediaGraphException(context.NodeName, $"'{node.Url}' has no {node._selectors[o]}");
+                _outputOf[index] = o;
+                var p = _parameters[index];
+                if (p is null)
+                {
+                    p = _parameters[index] = demuxer.Parameters(index);
+                    context.DisposeAtEndOfRun(p);
+                }
+                _offset[index] = node.Options.KeepTimestamps || start == Timestamp.None ? 0 : Rational.Rescale(-start, Rational.Microseconds, p.TimeBase);
+            }
+            return default;
+        }
+
+        protected internal override async Task RunSourceAsync(NodeContext context, CancellationToken cancellationToken)
+        {
+            var demuxer = _demuxer!;
+            using var interrupt = context.StopRequested.Register(demuxer.Interrupt);
+            using var hardInterrupt = cancellationToken.Register(demuxer.Interrupt);
+            var packet = context.RentPacket();
+            try
+            {
+                while (!context.StopRequested.IsCancellationRequested && !context.AllOutputsClosed)
+                {
+                    bool more;
+                    PacketInfo info;
+                    try { more = demuxer.Read(packet.Native, out info, context.NodeName); }
+                    catch (MediaGraphException e) when (e.ErrorCode == NativeStatus.Exit) { break; }
+                    if (!more) break;
+                    var output = info.StreamIndex < _outputOf.Length ? _outputOf[info.StreamIndex] : -1;
+                    if (output < 0 || context.IsOutputClosed(output)) continue;
+                    var offset = _offset[info.StreamIndex];
+                    if (offset != 0)
+                    {
+                        if (info.Pts != Timestamp.None) info.Pts += offset;
+                        if (info.Dts != Timestamp.None) info.Dts += offset;
+                        NativeMethods.mg_packet_set_timing(packet.Native, info.Pts, info.Dts, info.Duration);
+                    }
+                    var parameters = _parameters[info.StreamIndex]!;
+                    packet.SetFrom(in info, parameters, parameters.TimeBase);
+                    await context.EmitAsync(output, packet, cancellationToken).ConfigureAwait(false);
+                    packet = context.RentPacket();
+                }
+            }
+            finally
+            {
+                packet.Dispose();
+            }
+        }
+
+        public override ValueTask DisposeAsync()
+        {
+            _demuxer?.Dispose();
+            return default;
+        }
+    }
+}

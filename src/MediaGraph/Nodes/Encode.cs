@@ -1,0 +1,175 @@
+using System.Runtime.InteropServices;
+using MediaGraph.Interop;
+
+namespace MediaGraph;
+
+/// <summary>
+/// Encodes video or audio frames into packets with any FFmpeg encoder. Opens the encoder on the first frame (its
+/// size, pixel or sample format and frame rate become the stream's); frames of another format later are converted.
+/// Audio is re-chunked to the codec's frame size. At end of input drains the encoder; emits packets in the
+/// encoder's time base carrying the stream parameters the muxer needs.
+/// </summary>
+public sealed class EncodeNode : Node
+{
+    internal EncodeNode(OutputPort frames, MediaKind kind, string codec, EncodeOptions options, string outputPath)
+    {
+        MediaKind = kind;
+        Codec = codec;
+        Options = options;
+        OutputPath = outputPath;
+        var input = AddInput(kind, kind == MediaKind.Video ? "video" : "audio");
+        input.Source = frames;
+        frames.Consumers.Add(input);
+        AddOutput(MediaKind.Packets, "packets");
+    }
+
+    public MediaKind MediaKind { get; }
+    public string Codec { get; }
+    public EncodeOptions Options { get; }
+    /// <summary>The file this encoder's packets go to (the muxer's container decides on global headers).</summary>
+    public string OutputPath { get; }
+    public override string Kind => MediaKind == MediaKind.Video ? "encode-video" : "encode-audio";
+
+    public override IReadOnlyDictionary<string, string> DescribeOptions()
+    {
+        var d = new Dictionary<string, string> { ["codec"] = Codec };
+        if (MediaKind == MediaKind.Video)
+        {
+            if (Options.Preset is { } p) d["preset"] = p;
+            if (Options.Crf is { } c) d["crf"] = c.ToString();
+            if (Options.VideoBitrate > 0) d["bitrate"] = Options.VideoBitrate.ToString();
+            if (Options.Gop > 0) d["gop"] = Options.Gop.ToString();
+            if (Options.PixelFormat is { } f) d["pix_fmt"] = f;
+        }
+        else if (Options.AudioBitrate > 0) d["bitrate"] = Options.AudioBitrate.ToString();
+        return d;
+    }
+
+    protected internal override void Validate(ValidationContext context)
+    {
+        var kind = Codecs.FindCodec(Codec, encoder: true, out var problem);
+        if (kind is null) context.Problem(this, problem!);
+        else if (kind != MediaKind)
+            context.Problem(this, $"'{Codec}' is a{(kind == MediaKind.Audio ? "n audio" : " " + kind.ToString()!.ToLowerInvariant())} encoder, but it was given a {MediaKind.ToString().ToLowerInvariant()} stream");
+        if (MediaKind == MediaKind.Video && Options.PixelFormat is { } pf && NativeMethods.mg_pix_fmt_from_name(pf) < 0)
+            context.Problem(this, $"unknown pixel format '{pf}' (run `ffmpeg -pix_fmts` for the list)");
+    }
+
+    protected internal override NodeInstance CreateInstance() => new Instance(this);
+
+    /// <summary>Codec private options: preset and crf become options only where the codec has them.</summary>
+    internal string? CodecOptionString()
+    {
+        var options = new Dictionary<string, string>();
+        var extra = MediaKind == MediaKind.Video ? Options.VideoCodecOptions : Options.AudioCodecOptions;
+        if (MediaKind == MediaKind.Video)
+        {
+            if (Options.Preset is { } p) options["preset"] = p;
+            if (Options.Crf is { } c) options["crf"] = c.ToString();
+        }
+        if (extra is not null) foreach (var kv in extra) options[kv.Key] = kv.Value;
+        return OptionString.Of(options);
+    }
+
+    private sealed class Instance(EncodeNode node) : NodeInstance
+    {
+        private Encoder? _encoder;
+
+        protected internal override async ValueTask ProcessAsync(NodeContext context, int input, MediaItem item, CancellationToken cancellationToken)
+        {
+            using var frame = (FrameBase)item;
+            _encoder ??= Open(context, frame);
+            frame.SyncTiming();
+            _encoder.Send(frame.Native);
+            await DrainAsync(context, cancellationToken).ConfigureAwait(false);
+        }
+
+        protected internal override async ValueTask FinishAsync(NodeContext context, CancellationToken cancellationToken)
+        {
+            if (_encoder is null) return;
+            _encoder.Send(0);
+            await DrainAsync(context, cancellationToken).ConfigureAwait(false);
+        }
+
+        private async ValueTask DrainAsync(NodeContext context, CancellationToken cancellationToken)
+        {
+            var encoder = _encoder!;
+            while (true)
+            {
+                var packet = context.RentPacket();
+                var status = encoder.Receive(packet.Native, out var info);
+                if (status != NativeMethods.Ok)
+                {
+                    packet.Dispose();
+                    return;
+                }
+                packet.SetFrom(in info, encoder.Parameters, encoder.TimeBase);
+                await context.EmitAsync(0, packet, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        private unsafe Encoder Open(NodeContext context, FrameBase first)
+        {
+            var options = node.Options;
+            var format = Codecs.GuessOutputFormat(node.OutputPath, options.Format, out _);
+            var codec = Marshal.StringToCoTaskMemUTF8(node.Codec);
+            var codecOptions = Marshal.StringToCoTaskMemUTF8(node.CodecOptionString() ?? "");
+            try
+            {
+                var config = new EncoderConfig
+                {
+                    Codec = (byte*)codec,
+                    Options = (byte*)codecOptions,
+                    PixFmt = -1,
+                    SampleFmt = -1,
+                    MaxBFrames = options.MaxBFrames ?? -1,
+                    Gop = options.Gop,
+                    Threads = options.Threads,
+                    GlobalHeader = format is not null && Codecs.NeedsGlobalHeader(format) ? 1 : 0,
+                    TbNum = first.TimeBase.Num,
+                    TbDen = first.TimeBase.Den,
+                };
+                if (first is VideoFrame v)
+                {
+                    config.Width = v.Width;
+                    config.Height = v.Height;
+                    config.InputPixFmt = v.Format.Id;
+                    if (options.PixelFormat is { } pf) config.PixFmt = PixelFormat.FromName(pf).Id;
+                    config.SarNum = v.SampleAspectRatio.Num;
+                    config.SarDen = v.SampleAspectRatio.Den;
+                    var rate = v.FrameRate.IsValid ? v.FrameRate : v.Duration > 0 ? new Rational(v.TimeBase.Den, (int)(v.TimeBase.Num * v.Duration)) : new Rational(25, 1);
+                    config.FrNum = rate.Num;
+                    config.FrDen = rate.Den;
+                    config.BitRate = options.VideoBitrate;
+                    config.FieldOrder = 1; // progressive unless the frames say otherwise
+                    if (v.IsInterlaced) config.FieldOrder = v.TopFieldFirst ? 2 : 3;
+                }
+                else if (first is AudioFrame a)
+                {
+                    config.SampleRate = options.SampleRate > 0 ? options.SampleRate : a.SampleRate;
+                    config.Channels = a.Channels;
+                    config.ChannelMask = a.ChannelMask;
+                    config.InputSampleFmt = a.Format.Id;
+                    config.InputSampleRate = a.SampleRate;
+                    config.InputChannels = a.Channels;
+                    config.InputChannelMask = a.ChannelMask;
+                    config.BitRate = options.AudioBitrate;
+                }
+                var encoder = new Encoder(in config, node.Codec, context.NodeName);
+                context.DisposeAtEndOfRun(encoder.Parameters);
+                return encoder;
+            }
+            finally
+            {
+                Marshal.FreeCoTaskMem(codec);
+                Marshal.FreeCoTaskMem(codecOptions);
+            }
+        }
+
+        public override ValueTask DisposeAsync()
+        {
+            _encoder?.Dispose();
+            return default;
+        }
+    }
+}

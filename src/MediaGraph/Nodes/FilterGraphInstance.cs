@@ -1,0 +1,196 @@
+using MediaGraph.Interop;
+
+namespace MediaGraph;
+
+/// <summary>
+/// The running side of every libavfilter-backed node (Filter, Scale, Deinterlace). Negotiates once: waits until
+/// each input has shown its first frame, builds and configures the graph from those formats, then pushes and
+/// pulls. When an input's size or format changes mid-stream it drains the old graph and builds a new one. At end
+/// of input it drains every output, so filters holding frames (yadif's lookahead) lose none.
+/// </summary>
+internal sealed class FilterGraphInstance(FilterNode node) : NodeInstance
+{
+    private FilterGraph? _graph;
+    private StreamInfo[] _configured = [];
+    private Rational[] _outputTimeBase = [];
+    private Rational[] _outputFrameRate = [];
+    private readonly List<(int Input, FrameBase Frame)> _waiting = new();
+    private StreamInfo?[] _firstFormat = [];
+    private bool[] _ended = [];
+
+    protected internal override ValueTask StartAsync(NodeContext context, CancellationToken cancellationToken)
+    {
+        _firstFormat = new StreamInfo?[node.Inputs.Count];
+        _ended = new bool[node.Inputs.Count];
+        return default;
+    }
+
+    protected internal override async ValueTask ProcessAsync(NodeContext context, int input, MediaItem item, CancellationToken cancellationToken)
+    {
+        var frame = (FrameBase)item;
+        var format = Describe(frame);
+        if (_graph is null)
+        {
+            _firstFormat[input] ??= format;
+            _waiting.Add((input, frame));
+            if (ReadyToConfigure()) await ConfigureAndReplayAsync(context, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        if (!SameFormat(_configured[input], format))
+        {
+            // Re-negotiate: drain what the old graph holds, then rebuild for the new format.
+            await DrainGraphAsync(context, cancellationToken).ConfigureAwait(false);
+            _graph.Dispose();
+            _graph = null;
+            for (var i = 0; i < _firstFormat.Length; i++) _firstFormat[i] = _configured[i];
+            _firstFormat[input] = format;
+            _waiting.Add((input, frame));
+            if (ReadyToConfigure()) await ConfigureAndReplayAsync(context, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        using (frame) await PushAsync(context, input, frame, cancellationToken).ConfigureAwait(false);
+    }
+
+    protected internal override async ValueTask EndOfInputAsync(NodeContext context, int input, CancellationToken cancellationToken)
+    {
+        _ended[input] = true;
+        if (_graph is null)
+        {
+            if (ReadyToConfigure()) await ConfigureAndReplayAsync(context, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        _graph.Push(input, 0);
+        await PullAllAsync(context, cancellationToken).ConfigureAwait(false);
+    }
+
+    protected internal override async ValueTask FinishAsync(NodeContext context, CancellationToken cancellationToken)
+    {
+        if (_graph is null && _waiting.Count > 0)
+            throw new MediaGraphException(context.NodeName, $"'{node.Description}' needs a frame on every input to start, but input {Array.IndexOf(_firstFormat, null)} ended without any");
+        if (_graph is not null) await DrainGraphAsync(context, cancellationToken).ConfigureAwait(false);
+    }
+
+    private bool ReadyToConfigure()
+    {
+        for (var i = 0; i < _firstFormat.Length; i++)
+            if (_firstFormat[i] is null && !_ended[i]) return false;
+        return _firstFormat.All(f => f is not null);
+    }
+
+    private async ValueTask ConfigureAndReplayAsync(NodeContext context, CancellationToken cancellationToken)
+    {
+        var graph = new FilterGraph(node.Description, node.Threads, context.NodeName);
+        try
+        {
+            _configured = new StreamInfo[_firstFormat.Length];
+            for (var i = 0; i < _firstFormat.Length; i++)
+            {
+                _configured[i] = _firstFormat[i]!.Value;
+                graph.SetInput(i, in _configured[i]);
+            }
+            graph.Configure();
+        }
+        catch
+        {
+            graph.Dispose();
+            throw;
+        }
+        _graph = graph;
+        _outputTimeBase = new Rational[graph.OutputCount];
+        _outputFrameRate = new Rational[graph.OutputCount];
+        for (var o = 0; o < graph.OutputCount; o++)
+        {
+            var info = graph.OutputInfo(o);
+            _outputTimeBase[o] = new Rational(info.TbNum, info.TbDen);
+            _outputFrameRate[o] = new Rational(info.FrNum, info.FrDen);
+        }
+        var waiting = _waiting.ToArray();
+        _waiting.Clear();
+        foreach (var (input, frame) in waiting)
+            using (frame) await PushAsync(context, input, frame, cancellationToken).ConfigureAwait(false);
+        for (var i = 0; i < _ended.Length; i++)
+            if (_ended[i]) graph.Push(i, 0);
+        await PullAllAsync(context, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask PushAsync(NodeContext context, int input, FrameBase frame, CancellationToken cancellationToken)
+    {
+        frame.SyncTiming();
+        _graph!.Push(input, frame.Native);
+        await PullAllAsync(context, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask DrainGraphAsync(NodeContext context, CancellationToken cancellationToken)
+    {
+        for (var i = 0; i < _ended.Length; i++)
+            if (!_ended[i]) _graph!.Push(i, 0);
+        await PullAllAsync(context, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask PullAllAsync(NodeContext context, CancellationToken cancellationToken)
+    {
+        var graph = _graph!;
+        for (var o = 0; o < graph.OutputCount; o++)
+        {
+            var video = node.Outputs[o].Kind == MediaKind.Video;
+            while (true)
+            {
+                FrameBase frame = video ? context.RentVideoFrame() : context.RentAudioFrame();
+                if (graph.Pull(o, frame.Native) != NativeMethods.Ok)
+                {
+                    frame.Dispose();
+                    break;
+                }
+                frame.Refresh(_outputTimeBase[o]);
+                if (frame is VideoFrame v)
+                {
+                    v.FrameRate = _outputFrameRate[o];
+                    if (v.Duration <= 0 && v.FrameRate.IsValid) v.Duration = Rational.Rescale(1, v.FrameRate.Invert(), v.TimeBase);
+                }
+                else if (frame is AudioFrame a && a.Duration <= 0 && a.SampleRate > 0)
+                {
+                    a.Duration = Rational.Rescale(a.SampleCount, new Rational(1, a.SampleRate), a.TimeBase);
+                }
+                await context.EmitAsync(o, frame, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static StreamInfo Describe(FrameBase frame)
+    {
+        var info = new StreamInfo { TbNum = frame.TimeBase.Num, TbDen = frame.TimeBase.Den };
+        switch (frame)
+        {
+            case VideoFrame v:
+                info.MediaType = 0;
+                info.Width = v.Width;
+                info.Height = v.Height;
+                info.PixFmt = v.Format.Id;
+                info.SarNum = v.SampleAspectRatio.Num;
+                info.SarDen = v.SampleAspectRatio.Den;
+                info.FrNum = v.FrameRate.Num;
+                info.FrDen = v.FrameRate.Den;
+                break;
+            case AudioFrame a:
+                info.MediaType = 1;
+                info.SampleRate = a.SampleRate;
+                info.SampleFmt = a.Format.Id;
+                info.Channels = a.Channels;
+                info.ChannelMask = a.ChannelMask;
+                break;
+        }
+        return info;
+    }
+
+    private static bool SameFormat(in StreamInfo a, in StreamInfo b) =>
+        a.MediaType == b.MediaType && a.Width == b.Width && a.Height == b.Height && a.PixFmt == b.PixFmt &&
+        a.SampleRate == b.SampleRate && a.SampleFmt == b.SampleFmt && a.Channels == b.Channels && a.ChannelMask == b.ChannelMask;
+
+    public override ValueTask DisposeAsync()
+    {
+        foreach (var (_, frame) in _waiting) frame.Dispose();
+        _waiting.Clear();
+        _graph?.Dispose();
+        return default;
+    }
+}

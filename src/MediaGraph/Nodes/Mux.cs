@@ -1,0 +1,133 @@
+using MediaGraph.Interop;
+
+namespace MediaGraph;
+
+/// <summary>
+/// Writes packet streams into one output (file, segments, HLS playlist). Creates the output at start (an
+/// unwritable path fails before frames flow), writes the header once every input delivered its first packet (or
+/// ended empty), then writes packets interleaved by libavformat. Always finalises: on success, fault or
+/// cancellation the trailer is written, so a partial output is playable.
+/// </summary>
+public sealed class MuxNode : Node
+{
+    internal MuxNode(string path, EncodeOptions options, IReadOnlyList<OutputPort> packetStreams)
+    {
+        Path = path;
+        Options = options;
+        foreach (var source in packetStreams)
+        {
+            var input = AddInput(MediaKind.Packets, $"in{Inputs.Count}");
+            input.Source = source;
+            source.Consumers.Add(input);
+        }
+    }
+
+    public string Path { get; }
+    public EncodeOptions Options { get; }
+    public override string Kind => "mux";
+    internal override bool IsSink => true;
+
+    public override IReadOnlyDictionary<string, string> DescribeOptions()
+    {
+        var d = new Dictionary<string, string> { ["path"] = Path };
+        if (Options.Format is { } f) d["format"] = f;
+        if (Options.FormatOptions is { } o) foreach (var kv in o) d[kv.Key] = kv.Value;
+        return d;
+    }
+
+    protected internal override void Validate(ValidationContext context)
+    {
+        if (Codecs.GuessOutputFormat(Path, Options.Format, out var problem) is null) context.Problem(this, problem!);
+        var dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path));
+        if (!Path.Contains("://") && dir is not null && !Directory.Exists(dir))
+            context.Problem(this, $"the folder of output '{Path}' does not exist");
+        if (Inputs.Count == 0) context.Problem(this, $"output '{Path}' has no streams to write");
+    }
+
+    protected internal override NodeInstance CreateInstance() => new Instance(this);
+
+    private sealed class Instance(MuxNode node) : NodeInstance
+    {
+        private Muxer? _muxer;
+        private int[] _streamOf = [];
+        private bool[] _seen = [];
+        private readonly List<(int Input, Packet Packet)> _pending = new();
+
+        protected internal override ValueTask StartAsync(NodeContext context, CancellationToken cancellationToken)
+        {
+            _muxer = new Muxer(node.Path, node.Options.Format, OptionString.Of(node.Options.FormatOptions), context.NodeName);
+            _streamOf = Enumerable.Repeat(-1, node.Inputs.Count).ToArray();
+            _seen = new bool[node.Inputs.Count];
+            return default;
+        }
+
+        protected internal override ValueTask ProcessAsync(NodeContext context, int input, MediaItem item, CancellationToken cancellationToken)
+        {
+            var packet = (Packet)item;
+            if (_muxer!.HeaderWritten)
+            {
+                using (packet) Write(input, packet);
+                return default;
+            }
+            _seen[input] = true;
+            _pending.Add((input, packet));
+            if (_seen.All(s => s)) WriteHeader();
+            return default;
+        }
+
+        protected internal override ValueTask EndOfInputAsync(NodeContext context, int input, CancellationToken cancellationToken)
+        {
+            _seen[input] = true;
+            if (!_muxer!.HeaderWritten && _seen.All(s => s) && _pending.Count > 0) WriteHeader();
+            return default;
+        }
+
+        protected internal override ValueTask FinishAsync(NodeContext context, CancellationToken cancellationToken)
+        {
+            if (!_muxer!.HeaderWritten)
+            {
+                if (_pending.Count == 0)
+                    throw new MediaGraphException(context.NodeName, $"nothing to write to '{node.Path}': every input ended before its first packet");
+                WriteHeader();
+            }
+            _muxer.Close();
+            return default;
+        }
+
+        private void WriteHeader()
+        {
+            var muxer = _muxer!;
+            foreach (var (input, packet) in _pending)
+                if (_streamOf[input] < 0) _streamOf[input] = muxer.AddStream(packet.Parameters);
+            muxer.WriteHeader();
+            foreach (var (input, packet) in _pending)
+                using (packet) Write(input, packet);
+            _pending.Clear();
+        }
+
+        private void Write(int input, Packet packet)
+        {
+            if (_streamOf[input] < 0) return; // a stream that started after the header: not in this output
+            _muxer!.Write(packet, _streamOf[input]);
+        }
+
+        public override ValueTask DisposeAsync()
+        {
+            foreach (var (_, packet) in _pending) packet.Dispose();
+            _pending.Clear();
+            if (_muxer is { } muxer)
+            {
+                try
+                {
+                    // Cancelled or failed: finalise what was written so the partial output plays.
+                    if (muxer.HeaderWritten && !muxer.Closed) muxer.Close();
+                }
+                finally
+                {
+                    muxer.Dispose();
+                }
+            }
+            return default;
+        }
+    }
+}

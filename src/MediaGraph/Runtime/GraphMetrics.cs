@@ -1,0 +1,86 @@
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using System.Text;
+
+namespace MediaGraph;
+
+/// <summary>
+/// Metrics of one graph run: the per-node <see cref="NodeMetrics"/>, wall time, and the summary a user of a video
+/// pipeline expects. Also published through <see cref="System.Diagnostics.Metrics"/> (meter "MediaGraph").
+/// </summary>
+public sealed class GraphMetrics
+{
+    /// <summary>The meter's name for OpenTelemetry or dotnet-counters.</summary>
+    public const string MeterName = "MediaGraph";
+    private static readonly Meter Meter = new(MeterName, "0.1.0");
+    private static readonly List<NodeMetrics> Live = new();
+
+    static GraphMetrics()
+    {
+        Meter.CreateObservableCounter("mediagraph.node.frames_in", () => Observe(m => m.FramesIn), "{frame}", "Items received by a node");
+        Meter.CreateObservableCounter("mediagraph.node.frames_out", () => Observe(m => m.FramesOut), "{frame}", "Items emitted by a node");
+        Meter.CreateObservableCounter("mediagraph.node.dropped", () => Observe(m => m.Dropped), "{frame}", "Items dropped on purpose");
+        Meter.CreateObservableCounter("mediagraph.node.warnings", () => Observe(m => m.Warnings), "{warning}", "Recoverable problems");
+        Meter.CreateObservableCounter("mediagraph.node.errors", () => Observe(m => m.Errors), "{error}", "Failures");
+        Meter.CreateObservableCounter("mediagraph.node.busy_time", () => ObserveD(m => m.BusyTime.TotalSeconds), "s", "Time spent working");
+        Meter.CreateObservableGauge("mediagraph.node.queue_depth", () => Observe(m => m.QueueDepth), "{frame}", "Items waiting on a node's inputs");
+        Meter.CreateObservableCounter("mediagraph.node.bytes_uploaded", () => Observe(m => m.BytesUploaded), "By", "Host to device bytes");
+        Meter.CreateObservableCounter("mediagraph.node.bytes_downloaded", () => Observe(m => m.BytesDownloaded), "By", "Device to host bytes");
+    }
+
+    private static IEnumerable<Measurement<long>> Observe(Func<NodeMetrics, long> value)
+    {
+        lock (Live) return Live.Select(m => new Measurement<long>(value(m), new KeyValuePair<string, object?>("node", m.Node), new KeyValuePair<string, object?>("kind", m.Kind))).ToArray();
+    }
+
+    private static IEnumerable<Measurement<double>> ObserveD(Func<NodeMetrics, double> value)
+    {
+        lock (Live) return Live.Select(m => new Measurement<double>(value(m), new KeyValuePair<string, object?>("node", m.Node))).ToArray();
+    }
+
+    internal GraphMetrics(IReadOnlyList<NodeMetrics> nodes)
+    {
+        Nodes = nodes;
+        lock (Live) Live.AddRange(nodes);
+    }
+
+    internal void Unpublish()
+    {
+        lock (Live) foreach (var n in Nodes) Live.Remove(n);
+    }
+
+    /// <summary>One entry per node, in graph order.</summary>
+    public IReadOnlyList<NodeMetrics> Nodes { get; }
+    /// <summary>Duration of the longest input in seconds, NaN when unknown (set by the graph from its inputs).</summary>
+    public double DurationSeconds { get; internal set; } = double.NaN;
+
+    /// <summary>Wall time of the run so far (or in all, once it ended).</summary>
+    public TimeSpan Elapsed { get; internal set; }
+
+    /// <summary>The node called <paramref name="name"/>.</summary>
+    public NodeMetrics this[string name] => Nodes.FirstOrDefault(n => n.Node == name) ?? throw new KeyNotFoundException($"no node '{name}' in this run; nodes: {string.Join(", ", Nodes.Select(n => n.Node))}");
+
+    /// <summary>Frames decoded: the sum over decoding nodes (video), the natural "frames" of a run.</summary>
+    public long Frames => Nodes.Where(n => n.Kind == "decode-video").Sum(n => n.FramesOut) is var d && d > 0 ? d : Nodes.Max(n => n.FramesOut);
+    public long Warnings => Nodes.Sum(n => n.Warnings);
+    public long Errors => Nodes.Sum(n => n.Errors);
+    /// <summary>Frames per second of wall time.</summary>
+    public double Fps => Elapsed.TotalSeconds > 0 ? Frames / Elapsed.TotalSeconds : 0;
+
+    /// <summary>A table: per node frames in/out, fps, busy %, latency avg/recent/min-max, queue, dropped, warnings, errors.</summary>
+    public string Summary()
+    {
+        var ci = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        sb.AppendLine(string.Create(ci, $"{Frames} frames in {Elapsed.TotalSeconds:0.00} s ({Fps:0.0} fps), {Warnings} warnings, {Errors} errors"));
+        sb.AppendLine(string.Create(ci, $"{"node",-16} {"in",8} {"out",8} {"fps",8} {"busy%",6} {"lat avg",9} {"recent",9} {"min-max ms",17} {"queue",5} {"drop",5} {"warn",5} {"err",4}"));
+        foreach (var n in Nodes)
+        {
+            var fps = Elapsed.TotalSeconds > 0 ? n.FramesOut / Elapsed.TotalSeconds : 0;
+            var busy = Elapsed.TotalSeconds > 0 ? 100 * n.BusyTime.TotalSeconds / Elapsed.TotalSeconds : 0;
+            sb.AppendLine(string.Create(ci,
+                $"{n.Node,-16} {n.FramesIn,8} {n.FramesOut,8} {fps,8:0.0} {busy,6:0} {n.LatencyAverage.TotalMilliseconds,9:0.000} {n.LatencyRecent.TotalMilliseconds,9:0.000} {$"{n.LatencyMin.TotalMilliseconds:0.00}-{n.LatencyMax.TotalMilliseconds:0.00}",17} {n.QueueDepth,5} {n.Dropped,5} {n.Warnings,5} {n.Errors,4}"));
+        }
+        return sb.ToString();
+    }
+}

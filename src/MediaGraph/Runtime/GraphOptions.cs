@@ -1,0 +1,50 @@
+using Microsoft.Extensions.Logging;
+
+namespace MediaGraph;
+
+/// <summary>Settings of a graph and its runs.</summary>
+public sealed class GraphOptions
+{
+    private int _capacity = 8;
+
+    /// <summary>Default capacity of every edge (items). Small keeps memory bounded; it must cover what a reader
+    /// needs to see before it can emit. Default 8.</summary>
+    public int ChannelCapacity
+    {
+        get => _capacity;
+        set { ArgumentOutOfRangeException.ThrowIfNegativeOrZero(value); _capacity = value; }
+    }
+
+    /// <summary>Where the runtime and nodes log (warnings such as skipped damaged packets, faults).</summary>
+    public ILoggerFactory? LoggerFactory { get; set; }
+
+    /// <summary>Receives <see cref="GraphProgress"/> every <see cref="ProgressInterval"/> and at the end.</summary>
+    public IProgress<GraphProgress>? Progress { get; set; }
+
+    public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>After cancellation, how long nodes may flush and finalise before they are stopped hard.</summary>
+    public TimeSpan CancelGracePeriod { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>After a fault, how long the rest of the graph may drain and finalise before it is stopped hard.</summary>
+    public TimeSpan FaultGracePeriod { get; set; } = TimeSpan.FromSeconds(3);
+}
+
+/// <summary>Progress of a run, computed from the frames that moved (never parsed from text).</summary>
+/// <param name="Frames">Frames decoded so far.</param>
+/// <param name="PositionSeconds">The furthest position any sink reached.</param>
+/// <param name="DurationSeconds">Duration of the longest input, NaN when unknown (live input).</param>
+/// <param name="Elapsed">Wall time so far.</param>
+/// <param name="Fps">Frames per second so far.</param>
+public readonly record struct GraphProgress(long Frames, double PositionSeconds, double DurationSeconds, TimeSpan Elapsed, double Fps)
+{
+    /// <summary>0..1 when the duration is known, else NaN.</summary>
+    public double Fraction => DurationSeconds > 0 ? Math.Clamp(PositionSeconds / DurationSeconds, 0, 1) : double.NaN;
+
+    internal static GraphProgress From(GraphMetrics metrics)
+    {
+        var sinks = metrics.Nodes.Where(n => n.Kind is "mux" or "sink").Select(n => n.PositionSeconds).Where(p => !double.IsNaN(p)).ToArray();
+        var position = sinks.Length > 0 ? sinks.Max() : 0;
+        return new GraphProgress(metrics.Frames, position, metrics.DurationSeconds, metrics.Elapsed, metrics.Fps);
+    }
+}

@@ -1,0 +1,335 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+
+namespace MediaGraph;
+
+/// <summary>
+/// Runs a validated list of nodes: one loop per node, one bounded edge per connection. Stopping is in two steps:
+/// a soft stop (user cancellation, the first fault, every consumer gone) asks sources to end, so everything
+/// downstream drains, flushes and finalises its outputs; if that takes longer than the grace period, a hard stop
+/// abandons every edge and cancels every node. The first fault is the one exception <see cref="RunAsync"/> throws.
+/// </summary>
+internal sealed class GraphRunner
+{
+    private readonly IReadOnlyList<Node> _nodes;
+    private readonly GraphOptions _options;
+    private readonly ILogger? _logger;
+    private readonly List<Edge> _edges = new();
+    private readonly CancellationTokenSource _soft = new();
+    private readonly CancellationTokenSource _hard = new();
+    private readonly RunPools _pools = new();
+    private Exception? _fault;
+
+    public GraphRunner(IReadOnlyList<Node> nodes, GraphOptions options)
+    {
+        _nodes = nodes;
+        _options = options;
+        _logger = options.LoggerFactory?.CreateLogger("MediaGraph");
+        Metrics = new GraphMetrics(nodes.Select(n => new NodeMetrics(n.Name, n.Kind)).ToArray());
+    }
+
+    public GraphMetrics Metrics { get; }
+    public bool Finished { get; private set; }
+
+    public async Task<GraphMetrics> RunAsync(CancellationToken cancellationToken)
+    {
+        var inputs = _nodes.ToDictionary(n => n, n => new Edge[n.Inputs.Count]);
+        var outputs = _nodes.ToDictionary(n => n, n => n.Outputs.Select(_ => new List<Edge>()).ToArray());
+        foreach (var node in _nodes)
+            foreach (var input in node.Inputs)
+            {
+                var source = input.Source!;
+                var edge = new Edge(source, input, input.Capacity ?? _options.ChannelCapacity);
+                _edges.Add(edge);
+                inputs[node][input.Index] = edge;
+                outputs[source.Node][source.Index].Add(edge);
+            }
+
+        var clock = Stopwatch.StartNew();
+        using var userStop = cancellationToken.Register(() => RequestStop(_options.CancelGracePeriod));
+        var tasks = new Task[_nodes.Count];
+        for (var i = 0; i < _nodes.Count; i++)
+        {
+            var node = _nodes[i];
+            var context = new RunNodeContext(this, node, Metrics.Nodes[i], inputs[node], outputs[node]);
+            tasks[i] = Task.Run(() => RunNodeAsync(node, context));
+        }
+        var ticker = ReportProgressAsync(clock);
+        try
+        {
+            await Task.WhenAll(tasks).ConfigureAwait(false);
+        }
+        finally
+        {
+            Metrics.Elapsed = clock.Elapsed;
+            _soft.Cancel();
+            await ticker.ConfigureAwait(false);
+            foreach (var edge in _edges) edge.Abandon();
+            _pools.Dispose();
+            Metrics.Unpublish();
+            Finished = true;
+        }
+
+        if (_fault is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(_fault);
+        cancellationToken.ThrowIfCancellationRequested();
+        return Metrics;
+    }
+
+    private async Task ReportProgressAsync(Stopwatch clock)
+    {
+        if (_options.Progress is not { } progress) return;
+        try
+        {
+            while (!_soft.IsCancellationRequested)
+            {
+                await Task.Delay(_options.ProgressInterval, _soft.Token).ConfigureAwait(false);
+                Metrics.Elapsed = clock.Elapsed;
+                progress.Report(GraphProgress.From(Metrics));
+            }
+        }
+        catch (OperationCanceledException) { }
+        Metrics.Elapsed = clock.Elapsed;
+        progress.Report(GraphProgress.From(Metrics));
+    }
+
+    /// <summary>Soft stop now, hard stop after <paramref name="grace"/>.</summary>
+    private void RequestStop(TimeSpan grace)
+    {
+        if (_soft.IsCancellationRequested) return;
+        try { _soft.Cancel(); } catch (ObjectDisposedException) { return; }
+        _ = Task.Delay(grace).ContinueWith(_ => HardStop(), TaskScheduler.Default);
+    }
+
+    private void HardStop()
+    {
+        if (_hard.IsCancellationRequested) return;
+        _hard.Cancel();
+        foreach (var edge in _edges) edge.Abandon();
+    }
+
+    private void RecordFault(Node node, Exception exception)
+    {
+        var named = exception as MediaGraphException ?? new MediaGraphException(node.Name, exception.Message, inner: exception);
+        named.AttachNode(node.Name);
+        if (Interlocked.CompareExchange(ref _fault, named, null) is null)
+            _logger?.LogError(named, "{Node} failed: {Message}", node.Name, named.Message);
+        RequestStop(_options.FaultGracePeriod);
+    }
+
+    private async Task RunNodeAsync(Node node, RunNodeContext context)
+    {
+        NodeInstance? instance = null;
+        var hard = _hard.Token;
+        try
+        {
+            instance = node.CreateInstance();
+            await instance.StartAsync(context, hard).ConfigureAwait(false);
+            if (node.Inputs.Count == 0)
+                await instance.RunSourceAsync(context, hard).ConfigureAwait(false);
+            else
+                await PumpAsync(instance, context, hard).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (hard.IsCancellationRequested || _soft.IsCancellationRequested)
+        {
+            // Stopped: not a fault of this node.
+        }
+        catch (Exception e)
+        {
+            context.Metrics.CountError();
+            RecordFault(node, e);
+        }
+        finally
+        {
+            context.CloseInputs();
+            context.CompleteOutputs();
+            if (instance is not null)
+            {
+                try { await instance.DisposeAsync().ConfigureAwait(false); }
+                catch (Exception e) { context.Metrics.CountError(); RecordFault(node, e); }
+            }
+        }
+    }
+
+    /// <summary>Reads every input until all have ended; one item at a time, never re-entering the instance.</summary>
+    private static async Task PumpAsync(NodeInstance instance, RunNodeContext context, CancellationToken hard)
+    {
+        var edges = context.Inputs;
+        if (edges.Length == 1)
+        {
+            var reader = edges[0].Reader;
+            while (!context.InputsStopped && await reader.WaitToReadAsync().ConfigureAwait(false))
+                while (!context.InputsStopped && reader.TryRead(out var item))
+                    await context.ProcessOneAsync(instance, 0, item, hard).ConfigureAwait(false);
+            hard.ThrowIfCancellationRequested();
+            if (!context.InputsStopped) await instance.EndOfInputAsync(context, 0, hard).ConfigureAwait(false);
+        }
+        else
+        {
+            var open = edges.Length;
+            var ended = new bool[edges.Length];
+            var waits = new Task<bool>?[edges.Length];
+            while (open > 0 && !context.InputsStopped)
+            {
+                var progressed = false;
+                for (var i = 0; i < edges.Length; i++)
+                {
+                    if (ended[i]) continue;
+                    if (edges[i].Reader.TryRead(out var item))
+                    {
+                        progressed = true;
+                        await context.ProcessOneAsync(instance, i, item, hard).ConfigureAwait(false);
+                    }
+                    else if (edges[i].Reader.Completion.IsCompleted)
+                    {
+                        ended[i] = true;
+                        open--;
+                        progressed = true;
+                        hard.ThrowIfCancellationRequested();
+                        await instance.EndOfInputAsync(context, i, hard).ConfigureAwait(false);
+                    }
+                }
+                if (progressed || open == 0) continue;
+                for (var i = 0; i < edges.Length; i++)
+                    if (!ended[i] && waits[i] is not { IsCompleted: false })
+                        waits[i] = edges[i].Reader.WaitToReadAsync().AsTask();
+                await Task.WhenAny(waits.Where((w, i) => !ended[i])!).ConfigureAwait(false);
+                for (var i = 0; i < edges.Length; i++)
+                    if (waits[i] is { IsCompleted: true }) waits[i] = null;
+            }
+        }
+        hard.ThrowIfCancellationRequested();
+        if (!context.InputsStopped || edges.Length > 0)
+            await context.TimedAsync(() => instance.FinishAsync(context, hard)).ConfigureAwait(false);
+    }
+
+    private sealed class RunNodeContext : NodeContext
+    {
+        private readonly GraphRunner _runner;
+        private readonly List<Edge>[] _outputs;
+        private readonly bool[] _outputClosed;
+        private int _openOutputs;
+        private long _blocked;
+
+        public RunNodeContext(GraphRunner runner, Node node, NodeMetrics metrics, Edge[] inputs, List<Edge>[] outputs)
+            : base(node.Name, metrics, runner._logger, runner._pools)
+        {
+            _runner = runner;
+            Inputs = inputs;
+            _outputs = outputs;
+            _outputClosed = new bool[outputs.Length];
+            _openOutputs = outputs.Length;
+            for (var i = 0; i < outputs.Length; i++)
+                if (outputs[i].Count == 0) { _outputClosed[i] = true; _openOutputs--; }
+            metrics.SetQueueDepth(() => { var n = 0; foreach (var e in inputs) n += e.Count; return n; });
+        }
+
+        public Edge[] Inputs { get; }
+        public bool InputsStopped { get; private set; }
+        public override CancellationToken StopRequested => _runner._soft.Token;
+        public override bool IsOutputClosed(int output) => _outputClosed[output];
+        public override bool AllOutputsClosed => _outputs.Length > 0 && Volatile.Read(ref _openOutputs) == 0;
+
+        public override void StopInputs()
+        {
+            InputsStopped = true;
+            CloseInputs();
+        }
+
+        public void CloseInputs()
+        {
+            foreach (var e in Inputs) e.Abandon();
+        }
+
+        public void CompleteOutputs()
+        {
+            foreach (var list in _outputs)
+                foreach (var e in list) e.Complete();
+        }
+
+        public async ValueTask ProcessOneAsync(NodeInstance instance, int input, MediaItem item, CancellationToken hard)
+        {
+            Metrics.CountIn();
+            Metrics.SetPosition(item);
+            var start = Stopwatch.GetTimestamp();
+            _blocked = 0;
+            try
+            {
+                await instance.ProcessAsync(this, input, item, hard).ConfigureAwait(false);
+            }
+            catch (MediaGraphException e) when (e.Position is null)
+            {
+                throw new MediaGraphException(NodeName, e.Cause, e.ErrorCode, item.DescribePosition(), e.InnerException);
+            }
+            Metrics.AddWork(Stopwatch.GetTimestamp() - start - _blocked);
+            if (AllOutputsClosed) StopInputs(); // nobody downstream reads: tell upstream, so sources can end
+        }
+
+        public async ValueTask TimedAsync(Func<ValueTask> work)
+        {
+            var start = Stopwatch.GetTimestamp();
+            _blocked = 0;
+            await work().ConfigureAwait(false);
+            Metrics.AddBusy(Stopwatch.GetTimestamp() - start - _blocked);
+        }
+
+        public override ValueTask EmitAsync(int output, MediaItem item, CancellationToken cancellationToken)
+        {
+            var edges = _outputs[output];
+            if (_outputClosed[output]) { item.Dispose(); return default; }
+            Metrics.CountOut();
+            if (edges.Count == 1)
+            {
+                var write = edges[0].WriteAsync(item);
+                if (write.IsCompletedSuccessfully)
+                {
+                    if (!write.Result) CloseOutput(output);
+                    return default;
+                }
+                return AwaitWriteAsync(output, write);
+            }
+            return FanOutAsync(output, edges, item);
+        }
+
+        private async ValueTask AwaitWriteAsync(int output, ValueTask<bool> write)
+        {
+            var start = Stopwatch.GetTimestamp();
+            var ok = await write.ConfigureAwait(false);
+            var waited = Stopwatch.GetTimestamp() - start;
+            _blocked += waited;
+            Metrics.AddBlocked(waited);
+            if (!ok) CloseOutput(output);
+        }
+
+        private async ValueTask FanOutAsync(int output, List<Edge> edges, MediaItem item)
+        {
+            item.AddRef(edges.Count - 1);
+            var anyOpen = false;
+            foreach (var edge in edges)
+            {
+                if (edge.IsClosed) { item.Dispose(); continue; }
+                var write = edge.WriteAsync(item);
+                bool ok;
+                if (write.IsCompletedSuccessfully) ok = write.Result;
+                else
+                {
+                    var start = Stopwatch.GetTimestamp();
+                    ok = await write.ConfigureAwait(false);
+                    var waited = Stopwatch.GetTimestamp() - start;
+                    _blocked += waited;
+                    Metrics.AddBlocked(waited);
+                }
+                anyOpen |= ok;
+            }
+            if (!anyOpen) CloseOutput(output);
+        }
+
+        private void CloseOutput(int output)
+        {
+            if (_outputs[output].Any(e => !e.IsClosed)) return;
+            if (_outputClosed[output]) return;
+            _outputClosed[output] = true;
+            if (Interlocked.Decrement(ref _openOutputs) == 0 && _outputs.Length > 0)
+                Logger.LogDebug("{Node}: every consumer is gone", NodeName);
+        }
+    }
+}

@@ -1,0 +1,98 @@
+namespace MediaGraph;
+
+/// <summary>
+/// A node's definition in a graph: its kind, typed inputs and outputs, and options. A definition is immutable once
+/// built and allocates nothing that runs: each run asks it for a fresh <see cref="NodeInstance"/>, so one graph can
+/// run many times.
+/// </summary>
+public abstract class Node
+{
+    private readonly List<InputPort> _inputs = new();
+    private readonly List<OutputPort> _outputs = new();
+
+    /// <summary>Unique name in its graph ("decode0", "scale1"), used in errors, metrics and the DOT picture.</summary>
+    public string Name { get; internal set; } = "";
+
+    /// <summary>The node's kind, as in the JSON form ("decode", "scale", "encode").</summary>
+    public abstract string Kind { get; }
+
+    public IReadOnlyList<InputPort> Inputs => _inputs;
+    public IReadOnlyList<OutputPort> Outputs => _outputs;
+
+    /// <summary>The options that define this node, for the JSON form, ToDot() and messages.</summary>
+    public virtual IReadOnlyDictionary<string, string> DescribeOptions() => new Dictionary<string, string>();
+
+    /// <summary>An implicit node is made by the builder for the user (a decoder behind <c>input.Video</c>); it is
+    /// left out of a run when nothing consumes it.</summary>
+    internal virtual bool IsImplicit => false;
+
+    /// <summary>True for nodes that end a path (encoders' muxers, app sinks): they need no consumer.</summary>
+    internal virtual bool IsSink => _outputs.Count == 0;
+
+    protected InputPort AddInput(MediaKind kind, string name)
+    {
+        var port = new InputPort(this, _inputs.Count, kind, name);
+        _inputs.Add(port);
+        return port;
+    }
+
+    protected OutputPort AddOutput(MediaKind kind, string name)
+    {
+        var port = new OutputPort(this, _outputs.Count, kind, name);
+        _outputs.Add(port);
+        return port;
+    }
+
+    /// <summary>Checks options and the world (files, codec names) before anything runs; reports every problem.</summary>
+    protected internal virtual void Validate(ValidationContext context) { }
+
+    /// <summary>Fresh per-run state.</summary>
+    protected internal abstract NodeInstance CreateInstance();
+
+    /// <inheritdoc />
+    public override string ToString() => $"{Name} ({Kind})";
+}
+
+/// <summary>An output of a node; may feed several inputs (fan-out, no copy).</summary>
+public sealed class OutputPort
+{
+    internal OutputPort(Node node, int index, MediaKind kind, string name)
+    {
+        Node = node;
+        Index = index;
+        Kind = kind;
+        Name = name;
+    }
+
+    public Node Node { get; }
+    public int Index { get; }
+    public MediaKind Kind { get; }
+    public string Name { get; }
+    internal List<InputPort> Consumers { get; } = new();
+
+    /// <summary>"scale1.video".</summary>
+    public override string ToString() => $"{Node.Name}.{Name}";
+}
+
+/// <summary>An input of a node; connected to exactly one output.</summary>
+public sealed class InputPort
+{
+    internal InputPort(Node node, int index, MediaKind kind, string name)
+    {
+        Node = node;
+        Index = index;
+        Kind = kind;
+        Name = name;
+    }
+
+    public Node Node { get; }
+    public int Index { get; }
+    public MediaKind Kind { get; }
+    public string Name { get; }
+    public OutputPort? Source { get; internal set; }
+
+    /// <summary>Edge capacity for this input; null = the graph's default.</summary>
+    public int? Capacity { get; internal set; }
+
+    public override string ToString() => $"{Node.Name}.{Name}";
+}

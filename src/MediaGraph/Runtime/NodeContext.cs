@@ -1,0 +1,93 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace MediaGraph;
+
+/// <summary>
+/// What a running node may use: its name, metrics, logger, item pools and its outputs. Emitting passes ownership
+/// of the item on; an item emitted to an output nobody reads any more is released and the output reported closed.
+/// </summary>
+public abstract class NodeContext
+{
+    private readonly ItemPool<VideoFrame> _videoPool;
+    private readonly ItemPool<AudioFrame> _audioPool;
+    private readonly ItemPool<Packet> _packetPool;
+    private readonly RunPools _pools;
+    private long _lastWarningLog;
+
+    private protected NodeContext(string nodeName, NodeMetrics metrics, ILogger? logger, RunPools pools)
+    {
+        NodeName = nodeName;
+        Metrics = metrics;
+        Logger = logger ?? NullLogger.Instance;
+        _videoPool = pools.Video;
+        _audioPool = pools.Audio;
+        _packetPool = pools.Packets;
+        _pools = pools;
+    }
+
+    /// <summary>Keeps <paramref name="resource"/> alive until the run ends (stream parameters that packets in
+    /// flight refer to), then disposes it.</summary>
+    public void DisposeAtEndOfRun(IDisposable resource) => _pools.Own(resource);
+
+    public string NodeName { get; }
+    public NodeMetrics Metrics { get; }
+    public ILogger Logger { get; }
+
+    /// <summary>Fires when the graph asks sources to stop early (cancellation, a fault elsewhere, consumers gone).
+    /// Nodes downstream keep draining and finalise normally.</summary>
+    public abstract CancellationToken StopRequested { get; }
+
+    /// <summary>True when nobody will read output <paramref name="output"/> any more.</summary>
+    public abstract bool IsOutputClosed(int output);
+
+    /// <summary>True when every output is closed: a source may stop.</summary>
+    public abstract bool AllOutputsClosed { get; }
+
+    /// <summary>Emits <paramref name="item"/> on <paramref name="output"/>, waiting while the edge is full
+    /// (backpressure). Ownership passes to the consumers.</summary>
+    public abstract ValueTask EmitAsync(int output, MediaItem item, CancellationToken cancellationToken);
+
+    /// <summary>The node wants no more input (an app stopped reading): its inputs are closed and drained.</summary>
+    public abstract void StopInputs();
+
+    public VideoFrame RentVideoFrame() => _videoPool.Rent();
+    public AudioFrame RentAudioFrame() => _audioPool.Rent();
+    public Packet RentPacket() => _packetPool.Rent();
+
+    /// <summary>Counts a recoverable problem and logs it (at most one log line per second per node).</summary>
+    public void Warn(string message)
+    {
+        Metrics.CountWarning();
+        var now = Environment.TickCount64;
+        if (now - Interlocked.Read(ref _lastWarningLog) < 1000) return;
+        Interlocked.Exchange(ref _lastWarningLog, now);
+        Logger.LogWarning("{Node}: {Message} ({Count} warnings so far)", NodeName, message, Metrics.Warnings);
+    }
+}
+
+/// <summary>The item pools of one run (or one standalone node).</summary>
+internal sealed class RunPools : IDisposable
+{
+    public ItemPool<VideoFrame> Video { get; } = new(() => new VideoFrame());
+    public ItemPool<AudioFrame> Audio { get; } = new(() => new AudioFrame());
+    public ItemPool<Packet> Packets { get; } = new(() => new Packet());
+    private readonly List<IDisposable> _owned = new();
+
+    public void Own(IDisposable resource)
+    {
+        lock (_owned) _owned.Add(resource);
+    }
+
+    public void Dispose()
+    {
+        lock (_owned)
+        {
+            foreach (var r in _owned) r.Dispose();
+            _owned.Clear();
+        }
+        Video.Dispose();
+        Audio.Dispose();
+        Packets.Dispose();
+    }
+}

@@ -1,0 +1,31 @@
+namespace MediaGraph;
+
+/// <summary>
+/// The running side of a node: made fresh for each run by <see cref="Node"/>, never re-entered. The runtime reads
+/// the inputs, counts metrics and handles completion, faults and cancellation; an instance only reacts:
+/// <list type="bullet">
+/// <item><see cref="StartAsync"/> once before any item;</item>
+/// <item><see cref="ProcessAsync"/> for each item (the instance owns it: emit it or dispose it);</item>
+/// <item><see cref="EndOfInputAsync"/> when one input ends, <see cref="FinishAsync"/> when all have (flush here);</item>
+/// <item><see cref="RunSourceAsync"/> instead of all that for a node without inputs;</item>
+/// <item><see cref="DisposeAsync"/> always, last, also after a fault or cancellation (finalise outputs here).</item>
+/// </list>
+/// </summary>
+public abstract class NodeInstance : IAsyncDisposable
+{
+    protected internal virtual ValueTask StartAsync(NodeContext context, CancellationToken cancellationToken) => default;
+
+    protected internal virtual ValueTask ProcessAsync(NodeContext context, int input, MediaItem item, CancellationToken cancellationToken)
+        => throw new NotSupportedException($"{GetType().Name} takes no input");
+
+    protected internal virtual ValueTask EndOfInputAsync(NodeContext context, int input, CancellationToken cancellationToken) => default;
+
+    protected internal virtual ValueTask FinishAsync(NodeContext context, CancellationToken cancellationToken) => default;
+
+    /// <summary>For sources: produce until the input ends, <see cref="NodeContext.StopRequested"/> fires or every
+    /// output is closed.</summary>
+    protected internal virtual Task RunSourceAsync(NodeContext context, CancellationToken cancellationToken)
+        => throw new NotSupportedException($"{GetType().Name} is not a source");
+
+    public virtual ValueTask DisposeAsync() => default;
+}

@@ -1,0 +1,85 @@
+using System.Diagnostics;
+
+namespace MediaGraph;
+
+/// <summary>
+/// Live counters of one node in one run: items in and out, busy time (time spent working, not waiting on a full
+/// edge), per-item latency (avg, recent, min, max), queue depth, dropped items, warnings and errors, bytes moved
+/// between host and device, and the stream position it reached. Updated by the runtime; read at any time.
+/// </summary>
+public sealed class NodeMetrics
+{
+    private long _in, _out, _dropped, _warnings, _errors, _busyTicks, _blockedTicks, _upload, _download;
+    private long _latencyCount, _latencyTotalTicks, _latencyMinTicks = long.MaxValue, _latencyMaxTicks;
+    private double _recentLatencyTicks;
+    private double _positionSeconds = double.NaN;
+    private Func<int>? _queueDepth;
+
+    internal NodeMetrics(string node, string kind)
+    {
+        Node = node;
+        Kind = kind;
+    }
+
+    /// <summary>The node's name in the graph.</summary>
+    public string Node { get; }
+    /// <summary>The node's kind ("decode", "scale", "encode" ...).</summary>
+    public string Kind { get; }
+    public long FramesIn => Interlocked.Read(ref _in);
+    public long FramesOut => Interlocked.Read(ref _out);
+    /// <summary>Items a node discarded on purpose (a live edge dropping the oldest frame, say).</summary>
+    public long Dropped => Interlocked.Read(ref _dropped);
+    /// <summary>Recoverable problems (damaged packets skipped by a decoder, say).</summary>
+    public long Warnings => Interlocked.Read(ref _warnings);
+    /// <summary>Failures that stopped the node (0 or 1).</summary>
+    public long Errors => Interlocked.Read(ref _errors);
+    public long BytesUploaded => Interlocked.Read(ref _upload);
+    public long BytesDownloaded => Interlocked.Read(ref _download);
+    /// <summary>Time the node spent working (excluding waits on full output edges).</summary>
+    public TimeSpan BusyTime => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _busyTicks));
+    /// <summary>Time the node spent waiting for a full output edge to drain (backpressure).</summary>
+    public TimeSpan BlockedTime => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _blockedTicks));
+    /// <summary>Items waiting on the node's inputs now.</summary>
+    public int QueueDepth => _queueDepth?.Invoke() ?? 0;
+    /// <summary>Position (seconds) of the last item the node handled.</summary>
+    public double PositionSeconds => Volatile.Read(ref _positionSeconds);
+
+    public TimeSpan LatencyAverage => _latencyCount == 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(0, _latencyTotalTicks / _latencyCount);
+    /// <summary>Exponentially weighted recent latency (about the last 16 items).</summary>
+    public TimeSpan LatencyRecent => Stopwatch.GetElapsedTime(0, (long)_recentLatencyTicks);
+    public TimeSpan LatencyMin => _latencyCount == 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(0, _latencyMinTicks);
+    public TimeSpan LatencyMax => Stopwatch.GetElapsedTime(0, _latencyMaxTicks);
+
+    internal void CountIn() => Interlocked.Increment(ref _in);
+    internal void CountOut() => Interlocked.Increment(ref _out);
+    public void CountDropped(long n = 1) => Interlocked.Add(ref _dropped, n);
+    public void CountWarning() => Interlocked.Increment(ref _warnings);
+    internal void CountError() => Interlocked.Increment(ref _errors);
+    /// <summary>Counts bytes copied from host to device.</summary>
+    public void CountUpload(long bytes) => Interlocked.Add(ref _upload, bytes);
+    /// <summary>Counts bytes copied from device to host.</summary>
+    public void CountDownload(long bytes) => Interlocked.Add(ref _download, bytes);
+    internal void AddBlocked(long ticks) => Interlocked.Add(ref _blockedTicks, ticks);
+    internal void SetQueueDepth(Func<int> depth) => _queueDepth = depth;
+
+    internal void SetPosition(MediaItem item)
+    {
+        if (item.Pts != Timestamp.None && item.TimeBase.IsValid) Volatile.Write(ref _positionSeconds, item.PtsSeconds);
+    }
+
+    /// <summary>Records one item's processing time (ticks), excluding backpressure waits.</summary>
+    internal void AddWork(long ticks)
+    {
+        if (ticks < 0) ticks = 0;
+        Interlocked.Add(ref _busyTicks, ticks);
+        // Latency stats are written by the node's own loop only (never re-entered), read racily by observers.
+        _latencyCount++;
+        _latencyTotalTicks += ticks;
+        if (ticks < _latencyMinTicks) _latencyMinTicks = ticks;
+        if (ticks > _latencyMaxTicks) _latencyMaxTicks = ticks;
+        _recentLatencyTicks = _latencyCount == 1 ? ticks : _recentLatencyTicks + (ticks - _recentLatencyTicks) / 16;
+    }
+
+    /// <summary>Adds busy time that belongs to no single item (flushing at the end).</summary>
+    internal void AddBusy(long ticks) => Interlocked.Add(ref _busyTicks, Math.Max(0, ticks));
+}
