@@ -19,6 +19,16 @@ public sealed class InputFile
     public DemuxNode Demux { get; }
     public string Url => Demux.Url;
 
+    private InputInfo? _info;
+
+    /// <summary>Opens the input once to describe it (streams, duration, format); cached. Nothing runs.</summary>
+    public InputInfo Probe() => _info ??= InputInfo.Probe(Url, Demux.Options);
+
+    /// <summary>True when the input has a video stream (probes the input).</summary>
+    public bool HasVideo => Probe().Streams.Any(s => s.Kind == MediaKind.Video);
+    /// <summary>True when the input has an audio stream (probes the input).</summary>
+    public bool HasAudio => Probe().Streams.Any(s => s.Kind == MediaKind.Audio);
+
     /// <summary>The best video stream (FFmpeg's choice), decoded.</summary>
     public VideoStream Video => VideoStreamAt(-1);
     /// <summary>The best audio stream, decoded.</summary>

@@ -21,8 +21,9 @@ internal sealed unsafe class Encoder : IDisposable
     public Rational TimeBase { get; }
     public StreamParameters Parameters { get; }
 
-    /// <summary>Sends a frame (0 = flush). Throws on failure.</summary>
-    public void Send(nint frame) => NativeStatus.ThrowIfFailed(NativeMethods.mg_encoder_send(_handle.Ptr, frame), "encoding", _node);
+    /// <summary>Sends a frame (0 = flush): MG_OK, or MG_AGAIN when packets must be received before the frame is taken.
+    /// Throws on failure.</summary>
+    public int Send(nint frame) => NativeStatus.ThrowIfFailed(NativeMethods.mg_encoder_send(_handle.Ptr, frame), "encoding", _node);
 
     /// <summary>MG_OK with a packet, MG_AGAIN or MG_EOF. Throws on failure.</summary>
     public int Receive(nint packet, out PacketInfo info)

@@ -74,21 +74,44 @@ public sealed class EncodeNode : Node
     private sealed class Instance(EncodeNode node) : NodeInstance
     {
         private Encoder? _encoder;
+        private Rational _inputTimeBase;   // what frames are rescaled to before encoding (1/frame rate for video, like ffmpeg)
+        private long _lastPts = Timestamp.None;
+        private long _packetDuration;      // video: one frame in the encoder's time base, for packets the codec leaves without one
 
         protected internal override async ValueTask ProcessAsync(NodeContext context, int input, MediaItem item, CancellationToken cancellationToken)
         {
             using var frame = (FrameBase)item;
             _encoder ??= Open(context, frame);
-            frame.SyncTiming();
-            _encoder.Send(frame.Native);
+            SendTiming(frame);
+            await SendAsync(context, frame.Native, cancellationToken).ConfigureAwait(false);
+        }
+
+        /// <summary>Sends a frame (0 = flush), receiving packets first whenever the encoder is full.</summary>
+        private async ValueTask SendAsync(NodeContext context, nint frame, CancellationToken cancellationToken)
+        {
+            while (_encoder!.Send(frame) == NativeMethods.Again)
+                await DrainAsync(context, cancellationToken).ConfigureAwait(false);
             await DrainAsync(context, cancellationToken).ConfigureAwait(false);
+        }
+
+        /// <summary>Writes the frame's timing in the encoder's input time base to the native frame; keeps video pts
+        /// strictly increasing after rounding (a variable-rate input rounded to the nominal rate may collide).</summary>
+        private void SendTiming(FrameBase frame)
+        {
+            var pts = Rational.Rescale(frame.Pts, frame.TimeBase, _inputTimeBase);
+            var duration = Rational.Rescale(frame.Duration, frame.TimeBase, _inputTimeBase);
+            if (frame is VideoFrame && pts != Timestamp.None)
+            {
+                if (_lastPts != Timestamp.None && pts <= _lastPts) pts = _lastPts + 1;
+                _lastPts = pts;
+            }
+            NativeMethods.mg_frame_set_timing(frame.Native, pts, duration);
         }
 
         protected internal override async ValueTask FinishAsync(NodeContext context, CancellationToken cancellationToken)
         {
             if (_encoder is null) return;
-            _encoder.Send(0);
-            await DrainAsync(context, cancellationToken).ConfigureAwait(false);
+            await SendAsync(context, 0, cancellationToken).ConfigureAwait(false);
         }
 
         private async ValueTask DrainAsync(NodeContext context, CancellationToken cancellationToken)
@@ -102,6 +125,11 @@ public sealed class EncodeNode : Node
                 {
                     packet.Dispose();
                     return;
+                }
+                if (info.Duration <= 0 && _packetDuration > 0)
+                {
+                    info.Duration = _packetDuration;
+                    NativeMethods.mg_packet_set_timing(packet.Native, info.Pts, info.Dts, info.Duration);
                 }
                 packet.SetFrom(in info, encoder.Parameters, encoder.TimeBase);
                 await context.EmitAsync(0, packet, cancellationToken).ConfigureAwait(false);
@@ -126,9 +154,8 @@ public sealed class EncodeNode : Node
                     Gop = options.Gop,
                     Threads = options.Threads,
                     GlobalHeader = format is not null && Codecs.NeedsGlobalHeader(format) ? 1 : 0,
-                    TbNum = first.TimeBase.Num,
-                    TbDen = first.TimeBase.Den,
                 };
+                _inputTimeBase = first.TimeBase;
                 if (first is VideoFrame v)
                 {
                     config.Width = v.Width;
@@ -140,6 +167,7 @@ public sealed class EncodeNode : Node
                     var rate = v.FrameRate.IsValid ? v.FrameRate : v.Duration > 0 ? new Rational(v.TimeBase.Den, (int)(v.TimeBase.Num * v.Duration)) : new Rational(25, 1);
                     config.FrNum = rate.Num;
                     config.FrDen = rate.Den;
+                    if (v.FrameRate.IsValid) _inputTimeBase = v.FrameRate.Invert(); // like ffmpeg: the encoder counts in frames
                     config.BitRate = options.VideoBitrate;
                     config.FieldOrder = 1; // progressive unless the frames say otherwise
                     if (v.IsInterlaced) config.FieldOrder = v.TopFieldFirst ? 2 : 3;
@@ -155,7 +183,11 @@ public sealed class EncodeNode : Node
                     config.InputChannelMask = a.ChannelMask;
                     config.BitRate = options.AudioBitrate;
                 }
+                config.TbNum = _inputTimeBase.Num;
+                config.TbDen = _inputTimeBase.Den;
                 var encoder = new Encoder(in config, node.Codec, context.NodeName);
+                if (first is VideoFrame video && video.FrameRate.IsValid)
+                    _packetDuration = Rational.Rescale(1, video.FrameRate.Invert(), encoder.TimeBase);
                 context.DisposeAtEndOfRun(encoder.Parameters);
                 return encoder;
             }

@@ -1,0 +1,28 @@
+using MediaGraph.Interop;
+
+namespace MediaGraph;
+
+/// <summary>What an input holds: container format, duration, start time and streams (like ffprobe).</summary>
+public sealed record InputInfo(string Url, string Format, double DurationSeconds, double StartSeconds, IReadOnlyList<StreamDescription> Streams)
+{
+    /// <summary>Opens <paramref name="url"/>, reads its stream info and closes it.</summary>
+    public static InputInfo Probe(string url, DecodeOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(url);
+        if (!url.Contains("://") && !File.Exists(url))
+            throw new MediaGraphException(null, $"input file '{url}' does not exist (current directory: {Environment.CurrentDirectory})", NativeStatus.NotFound);
+        options ??= new DecodeOptions();
+        using var demuxer = Demuxer.Open(url, options.Format, options.FormatOptionsString, null);
+        var duration = demuxer.Duration;
+        var start = demuxer.StartTime;
+        return new InputInfo(url, demuxer.FormatName,
+            duration == Timestamp.None ? double.NaN : duration / 1e6,
+            start == Timestamp.None ? double.NaN : start / 1e6,
+            demuxer.Streams);
+    }
+
+    /// <summary>A few lines like ffprobe's summary.</summary>
+    public override string ToString() =>
+        $"{Url}: {Format}, duration {DurationSeconds:0.000} s, start {StartSeconds:0.000} s" + Environment.NewLine +
+        string.Join(Environment.NewLine, Streams.Select(s => "  " + s));
+}
