@@ -109,11 +109,20 @@ public sealed class Graph
         foreach (var input in node.Inputs)
             if (input.Source is { } source && !_nodes.Contains(source.Node))
                 throw new ArgumentException($"{node.Kind} takes '{source}', which belongs to another graph");
-        _kindCounts.TryGetValue(node.Kind, out var n);
-        _kindCounts[node.Kind] = n + 1;
-        if (string.IsNullOrEmpty(node.Name)) node.Name = $"{node.Kind}{n}";
+        if (string.IsNullOrEmpty(node.Name))
+        {
+            string name;
+            do
+            {
+                _kindCounts.TryGetValue(node.Kind, out var n);
+                _kindCounts[node.Kind] = n + 1;
+                name = $"{node.Kind}{n}";
+            } while (_nodes.Any(x => x.Name == name));
+            node.Name = name;
+        }
         else if (_nodes.Any(x => x.Name == node.Name)) throw new ArgumentException($"a node named '{node.Name}' is already in the graph");
         _nodes.Add(node);
+        node.InGraph = true;
         return node;
     }
 
@@ -202,10 +211,33 @@ public sealed class Graph
         }
         if (order.Count < nodes.Count)
         {
-            var cycle = nodes.Where(n => !order.Contains(n)).Select(n => n.Name);
-            context.Problem($"the graph has a cycle through {string.Join(" → ", cycle)}: a stream cannot feed back into the nodes it came from");
+            var cycle = FindCycle(nodes.Where(n => !order.Contains(n)).ToHashSet());
+            context.Problem($"the graph has a cycle through {string.Join(" → ", cycle.Select(n => n.Name))}: a stream cannot feed back into the nodes it came from");
         }
         return order;
+    }
+
+    /// <summary>One cycle among <paramref name="left"/> (nodes a topological sort could not order), closed: a → b → a.</summary>
+    private static List<Node> FindCycle(HashSet<Node> left)
+    {
+        var path = new List<Node>();
+        var onPath = new HashSet<Node>();
+        var done = new HashSet<Node>();
+        List<Node>? Visit(Node node)
+        {
+            if (onPath.Contains(node)) return path.Skip(path.IndexOf(node)).Append(node).ToList();
+            if (!done.Add(node)) return null;
+            path.Add(node);
+            onPath.Add(node);
+            foreach (var next in node.Outputs.SelectMany(o => o.Consumers).Select(c => c.Node).Where(left.Contains))
+                if (Visit(next) is { } found) return found;
+            path.RemoveAt(path.Count - 1);
+            onPath.Remove(node);
+            return null;
+        }
+        foreach (var start in left)
+            if (Visit(start) is { } cycle) return cycle;
+        return left.ToList();
     }
 
     /// <summary>
@@ -219,6 +251,7 @@ public sealed class Graph
         if (_running is { Finished: false }) throw new InvalidOperationException("the graph is already running");
         cancellationToken.ThrowIfCancellationRequested();
         var (active, duration) = ValidateCore();
+        foreach (var node in active) (node as IAppEndpoint)?.BeginRun(); // before any node starts: the app meets this run's channels
         var runner = new GraphRunner(active, Options);
         runner.Metrics.DurationSeconds = duration;
         _running = runner;

@@ -1,7 +1,152 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
 namespace MediaGraph;
 
-internal static class GraphJson
+/// <summary>
+/// The JSON form of a graph, which <c>mediagraph run graph.json</c> runs and <see cref="Graph.ToJson"/> writes.
+/// Serialization is source-generated (<see cref="GraphJsonContext"/>): no reflection, so it works trimmed and AOT.
+/// </summary>
+/// <remarks>
+/// <code>
+/// {"channelCapacity": 8, "nodes": [
+///   {"id": "in",  "type": "decode", "url": "in.mpg", "options": {"threads": 2}},
+///   {"id": "v1",  "type": "deinterlace", "input": "in.video", "method": "yadif", "mode": "send_frame", "parity": "auto"},
+///   {"id": "v2",  "type": "scale", "input": "v1", "width": 1280, "height": 720, "algorithm": "bicubic"},
+///   {"id": "f",   "type": "filter", "graph": "[0][1]overlay=10:10", "inputs": ["v2", "logo.video"]},
+///   {"id": "out", "type": "encode", "path": "out.mp4", "video": "f", "audio": "in.audio",
+///    "options": {"videoCodec": "libx264", "preset": "veryfast", "crf": 23, "audioCodec": "copy", "formatOptions": {"movflags": "+faststart"}}}
+/// ]}
+/// </code>
+/// A node's <c>id</c> becomes its name in the graph (errors, metrics, <see cref="Graph.ToDot"/>). A stream is named
+/// by a reference: <c>id</c> (the node's first output), <c>id.out1</c> (a filter's output 1), <c>id.video</c> /
+/// <c>id.audio</c> (an input's best stream), <c>id.video:1</c> (its second video stream). Nodes may be listed in any
+/// order; they are built in dependency order. Codec "copy" in an encode node remuxes the referenced input stream's
+/// packets without decoding.
+/// </remarks>
+internal static partial class GraphJson
 {
-    public static string Write(Graph graph) => throw new NotImplementedException();
-    public static Graph Read(string json, GraphOptions? options) => throw new NotImplementedException();
+    /// <summary>The node types of the JSON form, in the order the docs list them.</summary>
+    internal static readonly string[] Types = ["decode", "deinterlace", "scale", "filter", "encode"];
+
+    /// <summary>The generated contract with relaxed escaping: a hand-edited file keeps "+faststart" and "é" as
+    /// written instead of "\u002Bfaststart" (the HTML-safe default matters only inside web pages).</summary>
+    internal static readonly GraphJsonContext Context = new(new JsonSerializerOptions(GraphJsonContext.Default.Options)
+    {
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+
+    /// <summary>Builds a graph from its JSON form. Throws <see cref="GraphValidationException"/> listing every
+    /// problem found (syntax with line and position, unknown types, properties and references, streams of the wrong
+    /// kind, cycles), each naming the node. A <c>channelCapacity</c> in the JSON is set on <paramref name="options"/>.</summary>
+    public static Graph Read(string json, GraphOptions? options)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        return new JsonGraphReader(options ?? new GraphOptions()).Read(json);
+    }
+
+    /// <summary>Writes <paramref name="graph"/> in the JSON form. Throws <see cref="NotSupportedException"/> naming
+    /// the node when the graph holds a node the JSON form cannot express (app sinks and sources, custom nodes).</summary>
+    public static string Write(Graph graph)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        return JsonGraphWriter.Write(graph);
+    }
+
+    /// <summary>True when <paramref name="id"/> can name a node: letters, digits, '_' and '-' (dots and colons are
+    /// the separators of stream references).</summary>
+    internal static bool IsValidId(string id) => id.Length > 0 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-');
+
+    internal static string MediaName(MediaKind kind) => kind.ToString().ToLowerInvariant();
+
+    // The enums' names in the JSON form are FFmpeg's own ("fast_bilinear", "send_field", "tff").
+    internal static readonly Dictionary<string, ScaleAlgorithm> Algorithms = new()
+    {
+        ["bilinear"] = ScaleAlgorithm.Bilinear, ["bicubic"] = ScaleAlgorithm.Bicubic, ["area"] = ScaleAlgorithm.Area,
+        ["lanczos"] = ScaleAlgorithm.Lanczos, ["neighbor"] = ScaleAlgorithm.Neighbor, ["fast_bilinear"] = ScaleAlgorithm.FastBilinear,
+    };
+    internal static readonly Dictionary<string, DeinterlaceMethod> Methods = new() { ["yadif"] = DeinterlaceMethod.Yadif, ["bwdif"] = DeinterlaceMethod.Bwdif };
+    internal static readonly Dictionary<string, DeinterlaceMode> Modes = new() { ["send_frame"] = DeinterlaceMode.SendFrame, ["send_field"] = DeinterlaceMode.SendField };
+    internal static readonly Dictionary<string, FieldParity> Parities = new() { ["auto"] = FieldParity.Auto, ["tff"] = FieldParity.TopFieldFirst, ["bff"] = FieldParity.BottomFieldFirst };
+
+    internal static string NameOf<T>(Dictionary<string, T> names, T value) where T : struct, Enum
+        => names.First(kv => kv.Value.Equals(value)).Key;
+
+    // ---- options: entry ↔ record (every field of DecodeOptions and EncodeOptions has a JSON field) ----
+
+    internal static DecodeOptions ToOptions(DecodeOptionsEntry? o) => o is null ? new DecodeOptions() : new DecodeOptions
+    {
+        Format = o.Format,
+        FormatOptions = o.FormatOptions,
+        Threads = o.Threads ?? 0,
+        VideoDecoder = o.VideoDecoder,
+        KeepTimestamps = o.KeepTimestamps ?? false,
+    };
+
+    internal static DecodeOptionsEntry? ToEntry(DecodeOptions o)
+    {
+        var entry = new DecodeOptionsEntry
+        {
+            Format = o.Format,
+            FormatOptions = Copy(o.FormatOptions),
+            Threads = o.Threads == 0 ? null : o.Threads,
+            VideoDecoder = o.VideoDecoder,
+            KeepTimestamps = o.KeepTimestamps ? true : null,
+        };
+        return entry is { Format: null, FormatOptions: null, Threads: null, VideoDecoder: null, KeepTimestamps: null } ? null : entry;
+    }
+
+    internal static DeinterlaceOptions ToOptions(DeinterlaceEntry d) => new()
+    {
+        Method = d.Method is null ? DeinterlaceMethod.Yadif : Methods[d.Method],
+        Mode = d.Mode is null ? DeinterlaceMode.SendFrame : Modes[d.Mode],
+        Parity = d.Parity is null ? FieldParity.Auto : Parities[d.Parity],
+        OnlyInterlacedFrames = d.OnlyInterlacedFrames ?? false,
+    };
+
+    internal static EncodeOptions ToOptions(EncodeOptionsEntry? o)
+    {
+        var defaults = new EncodeOptions();
+        return o is null ? defaults : new EncodeOptions
+        {
+            VideoCodec = o.VideoCodec ?? defaults.VideoCodec,
+            AudioCodec = o.AudioCodec ?? defaults.AudioCodec,
+            Preset = o.Preset,
+            Crf = o.Crf,
+            VideoBitrate = o.VideoBitrate ?? 0,
+            AudioBitrate = o.AudioBitrate ?? 0,
+            Gop = o.Gop ?? 0,
+            MaxBFrames = o.MaxBFrames,
+            PixelFormat = o.PixelFormat,
+            SampleRate = o.SampleRate ?? 0,
+            Threads = o.Threads ?? 0,
+            Format = o.Format,
+            FormatOptions = o.FormatOptions,
+            VideoCodecOptions = o.VideoCodecOptions,
+            AudioCodecOptions = o.AudioCodecOptions,
+        };
+    }
+
+    /// <summary>The codecs are always written (they say what the output is); every other field only when set.</summary>
+    internal static EncodeOptionsEntry ToEntry(EncodeOptions o, string videoCodec, string audioCodec) => new()
+    {
+        VideoCodec = videoCodec,
+        AudioCodec = audioCodec,
+        Preset = o.Preset,
+        Crf = o.Crf,
+        VideoBitrate = o.VideoBitrate == 0 ? null : o.VideoBitrate,
+        AudioBitrate = o.AudioBitrate == 0 ? null : o.AudioBitrate,
+        Gop = o.Gop == 0 ? null : o.Gop,
+        MaxBFrames = o.MaxBFrames,
+        PixelFormat = o.PixelFormat,
+        SampleRate = o.SampleRate == 0 ? null : o.SampleRate,
+        Threads = o.Threads == 0 ? null : o.Threads,
+        Format = o.Format,
+        FormatOptions = Copy(o.FormatOptions),
+        VideoCodecOptions = Copy(o.VideoCodecOptions),
+        AudioCodecOptions = Copy(o.AudioCodecOptions),
+    };
+
+    private static Dictionary<string, string>? Copy(IReadOnlyDictionary<string, string>? map)
+        => map is null || map.Count == 0 ? null : map.ToDictionary(kv => kv.Key, kv => kv.Value);
 }

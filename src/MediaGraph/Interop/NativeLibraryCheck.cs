@@ -44,7 +44,8 @@ internal static class NativeLibraryCheck
                 if (built >> 16 != loaded >> 16)
                     return $"lib{LibraryNames[i]} major version {loaded >> 16} is loaded but the native shim was built against {built >> 16}; rebuild (delete native/build and run dotnet build)";
             }
-            NativeMethods.mg_set_log_level(16); // AV_LOG_ERROR: FFmpeg's chatter is not our log; failures come back as exceptions
+            // FFmpeg's own log is not ours: failures come back as exceptions and damage as counted warnings.
+            NativeMethods.mg_set_log_level(-8); // AV_LOG_QUIET
             return null;
         }
         catch (DllNotFoundException e)

@@ -19,9 +19,11 @@ internal static unsafe class NativeStatus
 
     internal static MediaGraphException Create(int status, string operation, string? node = null, string? position = null)
     {
+        // The shim's message already names what failed ("cannot open 'x.mp4': No such file or directory"); the
+        // operation is only needed when the shim had nothing to say.
         var detail = LastError();
-        if (string.IsNullOrEmpty(detail)) detail = ErrorText(status);
-        return new MediaGraphException(node, $"{operation}: {detail}", status, position);
+        var cause = string.IsNullOrEmpty(detail) ? $"{operation}: {ErrorText(status)}" : detail;
+        return new MediaGraphException(node, cause, status, position);
     }
 
     internal static string LastError() => NativeMethods.Utf8(NativeMethods.mg_last_error()) ?? "";

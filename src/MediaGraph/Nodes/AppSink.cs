@@ -7,7 +7,8 @@ namespace MediaGraph;
 /// The app-facing end of a graph: frames (or packets) the app reads with <c>await foreach</c> while
 /// <see cref="Graph.RunAsync"/> runs. Backpressure reaches back through the graph: a slow reader slows the
 /// decoder, nothing piles up. The app owns each item it reads and must dispose it. Stopping early (breaking out of
-/// the loop) closes the sink; the graph then ends cleanly (sources stop, outputs are finalised).
+/// the loop) closes the sink; the graph then ends cleanly (sources stop, outputs are finalised). For a later run of
+/// the same graph, start reading after calling <see cref="Graph.RunAsync"/>.
 /// </summary>
 /// <example>
 /// <code>
@@ -17,11 +18,11 @@ namespace MediaGraph;
 /// await run;
 /// </code>
 /// </example>
-public sealed class AppSink<T> : Node where T : MediaItem
+public sealed class AppSink<T> : Node, IAppEndpoint where T : MediaItem
 {
     private readonly int _capacity;
-    private Channel<T> _channel;
-    private volatile bool _readerGone;
+    private volatile Channel<T> _channel;
+    private bool _taken; // a run's instance took _channel
 
     internal AppSink(OutputPort source, int capacity)
     {
@@ -42,7 +43,6 @@ public sealed class AppSink<T> : Node where T : MediaItem
     public async IAsyncEnumerable<T> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var channel = _channel;
-        _readerGone = false;
         try
         {
             while (await channel.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
@@ -51,25 +51,32 @@ public sealed class AppSink<T> : Node where T : MediaItem
         }
         finally
         {
-            _readerGone = true;
-            channel.Writer.TryComplete();
+            channel.Writer.TryComplete(); // the reader is gone: the instance sees a closed channel and stops the graph
             while (channel.Reader.TryRead(out var left)) left.Dispose();
         }
     }
 
-    protected internal override NodeInstance CreateInstance()
+    void IAppEndpoint.BeginRun()
     {
-        if (_channel.Reader.Completion.IsCompleted) _channel = NewChannel();
-        return new Instance(this, _channel);
+        if (!_taken) return;
+        _channel = NewChannel();
+        _taken = false;
     }
 
-    private sealed class Instance(AppSink<T> node, Channel<T> channel) : NodeInstance
+    protected internal override NodeInstance CreateInstance()
+    {
+        if (_taken) ((IAppEndpoint)this).BeginRun(); // not started by Graph.RunAsync
+        _taken = true;
+        return new Instance(_channel);
+    }
+
+    private sealed class Instance(Channel<T> channel) : NodeInstance
     {
         protected internal override async ValueTask ProcessAsync(NodeContext context, int input, MediaItem item, CancellationToken cancellationToken)
         {
             try
             {
-                if (!node._readerGone && await channel.Writer.WaitToWriteAsync(cancellationToken).ConfigureAwait(false) && channel.Writer.TryWrite((T)item))
+                if (await channel.Writer.WaitToWriteAsync(cancellationToken).ConfigureAwait(false) && channel.Writer.TryWrite((T)item))
                     return;
             }
             catch (ChannelClosedException) { }

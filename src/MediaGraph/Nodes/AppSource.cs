@@ -6,11 +6,14 @@ namespace MediaGraph;
 /// The app writes frames or packets into a graph: <see cref="WriteAsync"/> waits while the graph is busy
 /// (backpressure), <see cref="Complete"/> ends the stream. Ownership of each written item passes to the graph.
 /// Video frames need a time base and should carry a frame rate; packets carry their <see cref="StreamParameters"/>.
+/// Items written (or <see cref="Complete"/> called) before the first run are that run's; for a later run of the same
+/// graph, write after calling <see cref="Graph.RunAsync"/>.
 /// </summary>
-public sealed class AppSource<T> : Node where T : MediaItem
+public sealed class AppSource<T> : Node, IAppEndpoint where T : MediaItem
 {
     private readonly int _capacity;
-    private Channel<T> _channel;
+    private volatile Channel<T> _channel;
+    private bool _taken; // a run's instance took _channel
 
     internal AppSource(MediaKind kind, int capacity)
     {
@@ -52,9 +55,17 @@ public sealed class AppSource<T> : Node where T : MediaItem
     /// <summary>Ends the stream; the graph drains and finishes.</summary>
     public void Complete() => _channel.Writer.TryComplete();
 
+    void IAppEndpoint.BeginRun()
+    {
+        if (!_taken) return;
+        _channel = NewChannel();
+        _taken = false;
+    }
+
     protected internal override NodeInstance CreateInstance()
     {
-        if (_channel.Reader.Completion.IsCompleted) _channel = NewChannel();
+        if (_taken) ((IAppEndpoint)this).BeginRun(); // not started by Graph.RunAsync
+        _taken = true;
         return new Instance(_channel);
     }
 

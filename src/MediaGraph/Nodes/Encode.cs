@@ -50,7 +50,7 @@ public sealed class EncodeNode : Node
         var kind = Codecs.FindCodec(Codec, encoder: true, out var problem);
         if (kind is null) context.Problem(this, problem!);
         else if (kind != MediaKind)
-            context.Problem(this, $"'{Codec}' is a{(kind == MediaKind.Audio ? "n audio" : " " + kind.ToString()!.ToLowerInvariant())} encoder, but it was given a {MediaKind.ToString().ToLowerInvariant()} stream");
+            context.Problem(this, $"'{Codec}' is a{(kind == MediaKind.Audio ? "n audio" : " " + kind.ToString()!.ToLowerInvariant())} encoder, but it was given {(MediaKind == MediaKind.Audio ? "an audio" : "a video")} stream");
         if (MediaKind == MediaKind.Video && Options.PixelFormat is { } pf && NativeMethods.mg_pix_fmt_from_name(pf) < 0)
             context.Problem(this, $"unknown pixel format '{pf}' (run `ffmpeg -pix_fmts` for the list)");
     }

@@ -97,7 +97,8 @@ public sealed class MuxNode : Node
         private void WriteHeader()
         {
             var muxer = _muxer!;
-            foreach (var (input, packet) in _pending)
+            // Streams in the order the inputs were given (video before audio, as the user wrote it), not arrival order.
+            foreach (var (input, packet) in _pending.OrderBy(p => p.Input))
                 if (_streamOf[input] < 0) _streamOf[input] = muxer.AddStream(packet.Parameters);
             muxer.WriteHeader();
             foreach (var (input, packet) in _pending)

@@ -60,8 +60,19 @@ public sealed class GraphMetrics
     /// <summary>The node called <paramref name="name"/>.</summary>
     public NodeMetrics this[string name] => Nodes.FirstOrDefault(n => n.Node == name) ?? throw new KeyNotFoundException($"no node '{name}' in this run; nodes: {string.Join(", ", Nodes.Select(n => n.Node))}");
 
-    /// <summary>Frames decoded: the sum over decoding nodes (video), the natural "frames" of a run.</summary>
-    public long Frames => Nodes.Where(n => n.Kind == "decode-video").Sum(n => n.FramesOut) is var d && d > 0 ? d : Nodes.Max(n => n.FramesOut);
+    /// <summary>The run's frames, as the ffmpeg CLI counts them: video frames encoded by the busiest video encoder,
+    /// else frames out of the busiest video decoder, else items out of the busiest node.</summary>
+    public long Frames
+    {
+        get
+        {
+            long Max(string kind, Func<NodeMetrics, long> value) => Nodes.Where(n => n.Kind == kind).Select(value).DefaultIfEmpty(0).Max();
+            var encoded = Max("encode-video", n => n.FramesIn);
+            if (encoded > 0) return encoded;
+            var decoded = Max("decode-video", n => n.FramesOut);
+            return decoded > 0 ? decoded : Nodes.Select(n => n.FramesOut).DefaultIfEmpty(0).Max();
+        }
+    }
     public long Warnings => Nodes.Sum(n => n.Warnings);
     public long Errors => Nodes.Sum(n => n.Errors);
     /// <summary>Frames per second of wall time.</summary>

@@ -10,8 +10,22 @@ public abstract class Node
     private readonly List<InputPort> _inputs = new();
     private readonly List<OutputPort> _outputs = new();
 
-    /// <summary>Unique name in its graph ("decode0", "scale1"), used in errors, metrics and the DOT picture.</summary>
-    public string Name { get; internal set; } = "";
+    private string _name = "";
+
+    /// <summary>Unique name in its graph ("decode0", "scale1"), used in errors, metrics and the DOT picture. Set it
+    /// before adding the node to a graph to choose it; otherwise the graph names the node after its kind.</summary>
+    public string Name
+    {
+        get => _name;
+        set
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(value);
+            if (InGraph) throw new InvalidOperationException($"node '{_name}' is already in a graph; name it before adding it");
+            _name = value;
+        }
+    }
+
+    internal bool InGraph { get; set; }
 
     /// <summary>The node's kind, as in the JSON form ("decode", "scale", "encode").</summary>
     public abstract string Kind { get; }

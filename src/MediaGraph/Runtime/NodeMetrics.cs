@@ -64,7 +64,9 @@ public sealed class NodeMetrics
 
     internal void SetPosition(MediaItem item)
     {
-        if (item.Pts != Timestamp.None && item.TimeBase.IsValid) Volatile.Write(ref _positionSeconds, item.PtsSeconds);
+        // The end of the item: the last one then reaches the input's duration.
+        if (item.Pts != Timestamp.None && item.TimeBase.IsValid)
+            Volatile.Write(ref _positionSeconds, (item.Pts + Math.Max(0, item.Duration)) * item.TimeBase.ToDouble());
     }
 
     /// <summary>Records one item's processing time (ticks), excluding backpressure waits.</summary>

@@ -1,0 +1,63 @@
+using System.CommandLine;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
+
+namespace MediaGraph.Cli;
+
+/// <summary>
+/// What every command shares for one invocation: where output, messages and progress go, the <c>--verbose</c>
+/// option, and running a graph with progress, logging and the metrics summary on stderr.
+/// </summary>
+internal sealed class CliContext(TextWriter output, TextWriter error, bool errorIsTerminal) : IDisposable
+{
+    private readonly List<ILoggerFactory> _loggers = new();
+
+    /// <summary><c>--verbose</c>: informational log lines (and stack traces on failure). One per invocation: an
+    /// option remembers the commands it was added to, so it is not shared between parallel invocations.</summary>
+    public Option<bool> VerboseOption { get; } = new("--verbose", "-v")
+    {
+        Description = "Log what the graph does (information level) and print stack traces on failure",
+        Recursive = true,
+    };
+
+    public TextWriter Out { get; } = output;
+    public TextWriter Error { get; } = error;
+
+    /// <summary>Graph options for this run: logging to stderr (warnings, or information with --verbose) and progress.</summary>
+    public GraphOptions CreateGraphOptions(ParseResult parse, ProgressLine progress)
+    {
+        var verbose = parse.GetValue(VerboseOption);
+        // Without --verbose only warnings: the runtime also logs the fault it throws (with its stack trace), and the
+        // CLI prints that fault once, as "mediagraph: error: ...".
+        var loggers = LoggerFactory.Create(b => b
+            .SetMinimumLevel(verbose ? LogLevel.Information : LogLevel.Warning)
+            .AddFilter((_, level) => verbose || level == LogLevel.Warning)
+            .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
+            .AddSimpleConsole(o => o.SingleLine = true));
+        _loggers.Add(loggers);
+        return new GraphOptions { LoggerFactory = loggers, Progress = progress };
+    }
+
+    public ProgressLine CreateProgress() => new(Error, errorIsTerminal);
+
+    /// <summary>Runs <paramref name="graph"/>; afterwards (also on failure or Ctrl+C) ends the progress line and prints
+    /// the metrics summary on stderr.</summary>
+    public async Task<GraphMetrics> RunGraphAsync(Graph graph, ProgressLine progress, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await graph.RunAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            progress.Complete();
+            if (graph.Metrics is { } metrics) Error.Write(metrics.Summary());
+        }
+    }
+
+    /// <summary>Flushes and closes the loggers (the console logger writes from a queue).</summary>
+    public void Dispose()
+    {
+        foreach (var loggers in _loggers) loggers.Dispose();
+    }
+}

@@ -1,0 +1,79 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace MediaGraph.Cli;
+
+/// <summary><c>mediagraph probe IN [--json]</c>: what an input holds (format, duration, streams), like ffprobe.
+/// Opens the input once; decodes nothing.</summary>
+internal static class ProbeCommand
+{
+    public static Command Create(CliContext cli)
+    {
+        var input = new Argument<string>("input") { Description = "Input file or URL" };
+        var json = new Option<bool>("--json") { Description = "Print JSON instead of text" };
+        var command = new Command("probe", "Describe an input: container format, duration and streams") { input, json };
+        command.SetAction(parse =>
+        {
+            var info = InputInfo.Probe(parse.GetValue(input)!);
+            cli.Out.WriteLine(parse.GetValue(json) ? JsonSerializer.Serialize(ProbeResult.From(info), ProbeJsonContext.Default.ProbeResult) : info.ToString());
+            return 0;
+        });
+        return command;
+    }
+}
+
+/// <summary>The JSON form of <see cref="InputInfo"/>; unknown numbers are null, not NaN (which JSON lacks).</summary>
+internal sealed record ProbeResult(string Url, string Format, double? DurationSeconds, double? StartSeconds, IReadOnlyList<ProbeStream> Streams)
+{
+    public static ProbeResult From(InputInfo info) => new(info.Url, info.Format, Known(info.DurationSeconds), Known(info.StartSeconds),
+        info.Streams.Select(ProbeStream.From).ToArray());
+
+    internal static double? Known(double value) => double.IsFinite(value) ? value : null;
+}
+
+/// <summary>One stream: the fields of its kind only (video: size, pixel format, frame rate; audio: rate, channels).</summary>
+internal sealed record ProbeStream
+{
+    public int Index { get; init; }
+    public string Kind { get; init; } = "";
+    public string Codec { get; init; } = "";
+    public string TimeBase { get; init; } = "";
+    public long? BitRate { get; init; }
+    public long? FrameCount { get; init; }
+    public int? Width { get; init; }
+    public int? Height { get; init; }
+    public string? PixelFormat { get; init; }
+    public double? FrameRate { get; init; }
+    public bool? Interlaced { get; init; }
+    public int? SampleRate { get; init; }
+    public int? Channels { get; init; }
+    public string? SampleFormat { get; init; }
+
+    public static ProbeStream From(StreamDescription s)
+    {
+        var stream = new ProbeStream
+        {
+            Index = s.Index,
+            Kind = s.Kind.ToString().ToLowerInvariant(),
+            Codec = s.Codec,
+            TimeBase = s.TimeBase.ToString(),
+            BitRate = s.BitRate > 0 ? s.BitRate : null,
+            FrameCount = s.FrameCount > 0 ? s.FrameCount : null,
+        };
+        return s.Kind switch
+        {
+            MediaKind.Video => stream with
+            {
+                Width = s.Width, Height = s.Height, PixelFormat = s.PixelFormat.Name,
+                FrameRate = s.FrameRate.IsValid ? Math.Round(s.FrameRate.ToDouble(), 3) : null, Interlaced = s.IsInterlaced,
+            },
+            MediaKind.Audio => stream with { SampleRate = s.SampleRate, Channels = s.Channels, SampleFormat = s.SampleFormat.Name },
+            _ => stream,
+        };
+    }
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, WriteIndented = true)]
+[JsonSerializable(typeof(ProbeResult))]
+internal sealed partial class ProbeJsonContext : JsonSerializerContext;

@@ -1,0 +1,124 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Invocation;
+
+namespace MediaGraph.Cli;
+
+/// <summary>
+/// The <c>mediagraph</c> tool: transcode, probe, run a graph.json, draw it, check the install. Exit codes: 0 done,
+/// 1 failed (the message on stderr names the file, node or codec), 2 usage error, 130 stopped with Ctrl+C (the
+/// output is finalised and playable up to that point).
+/// </summary>
+public static class Program
+{
+    /// <summary>Exit code of a run stopped with Ctrl+C, as shells report SIGINT.</summary>
+    public const int Cancelled = 130;
+    /// <summary>Exit code of a bad command line.</summary>
+    public const int UsageError = 2;
+    /// <summary>Exit code of a failure.</summary>
+    public const int Failed = 1;
+
+    /// <summary>The process entry point: the first Ctrl+C stops the graph gracefully (outputs are finalised); another
+    /// one, pressed a second or more later, ends the process at once.</summary>
+    public static async Task<int> Main(string[] args)
+    {
+        using var stop = new CancellationTokenSource();
+        var firstPress = 0L;
+        Console.CancelKeyPress += (_, e) =>
+        {
+            // A signal sent to the process and to its group (timeout, kill -INT -PGID) arrives twice at once; only a
+            // press a moment after the first one means "abort now".
+            if (stop.IsCancellationRequested && Environment.TickCount64 - firstPress > 1000) return;
+            e.Cancel = true;
+            if (stop.IsCancellationRequested) return;
+            firstPress = Environment.TickCount64;
+            Console.Error.WriteLine();
+            Console.Error.WriteLine("mediagraph: stopping and finalising the output (press Ctrl+C again to abort at once)");
+            stop.Cancel();
+        };
+        return await RunAsync(args, Console.Out, Console.Error, stop.Token).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Runs one command line in-process, writing results to <paramref name="stdout"/> and messages, progress and
+    /// metrics to <paramref name="stderr"/>; returns the exit code. <paramref name="cancellationToken"/> plays the role
+    /// of Ctrl+C. Progress is a single updating line only when <paramref name="stderr"/> is the console's stderr and
+    /// that is a terminal; otherwise one line every two seconds.
+    /// </summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(stdout);
+        ArgumentNullException.ThrowIfNull(stderr);
+        using var cli = new CliContext(stdout, stderr, ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected);
+        var parse = CreateRootCommand(cli).Parse(args);
+        if (parse.Action is ParseErrorAction)
+        {
+            foreach (var message in parse.Errors.Select(e => e.Message).Distinct()) stderr.WriteLine($"mediagraph: error: {message}");
+            var command = parse.CommandResult.Command;
+            stderr.WriteLine($"Run '{(command.Name == Name ? Name : $"{Name} {command.Name}")} --help' for usage.");
+            return UsageError;
+        }
+        var verbose = parse.GetValue(cli.VerboseOption);
+        try
+        {
+            var configuration = new InvocationConfiguration
+            {
+                Output = stdout,
+                Error = stderr,
+                EnableDefaultExceptionHandler = false,
+                ProcessTerminationTimeout = null, // Ctrl+C is ours: it cancels the token, the library finalises the output
+            };
+            return await parse.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            stderr.WriteLine("mediagraph: cancelled; the output was finalised up to that point");
+            return Cancelled;
+        }
+        catch (CommandException e)
+        {
+            stderr.WriteLine($"mediagraph: error: {e.Message}");
+            if (e.ExitCode == UsageError) stderr.WriteLine($"Run '{Name} {parse.CommandResult.Command.Name} --help' for usage.");
+            return e.ExitCode;
+        }
+        catch (Exception e) when (e is MediaGraphException or IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            stderr.WriteLine($"mediagraph: error: {e.Message}");
+            if (verbose) stderr.WriteLine(e);
+            return Failed;
+        }
+        catch (Exception e)
+        {
+            stderr.WriteLine($"mediagraph: error: {e.GetType().Name}: {e.Message}");
+            stderr.WriteLine(verbose ? e.ToString() : "(this looks like a bug in MediaGraph; run with --verbose for the stack trace and report it)");
+            return Failed;
+        }
+    }
+
+    private const string Name = "mediagraph";
+
+    /// <summary>The root is a plain command named "mediagraph" (a <see cref="RootCommand"/> takes the name of the
+    /// assembly, MediaGraph.Cli, which is not what users type), with help and version added by hand.</summary>
+    private static Command CreateRootCommand(CliContext cli)
+    {
+        var root = new Command(Name, "Media pipelines in-process over FFmpeg: transcode, probe, and run or draw a graph.json.")
+        {
+            new HelpOption(),
+            new VersionOption(),
+            cli.VerboseOption,
+        };
+        root.Subcommands.Add(TranscodeCommand.Create(cli));
+        root.Subcommands.Add(ProbeCommand.Create(cli));
+        root.Subcommands.Add(RunCommand.Create(cli));
+        root.Subcommands.Add(DotCommand.Create(cli));
+        root.Subcommands.Add(DoctorCommand.Create(cli));
+        return root;
+    }
+}
+
+/// <summary>A failure the command itself detected, with the exit code to return (1, or 2 for usage errors).</summary>
+internal sealed class CommandException(string message, int exitCode = Program.Failed) : Exception(message)
+{
+    public int ExitCode { get; } = exitCode;
+}

@@ -1,0 +1,124 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+
+namespace MediaGraph.Cli;
+
+/// <summary>
+/// <c>mediagraph transcode IN OUT</c>: decode, optionally deinterlace and scale, encode (or stream-copy) and mux,
+/// like <c>ffmpeg -i IN [-vf yadif,scale=W:H] OUT</c>. Audio is re-encoded (aac) or copied; an input without audio
+/// simply gives an output without audio.
+/// </summary>
+internal static class TranscodeCommand
+{
+    /// <summary>A --scale value: width and height, -1 or -2 keeping the aspect ratio.</summary>
+    internal readonly record struct Size(int Width, int Height);
+
+    public static Command Create(CliContext cli)
+    {
+        var input = new Argument<string>("input") { Description = "Input file or URL" };
+        var output = new Argument<string>("output") { Description = "Output file; the container comes from the extension or --format" };
+        var scale = new Option<Size?>("--scale")
+        {
+            Description = "Scale the video to WxH (1280x720); -2 for one side keeps the aspect ratio (1280x-2)",
+            HelpName = "WxH",
+            CustomParser = ParseSize,
+        };
+        var deinterlace = new Option<bool>("--deinterlace") { Description = "Deinterlace the video (yadif unless --deinterlace-method says otherwise)" };
+        var method = new Option<string?>("--deinterlace-method") { Description = "yadif or bwdif; implies --deinterlace", HelpName = "yadif|bwdif" };
+        method.AcceptOnlyFromAmong("yadif", "bwdif");
+        var vcodec = new Option<string?>("--vcodec") { Description = "Video encoder (libx264, libx265, mjpeg, h264_nvenc ...), or copy to pass the video through. Default libx264", HelpName = "codec|copy" };
+        var preset = new Option<string?>("--preset") { Description = "Encoder preset (ultrafast ... veryslow)" };
+        var crf = new Option<int?>("--crf") { Description = "Constant rate factor (x264/x265: 0-51, lower is better)", HelpName = "N" };
+        var vbitrate = new Option<long?>("--vbitrate") { Description = "Video bit rate in bits/s; k and M suffixes (2500k, 4M)", HelpName = "rate", CustomParser = ParseBitrate };
+        var acodec = new Option<string?>("--acodec") { Description = "Audio encoder (aac, libopus, flac ...), copy, or none to drop audio. Default aac", HelpName = "codec|copy|none" };
+        var format = new Option<string?>("--format") { Description = "Output container format (mp4, matroska, mpegts ...) when the extension does not say it", HelpName = "name" };
+        var threads = new Option<int?>("--threads") { Description = "Decoder and encoder threads (0 = automatic)", HelpName = "N" };
+
+        var command = new Command("transcode", "Transcode a file: decode, optionally deinterlace and scale, encode and mux")
+        {
+            input, output, scale, deinterlace, method, vcodec, preset, crf, vbitrate, acodec, format, threads,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var request = new Request(
+                parse.GetValue(input)!, parse.GetValue(output)!, parse.GetValue(scale),
+                parse.GetValue(deinterlace) || parse.GetValue(method) is not null,
+                parse.GetValue(method) == "bwdif" ? DeinterlaceMethod.Bwdif : DeinterlaceMethod.Yadif,
+                new EncodeOptions
+                {
+                    VideoCodec = parse.GetValue(vcodec) ?? "libx264",
+                    AudioCodec = parse.GetValue(acodec) ?? "aac",
+                    Preset = parse.GetValue(preset),
+                    Crf = parse.GetValue(crf),
+                    VideoBitrate = parse.GetValue(vbitrate) ?? 0,
+                    Format = parse.GetValue(format),
+                    Threads = parse.GetValue(threads) ?? 0,
+                },
+                parse.GetValue(threads) ?? 0);
+            var progress = cli.CreateProgress();
+            var graph = Build(new Graph(cli.CreateGraphOptions(parse, progress)), request, cli.Error);
+            await cli.RunGraphAsync(graph, progress, cancellationToken).ConfigureAwait(false);
+            return 0;
+        });
+        return command;
+    }
+
+    private sealed record Request(string Input, string Output, Size? Scale, bool Deinterlace, DeinterlaceMethod Method, EncodeOptions Encode, int DecodeThreads);
+
+    private static Graph Build(Graph graph, Request r, TextWriter error)
+    {
+        var copyVideo = r.Encode.VideoCodec == "copy";
+        if (copyVideo && (r.Scale is not null || r.Deinterlace))
+            throw new CommandException("--vcodec copy passes the input's compressed video through without decoding it, so it cannot be scaled or deinterlaced; drop --scale/--deinterlace, or pick an encoder (--vcodec libx264)", Program.UsageError);
+        if (copyVideo)
+            foreach (var (given, name) in new[] { (r.Encode.Preset is not null, "--preset"), (r.Encode.Crf is not null, "--crf"), (r.Encode.VideoBitrate > 0, "--vbitrate") })
+                if (given) error.WriteLine($"mediagraph: warning: {name} has no effect with --vcodec copy");
+        if (!r.Input.Contains("://") && !r.Output.Contains("://") && Path.GetFullPath(r.Input) == Path.GetFullPath(r.Output))
+            throw new CommandException($"the output '{r.Output}' is the input: writing it would destroy the input; choose another output path", Program.UsageError);
+
+        var input = graph.Decode(r.Input, new DecodeOptions { Threads = r.DecodeThreads });
+        VideoStream? video = null;
+        if (input.HasVideo)
+        {
+            video = input.Video;
+            if (r.Deinterlace) video = video.Deinterlace(new DeinterlaceOptions { Method = r.Method });
+            if (r.Scale is { } size) video = video.Scale(size.Width, size.Height);
+        }
+        else if (r.Scale is not null || r.Deinterlace)
+            throw new CommandException($"'{r.Input}' has no video stream to scale or deinterlace", Program.UsageError);
+
+        var audio = input.HasAudio && r.Encode.AudioCodec != "none" ? input.Audio : null;
+        if (video is null && audio is null)
+            throw new CommandException(input.HasAudio
+                ? $"nothing to write: '{r.Input}' has no video stream and --acodec none drops its audio"
+                : $"nothing to write: '{r.Input}' has no video or audio stream");
+        graph.Encode(r.Output, video, audio, r.Encode);
+        return graph;
+    }
+
+    private static Size? ParseSize(ArgumentResult result)
+    {
+        var text = result.Tokens[0].Value;
+        var parts = text.Split('x', 'X', ':');
+        if (parts.Length == 2 && int.TryParse(parts[0], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var w)
+            && int.TryParse(parts[1], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var h)
+            && Valid(w) && Valid(h) && !(w < 0 && h < 0))
+            return new Size(w, h);
+        result.AddError($"--scale '{text}' is not a size: give WIDTHxHEIGHT such as 1280x720; -2 for one side keeps the aspect ratio (1280x-2)");
+        return null;
+
+        static bool Valid(int v) => v > 0 || v is -1 or -2;
+    }
+
+    private static long? ParseBitrate(ArgumentResult result)
+    {
+        var text = result.Tokens[0].Value.Trim();
+        var multiplier = char.ToLowerInvariant(text.Length > 0 ? text[^1] : ' ') switch { 'k' => 1_000L, 'm' => 1_000_000L, 'g' => 1_000_000_000L, _ => 1L };
+        var number = multiplier == 1 ? text : text[..^1];
+        if (double.TryParse(number, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value) && value > 0)
+            return (long)Math.Round(value * multiplier);
+        result.AddError($"--vbitrate '{text}' is not a bit rate: give bits per second, with k or M for thousands or millions (2500k, 4M)");
+        return null;
+    }
+}

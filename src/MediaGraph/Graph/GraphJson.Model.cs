@@ -1,0 +1,145 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace MediaGraph;
+
+// The JSON form's schema, one class per node type. Every field is nullable so the reader can tell "missing" from
+// "zero" and say which required field is absent; the writer leaves out what is null (the defaults).
+
+/// <summary>The whole document: <c>{"channelCapacity": 8, "nodes": [...]}</c>.</summary>
+internal sealed class GraphEntry
+{
+    public int? ChannelCapacity { get; set; }
+    public List<JsonElement>? Nodes { get; set; }
+}
+
+/// <summary>What every node has: a unique id (its name in the graph) and a type.</summary>
+internal abstract class NodeEntry
+{
+    [JsonPropertyOrder(-2)] public string? Id { get; set; }
+    [JsonPropertyOrder(-1)] public string? Type { get; set; }
+}
+
+/// <summary><c>{"type": "decode", "url": "in.mpg", "options": {...}}</c>: an input; its streams are
+/// <c>id.video</c>, <c>id.audio</c>, <c>id.video:1</c>.</summary>
+internal sealed class DecodeEntry : NodeEntry
+{
+    public string? Url { get; set; }
+    public DecodeOptionsEntry? Options { get; set; }
+}
+
+/// <summary>Every field of <see cref="DecodeOptions"/>.</summary>
+internal sealed class DecodeOptionsEntry
+{
+    public string? Format { get; set; }
+    [JsonConverter(typeof(OptionMapConverter))] public Dictionary<string, string>? FormatOptions { get; set; }
+    public int? Threads { get; set; }
+    public string? VideoDecoder { get; set; }
+    public bool? KeepTimestamps { get; set; }
+}
+
+/// <summary><c>{"type": "scale", "input": "v1", "width": 1280, "height": 720, "algorithm": "bicubic"}</c>.</summary>
+internal sealed class ScaleEntry : NodeEntry
+{
+    public string? Input { get; set; }
+    public int? Width { get; set; }
+    public int? Height { get; set; }
+    public string? Algorithm { get; set; }
+    public string? PixelFormat { get; set; }
+}
+
+/// <summary><c>{"type": "deinterlace", "input": "in.video", "method": "yadif", "mode": "send_frame", "parity": "auto"}</c>.</summary>
+internal sealed class DeinterlaceEntry : NodeEntry
+{
+    public string? Input { get; set; }
+    public string? Method { get; set; }
+    public string? Mode { get; set; }
+    public string? Parity { get; set; }
+    public bool? OnlyInterlacedFrames { get; set; }
+}
+
+/// <summary><c>{"type": "filter", "graph": "[0][1]overlay=10:10", "inputs": ["v2", "logo.video"]}</c>; its
+/// outputs are <c>id.out0</c>, <c>id.out1</c> ... (<c>id</c> alone is the first).</summary>
+internal sealed class FilterEntry : NodeEntry
+{
+    public string? Graph { get; set; }
+    public List<string>? Inputs { get; set; }
+}
+
+/// <summary><c>{"type": "encode", "path": "out.mp4", "video": "f.out0", "audio": "in.audio", "options": {...}}</c>.</summary>
+internal sealed class EncodeEntry : NodeEntry
+{
+    public string? Path { get; set; }
+    public string? Video { get; set; }
+    public string? Audio { get; set; }
+    public EncodeOptionsEntry? Options { get; set; }
+}
+
+/// <summary>Every field of <see cref="EncodeOptions"/>.</summary>
+internal sealed class EncodeOptionsEntry
+{
+    public string? VideoCodec { get; set; }
+    public string? AudioCodec { get; set; }
+    public string? Preset { get; set; }
+    public int? Crf { get; set; }
+    public long? VideoBitrate { get; set; }
+    public long? AudioBitrate { get; set; }
+    public int? Gop { get; set; }
+    public int? MaxBFrames { get; set; }
+    public string? PixelFormat { get; set; }
+    public int? SampleRate { get; set; }
+    public int? Threads { get; set; }
+    public string? Format { get; set; }
+    [JsonConverter(typeof(OptionMapConverter))] public Dictionary<string, string>? FormatOptions { get; set; }
+    [JsonConverter(typeof(OptionMapConverter))] public Dictionary<string, string>? VideoCodecOptions { get; set; }
+    [JsonConverter(typeof(OptionMapConverter))] public Dictionary<string, string>? AudioCodecOptions { get; set; }
+}
+
+/// <summary>
+/// FFmpeg option maps (<c>{"movflags": "+faststart", "segment_time": 4}</c>): FFmpeg takes every option as text, so
+/// numbers and booleans are accepted and kept as written; nested objects and arrays are refused.
+/// </summary>
+internal sealed class OptionMapConverter : JsonConverter<Dictionary<string, string>>
+{
+    public override Dictionary<string, string> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject) throw new JsonException("expected an object of option names and values");
+        var map = new Dictionary<string, string>();
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+        {
+            var name = reader.GetString()!;
+            reader.Read();
+            map[name] = reader.TokenType switch
+            {
+                JsonTokenType.String => reader.GetString()!,
+                JsonTokenType.Number => System.Text.Encoding.UTF8.GetString(reader.ValueSpan),
+                JsonTokenType.True => "1",
+                JsonTokenType.False => "0",
+                _ => throw new JsonException($"option '{name}' must be a string, a number or a boolean"),
+            };
+        }
+        return map;
+    }
+
+    public override void Write(Utf8JsonWriter writer, Dictionary<string, string> value, JsonSerializerOptions options)
+    {
+        writer.WriteStartObject();
+        foreach (var (name, text) in value) writer.WriteString(name, text);
+        writer.WriteEndObject();
+    }
+}
+
+/// <summary>Source-generated (reflection-free, AOT-safe) serialization of the schema.</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    WriteIndented = true,
+    AllowTrailingCommas = true,
+    ReadCommentHandling = JsonCommentHandling.Skip)]
+[JsonSerializable(typeof(GraphEntry))]
+[JsonSerializable(typeof(DecodeEntry))]
+[JsonSerializable(typeof(ScaleEntry))]
+[JsonSerializable(typeof(DeinterlaceEntry))]
+[JsonSerializable(typeof(FilterEntry))]
+[JsonSerializable(typeof(EncodeEntry))]
+internal sealed partial class GraphJsonContext : JsonSerializerContext;

@@ -1,0 +1,157 @@
+using Xunit;
+
+namespace MediaGraph.Tests.Cli;
+
+public sealed class TranscodeCommandTests
+{
+    [Fact(Timeout = 60000)]
+    public async Task Transcode_ScaleSmallClip_KeepsEveryFrameAtTheNewSizeWithAudio()
+    {
+        var input = await CliTestMedia.ClipAsync();
+        var output = Path.Combine(CliTestMedia.NewFolder(), "out.mp4");
+
+        var result = await CliTestMedia.RunAsync("transcode", input, output, "--scale", "160x120", "--preset", "ultrafast", "--crf", "30");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(new ProbedFile(50, 160, 120, HasAudio: true), await CliTestMedia.ProbeAsync(output));
+        Assert.Contains("frames in", result.Error);   // the metrics summary
+        Assert.Contains("frame=", result.Error);      // at least the final progress line
+        Assert.Equal("", result.Out);
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task Transcode_InputWithoutAudio_WritesVideoOnly()
+    {
+        var input = await CliTestMedia.SilentClipAsync();
+        var output = Path.Combine(CliTestMedia.NewFolder(), "out.mkv");
+
+        var result = await CliTestMedia.RunAsync("transcode", input, output, "--deinterlace-method", "bwdif", "--preset", "ultrafast");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(new ProbedFile(50, 320, 240, HasAudio: false), await CliTestMedia.ProbeAsync(output));
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task Transcode_CopyBothStreams_RemuxesWithoutDecoding()
+    {
+        var input = await CliTestMedia.ClipAsync();
+        var output = Path.Combine(CliTestMedia.NewFolder(), "out.mkv");
+
+        var result = await CliTestMedia.RunAsync("transcode", input, output, "--vcodec", "copy", "--acodec", "copy");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(new ProbedFile(50, 320, 240, HasAudio: true), await CliTestMedia.ProbeAsync(output));
+        Assert.DoesNotContain("decode-video", result.Error);
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task Transcode_AcodecNone_DropsTheAudio()
+    {
+        var input = await CliTestMedia.ClipAsync();
+        var output = Path.Combine(CliTestMedia.NewFolder(), "out.mp4");
+
+        var result = await CliTestMedia.RunAsync("transcode", input, output, "--acodec", "none", "--preset", "ultrafast", "--vbitrate", "300k");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(new ProbedFile(50, 320, 240, HasAudio: false), await CliTestMedia.ProbeAsync(output));
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task Transcode_MissingInput_ExitsOneNamingTheFile()
+    {
+        var missing = Path.Combine(CliTestMedia.NewFolder(), "no-such-input.mp4");
+        var output = Path.Combine(CliTestMedia.NewFolder(), "out.mp4");
+
+        var result = await CliTestMedia.RunAsync("transcode", missing, output);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.StartsWith("mediagraph: error: ", result.Error);
+        Assert.Contains("no-such-input.mp4", result.Error);
+        Assert.False(File.Exists(output));
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task Transcode_UnknownVideoCodec_ExitsOneNamingTheCodec()
+    {
+        var input = await CliTestMedia.ClipAsync();
+        var output = Path.Combine(CliTestMedia.NewFolder(), "out.mp4");
+
+        var result = await CliTestMedia.RunAsync("transcode", input, output, "--vcodec", "libnosuchcodec");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("mediagraph: error: ", result.Error);
+        Assert.Contains("libnosuchcodec", result.Error);
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task Transcode_CopyWithScale_IsAUsageErrorThatSaysWhy()
+    {
+        var input = await CliTestMedia.ClipAsync();
+        var output = Path.Combine(CliTestMedia.NewFolder(), "out.mp4");
+
+        var result = await CliTestMedia.RunAsync("transcode", input, output, "--vcodec", "copy", "--scale", "160x120");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--vcodec copy", result.Error);
+        Assert.Contains("without decoding", result.Error);
+        Assert.False(File.Exists(output));
+    }
+
+    [Theory(Timeout = 60000)]
+    [InlineData("--scale", "1280")]
+    [InlineData("--scale", "0x720")]
+    [InlineData("--vbitrate", "fast")]
+    [InlineData("--deinterlace-method", "weave")]
+    [InlineData("--no-such-option", "1")]
+    public async Task Transcode_BadOption_IsAUsageErrorNamingIt(string option, string value)
+    {
+        var result = await CliTestMedia.RunAsync("transcode", "in.mp4", "out.mp4", option, value);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains(value, result.Error);
+        Assert.Contains("mediagraph transcode --help", result.Error);
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task Transcode_OutputIsTheInput_IsRefused()
+    {
+        var input = await CliTestMedia.ClipAsync();
+
+        var result = await CliTestMedia.RunAsync("transcode", input, input);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("is the input", result.Error);
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task Transcode_Cancelled_Exits130AndTheOutputPlays()
+    {
+        var input = await CliTestMedia.LongClipAsync();
+        var output = Path.Combine(CliTestMedia.NewFolder(), "out.mp4");
+        using var stop = new CancellationTokenSource();
+        var error = new CancelOnProgress(stop); // Ctrl+C as soon as the first progress line appears
+
+        var result = await CliTestMedia.RunAsync(error, ["transcode", input, output, "--preset", "medium"], stop.Token);
+
+        Assert.True(result.ExitCode == 130, result.ToString());
+        Assert.Contains("cancelled", result.Error);
+        var probed = await CliTestMedia.ProbeAsync(output);
+        Assert.InRange(probed.VideoFrames, 1, 499);
+    }
+
+    /// <summary>stderr that cancels when the CLI prints progress.</summary>
+    private sealed class CancelOnProgress(CancellationTokenSource stop) : StringWriter
+    {
+        public override void Write(string? value)
+        {
+            base.Write(value);
+            if (value?.Contains("frame=") == true) stop.Cancel();
+        }
+
+        public override void WriteLine(string? value)
+        {
+            Write(value);
+            base.WriteLine();
+        }
+    }
+}
