@@ -7,6 +7,9 @@ namespace MediaGraph;
 /// each input has shown its first frame, builds and configures the graph from those formats, then pushes and
 /// pulls. When an input's size or format changes mid-stream it drains the old graph and builds a new one. At end
 /// of input it drains every output, so filters holding frames (yadif's lookahead) lose none.
+/// With several inputs, an input that ends is closed in the filter graph only once every other input has reached
+/// the time it ended at (or ended too), as the ffmpeg CLI's timestamp-ordered feeding does: inputs arrive at their
+/// own pace, and filters such as amix drop what they buffered for an input the moment it is closed.
 /// </summary>
 internal sealed class FilterGraphInstance(FilterNode node) : NodeInstance
 {
@@ -17,11 +20,15 @@ internal sealed class FilterGraphInstance(FilterNode node) : NodeInstance
     private readonly List<(int Input, FrameBase Frame)> _waiting = new();
     private StreamInfo?[] _firstFormat = [];
     private bool[] _ended = [];
+    private bool[] _closed = [];     // end of input pushed into the current graph
+    private double[] _reached = [];  // end (seconds) of the latest frame pushed on each input
 
     protected internal override ValueTask StartAsync(NodeContext context, CancellationToken cancellationToken)
     {
         _firstFormat = new StreamInfo?[node.Inputs.Count];
         _ended = new bool[node.Inputs.Count];
+        _closed = new bool[node.Inputs.Count];
+        _reached = Enumerable.Repeat(double.NegativeInfinity, node.Inputs.Count).ToArray();
         return default;
     }
 
@@ -59,8 +66,23 @@ internal sealed class FilterGraphInstance(FilterNode node) : NodeInstance
             if (ReadyToConfigure()) await ConfigureAndReplayAsync(context, cancellationToken).ConfigureAwait(false);
             return;
         }
-        _graph.Push(input, 0);
+        CloseDueInputs();
         await PullAllAsync(context, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Pushes the end of every ended input that no other open input lags behind.</summary>
+    private void CloseDueInputs()
+    {
+        for (var i = 0; i < _ended.Length; i++)
+        {
+            if (!_ended[i] || _closed[i]) continue;
+            var due = true;
+            for (var j = 0; j < _ended.Length && due; j++)
+                due = j == i || _ended[j] || _reached[j] >= _reached[i];
+            if (!due) continue;
+            _graph!.Push(i, 0);
+            _closed[i] = true;
+        }
     }
 
     protected internal override async ValueTask FinishAsync(NodeContext context, CancellationToken cancellationToken)
@@ -96,6 +118,7 @@ internal sealed class FilterGraphInstance(FilterNode node) : NodeInstance
             throw;
         }
         _graph = graph;
+        _closed = new bool[_ended.Length];
         _outputTimeBase = new Rational[graph.OutputCount];
         _outputFrameRate = new Rational[graph.OutputCount];
         for (var o = 0; o < graph.OutputCount; o++)
@@ -108,8 +131,7 @@ internal sealed class FilterGraphInstance(FilterNode node) : NodeInstance
         _waiting.Clear();
         foreach (var (input, frame) in waiting)
             using (frame) await PushAsync(context, input, frame, cancellationToken).ConfigureAwait(false);
-        for (var i = 0; i < _ended.Length; i++)
-            if (_ended[i]) graph.Push(i, 0);
+        CloseDueInputs();
         await PullAllAsync(context, cancellationToken).ConfigureAwait(false);
     }
 
@@ -117,13 +139,19 @@ internal sealed class FilterGraphInstance(FilterNode node) : NodeInstance
     {
         frame.SyncTiming();
         _graph!.Push(input, frame.Native);
+        if (_reached.Length > 1 && frame.Pts != Timestamp.None && frame.TimeBase.IsValid)
+        {
+            _reached[input] = Math.Max(_reached[input], (frame.Pts + Math.Max(0, frame.Duration)) * frame.TimeBase.ToDouble());
+            CloseDueInputs();
+        }
         await PullAllAsync(context, cancellationToken).ConfigureAwait(false);
     }
 
     private async ValueTask DrainGraphAsync(NodeContext context, CancellationToken cancellationToken)
     {
-        for (var i = 0; i < _ended.Length; i++)
-            if (!_ended[i]) _graph!.Push(i, 0);
+        for (var i = 0; i < _closed.Length; i++)
+            if (!_closed[i]) _graph!.Push(i, 0);
+        Array.Fill(_closed, true);
         await PullAllAsync(context, cancellationToken).ConfigureAwait(false);
     }
 

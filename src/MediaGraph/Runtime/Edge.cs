@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 
 namespace MediaGraph;
@@ -38,6 +39,8 @@ internal sealed class Edge
         return WriteSlowAsync(item);
     }
 
+    // Pooled: a write that waits on a full edge is the steady state under backpressure; it must not allocate.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> WriteSlowAsync(MediaItem item)
     {
         try

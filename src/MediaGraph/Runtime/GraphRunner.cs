@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 
 namespace MediaGraph;
@@ -246,6 +247,7 @@ internal sealed class GraphRunner
                 foreach (var e in list) e.Complete();
         }
 
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
         public async ValueTask ProcessOneAsync(NodeInstance instance, int input, MediaItem item, CancellationToken hard)
         {
             Metrics.CountIn();
@@ -290,6 +292,7 @@ internal sealed class GraphRunner
             return FanOutAsync(output, edges, item);
         }
 
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
         private async ValueTask AwaitWriteAsync(int output, ValueTask<bool> write)
         {
             var start = Stopwatch.GetTimestamp();
@@ -300,6 +303,7 @@ internal sealed class GraphRunner
             if (!ok) CloseOutput(output);
         }
 
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
         private async ValueTask FanOutAsync(int output, List<Edge> edges, MediaItem item)
         {
             item.AddRef(edges.Count - 1);
