@@ -188,7 +188,7 @@ internal sealed partial class JsonGraphReader
 
     private T Name<T>(T node, string id) where T : Node
     {
-        node.Name = id;
+        node.Rename(id);
         _named.Add(node);
         return node;
     }
@@ -200,6 +200,6 @@ internal sealed partial class JsonGraphReader
         if (!_named.Add(node)) return;
         var candidate = name;
         for (var n = 2; _byId.ContainsKey(candidate) || _graph.Nodes.Any(x => x != node && x.Name == candidate); n++) candidate = $"{name}-{n}";
-        node.Name = candidate;
+        node.Rename(candidate);
     }
 }

@@ -119,6 +119,9 @@ public sealed class EncodeNode : Node
             var encoder = _encoder!;
             while (true)
             {
+                // A hard stop (the grace period after a cancel or fault ran out) must not wait for the encoder to
+                // work off its lookahead: a slow preset holds dozens of frames, each costing real encoding time.
+                cancellationToken.ThrowIfCancellationRequested();
                 var packet = context.RentPacket();
                 var status = encoder.Receive(packet.Native, out var info);
                 if (status != NativeMethods.Ok)

@@ -27,6 +27,9 @@ public abstract class Node
 
     internal bool InGraph { get; set; }
 
+    /// <summary>Renames a node already in a graph (the JSON reader names nodes after their ids).</summary>
+    internal void Rename(string name) => _name = name;
+
     /// <summary>The node's kind, as in the JSON form ("decode", "scale", "encode").</summary>
     public abstract string Kind { get; }
 
