@@ -10,6 +10,7 @@ struct mg_decoder {
 int mg_decoder_open(const mg_codecpar *par, const char *codec_name, int threads, const char *options,
                     mg_decoder **out)
 {
+    mg_log_capture_begin();
     if (!out)
         return mg_fail_msg(AVERROR(EINVAL), "mg_decoder_open: no output pointer");
     *out = NULL;

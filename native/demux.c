@@ -17,6 +17,7 @@ static int demuxer_interrupt_cb(void *opaque)
 
 int mg_demuxer_open(const char *url, const char *format, const char *options, mg_demuxer **out)
 {
+    mg_log_capture_begin();
     if (!out)
         return mg_fail_msg(AVERROR(EINVAL), "mg_demuxer_open: no output pointer");
     *out = NULL;

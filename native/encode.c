@@ -134,6 +134,7 @@ static void encoder_destroy(struct mg_encoder *e)
 
 MG_API int mg_encoder_open(const mg_encoder_config *cfg, mg_encoder **out)
 {
+    mg_log_capture_begin();
     struct mg_encoder *e = NULL;
     AVDictionary *opts = NULL;
     char component[160];

@@ -51,6 +51,7 @@ static int count_inouts(const AVFilterInOut *io)
 
 MG_API int mg_filter_graph_create(const char *description, int threads, mg_filter_graph **out)
 {
+    mg_log_capture_begin();
     struct mg_filter_graph *g = NULL;
     int ret, i;
     AVFilterInOut *io;
@@ -254,6 +255,7 @@ static int create_sink(struct mg_filter_graph *g, int i)
 
 MG_API int mg_filter_graph_configure(mg_filter_graph *g)
 {
+    mg_log_capture_begin();
     int ret, i;
 
     if (!g)

@@ -1,5 +1,7 @@
 /* frame.c — mg_frame is an AVFrame. */
 #include "internal.h"
+#include <libavutil/imgutils.h>
+#include <libavutil/pixdesc.h>
 
 #include <string.h>
 
@@ -214,5 +216,32 @@ int mg_frame_make_writable(mg_frame *f)
     int ret = av_frame_make_writable(MG_FRM(f));
     if (ret < 0)
         return mg_fail(ret, "av_frame_make_writable");
+    return MG_OK;
+}
+
+int mg_pix_fmt_plane_geometry(int pix_fmt, int width, int height, int plane, int *row_bytes, int *rows)
+{
+    if (!row_bytes || !rows)
+        return mg_fail_msg(AVERROR(EINVAL), "mg_pix_fmt_plane_geometry: null argument");
+    *row_bytes = 0;
+    *rows = 0;
+    const AVPixFmtDescriptor *desc = av_pix_fmt_desc_get((enum AVPixelFormat)pix_fmt);
+    if (!desc)
+        return mg_fail_msg(AVERROR(EINVAL), "unknown pixel format %d", pix_fmt);
+    if (plane < 0 || plane > 3 || (desc->flags & AV_PIX_FMT_FLAG_HWACCEL))
+        return MG_OK;
+    int linesizes[4];
+    int ret = av_image_fill_linesizes(linesizes, (enum AVPixelFormat)pix_fmt, width);
+    if (ret < 0)
+        return mg_fail(ret, "plane sizes of %s %dx%d", desc->name, width, height);
+    if (linesizes[plane] <= 0)
+        return MG_OK;
+    ptrdiff_t pitches[4] = { linesizes[0], linesizes[1], linesizes[2], linesizes[3] };
+    size_t sizes[4];
+    ret = av_image_fill_plane_sizes(sizes, (enum AVPixelFormat)pix_fmt, height, pitches);
+    if (ret < 0)
+        return mg_fail(ret, "plane sizes of %s %dx%d", desc->name, width, height);
+    *row_bytes = linesizes[plane];
+    *rows = (int)(sizes[plane] / (size_t)linesizes[plane]);
     return MG_OK;
 }

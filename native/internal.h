@@ -25,6 +25,8 @@ void mg_handle_destroyed(void);
 
 /* Sets the thread-local message to "<what>: <FFmpeg error text>" and returns code (negative). */
 int mg_fail(int code, const char *what_fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Forgets FFmpeg's last logged error line on this thread: call when an operation whose failure it may explain begins. */
+void mg_log_capture_begin(void);
 /* Clears the thread-local message. */
 void mg_clear_error(void);
 

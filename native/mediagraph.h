@@ -149,6 +149,9 @@ MG_API void mg_frame_set_timing(mg_frame *f, int64_t pts, int64_t duration);
 /* Allocates buffers for an empty frame (align 0 = default). */
 MG_API int mg_frame_alloc_video(mg_frame *f, int width, int height, int pix_fmt, int align);
 MG_API int mg_frame_alloc_audio(mg_frame *f, int nb_samples, int sample_fmt, int sample_rate, int channels, uint64_t channel_mask);
+/* Bytes of pixels in one row and number of rows of a plane of a width x height image (0, 0 when the format has no
+   such plane or is a hardware format). Chroma rows of 4:2:0 round up for odd heights. */
+MG_API int mg_pix_fmt_plane_geometry(int pix_fmt, int width, int height, int plane, int *row_bytes, int *rows);
 /* Ensures f's buffers are not shared (copies when needed). */
 MG_API int mg_frame_make_writable(mg_frame *f);
 

@@ -40,6 +40,7 @@ static void muxer_destroy(struct mg_muxer *m)
 
 MG_API int mg_muxer_open(const char *path, const char *format, const char *options, mg_muxer **out)
 {
+    mg_log_capture_begin();
     struct mg_muxer *m = NULL;
     int ret;
 
@@ -134,6 +135,7 @@ MG_API int mg_muxer_add_stream(mg_muxer *m, const mg_codecpar *par, int *out_ind
 
 MG_API int mg_muxer_write_header(mg_muxer *m)
 {
+    mg_log_capture_begin();
     char component[160];
     int ret;
 

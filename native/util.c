@@ -17,6 +17,10 @@
 /* The only two pieces of mutable global state (see mediagraph.h). */
 static _Thread_local char last_error[1024];
 static atomic_llong live_handles;
+/* FFmpeg's first error-level log line on this thread since the operation began: often the real reason ("moov atom not found") behind a bare
+   AVERROR_INVALIDDATA. Cleared when an operation begins, appended to the message when it fails. */
+static _Thread_local char last_log[512];
+static pthread_once_t log_once = PTHREAD_ONCE_INIT;
 
 /* ---------- errors ---------- */
 
@@ -35,8 +39,38 @@ int mg_fail(int code, const char *what_fmt, ...)
     char text[AV_ERROR_MAX_STRING_SIZE];
     av_strerror(code, text, sizeof text);
     size_t len = strlen(last_error);
-    snprintf(last_error + len, sizeof last_error - len, ": %s", text);
+    if (last_log[0] && !strstr(text, last_log))
+        snprintf(last_error + len, sizeof last_error - len, ": %s (%s)", text, last_log);
+    else
+        snprintf(last_error + len, sizeof last_error - len, ": %s", text);
+    last_log[0] = '\0';
     return code;
+}
+
+void mg_log_capture_begin(void)
+{
+    last_log[0] = '\0';
+}
+
+/* Keeps the last error line for mg_fail; prints only what the level set by mg_set_log_level lets through. */
+static void capture_log(void *avcl, int level, const char *fmt, va_list vl)
+{
+    if (level <= AV_LOG_ERROR && !last_log[0]) { /* the first error is the cause; later ones are consequences */
+        va_list copy;
+        va_copy(copy, vl);
+        vsnprintf(last_log, sizeof last_log, fmt, copy);
+        va_end(copy);
+        size_t n = strlen(last_log);
+        while (n > 0 && (last_log[n - 1] == '\n' || last_log[n - 1] == '\r' || last_log[n - 1] == ' '))
+            last_log[--n] = '\0';
+    }
+    if (level <= av_log_get_level())
+        av_log_default_callback(avcl, level, fmt, vl);
+}
+
+static void install_log_capture(void)
+{
+    av_log_set_callback(capture_log);
 }
 
 int mg_fail_msg(int code, const char *fmt, ...)
@@ -156,6 +190,7 @@ const char *mg_version_info(void)
 
 void mg_set_log_level(int level)
 {
+    pthread_once(&log_once, install_log_capture);
     av_log_set_level(level);
 }
 

@@ -351,7 +351,8 @@ static void test_decode_invalid_data(void)
         if (rc == 0)   /* some builds report the error at receive time */
             rc = mg_decoder_receive(dec, frm);
         CHECK(rc == ERR_INVALIDDATA, "junk packet rc=%d", rc);
-        CHECK(strcmp(mg_last_error(), "decoding png: Invalid data found when processing input") == 0, "message");
+        /* FFmpeg's own reason may follow in parentheses */
+        CHECK(strncmp(mg_last_error(), "decoding png: Invalid data found when processing input", 54) == 0, "message");
         CHECK(mg_demuxer_read(dm, pkt, NULL) == 0, "read png packet");
         CHECK(mg_decoder_send(dec, pkt) == 0, "send good packet after junk");
         rc = mg_decoder_receive(dec, frm);
@@ -395,7 +396,7 @@ static void test_demux_errors(void)
         fclose(fp);
         rc = mg_demuxer_open(path, NULL, NULL, &dm);
         snprintf(expect, sizeof expect, "cannot open '%s': Invalid data found when processing input", path);
-        CHECK(rc == ERR_INVALIDDATA && dm == NULL && strcmp(mg_last_error(), expect) == 0, "text file rc=%d", rc);
+        CHECK(rc == ERR_INVALIDDATA && dm == NULL && strncmp(mg_last_error(), expect, strlen(expect)) == 0, "text file rc=%d", rc);
         remove(path);
     }
 

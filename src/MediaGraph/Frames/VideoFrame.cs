@@ -54,7 +54,7 @@ public sealed class VideoFrame : FrameBase
         var data = (nint)Info.Data[index];
         var pitch = Info.Linesize[index];
         if (data == 0) return default;
-        var (rowBytes, rows) = PlaneGeometry.Of(Format, Width, Height, index, pitch);
+        NativeStatus.ThrowIfFailed(NativeMethods.mg_pix_fmt_plane_geometry(Info.Format, Width, Height, index, out var rowBytes, out var rows), "describing a plane");
         return new VideoPlane(data, pitch, rowBytes, rows);
     }
 
@@ -70,24 +70,4 @@ public sealed class VideoFrame : FrameBase
 
     /// <inheritdoc />
     public override string ToString() => $"VideoFrame {Width}x{Height} {Format} {DescribePosition()}";
-}
-
-/// <summary>Row size and count of a plane, with odd 4:2:0 sizes rounding chroma up.</summary>
-internal static class PlaneGeometry
-{
-    public static (int RowBytes, int Rows) Of(PixelFormat format, int width, int height, int plane, int pitch)
-    {
-        var name = format.Name;
-        if (plane == 0) return (Math.Min(Math.Abs(pitch), BytesPerRow(name, width)), height);
-        var chromaRows = name.Contains("420") || name is "nv12" or "nv21" or "p010le" or "p016le" ? (height + 1) / 2 : height;
-        return (Math.Abs(pitch), chromaRows);
-    }
-
-    private static int BytesPerRow(string name, int width) => name switch
-    {
-        "rgb24" or "bgr24" => width * 3,
-        "rgba" or "bgra" or "argb" or "abgr" or "rgb0" or "bgr0" => width * 4,
-        _ when name.EndsWith("le") || name.EndsWith("be") => width * 2,
-        _ => width,
-    };
 }

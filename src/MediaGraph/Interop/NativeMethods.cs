@@ -56,6 +56,7 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library)] internal static partial int mg_frame_alloc_video(nint f, int width, int height, int pixFmt, int align);
     [LibraryImport(Library)] internal static partial int mg_frame_alloc_audio(nint f, int nbSamples, int sampleFmt, int sampleRate, int channels, ulong channelMask);
     [LibraryImport(Library)] internal static partial int mg_frame_make_writable(nint f);
+    [LibraryImport(Library)] internal static partial int mg_pix_fmt_plane_geometry(int pixFmt, int width, int height, int plane, out int rowBytes, out int rows);
 
     // demuxer
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)] internal static partial int mg_demuxer_open(string url, string? format, string? options, out nint demuxer);

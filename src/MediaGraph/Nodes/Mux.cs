@@ -86,6 +86,8 @@ public sealed class MuxNode : Node
         {
             if (!_muxer!.HeaderWritten)
             {
+                if (_pending.Count == 0 && context.StopRequested.IsCancellationRequested)
+                    return default; // the run is stopping (a fault upstream, a cancel): nothing reached this output, no second error
                 if (_pending.Count == 0)
                     throw new MediaGraphException(context.NodeName, $"nothing to write to '{node.Path}': every input ended before its first packet");
                 WriteHeader();

@@ -66,11 +66,11 @@ public sealed class GraphMetrics
     {
         get
         {
+            // One source of truth per graph shape, so the count never jumps between sources during a run.
             long Max(string kind, Func<NodeMetrics, long> value) => Nodes.Where(n => n.Kind == kind).Select(value).DefaultIfEmpty(0).Max();
-            var encoded = Max("encode-video", n => n.FramesIn);
-            if (encoded > 0) return encoded;
-            var decoded = Max("decode-video", n => n.FramesOut);
-            return decoded > 0 ? decoded : Nodes.Select(n => n.FramesOut).DefaultIfEmpty(0).Max();
+            if (Nodes.Any(n => n.Kind == "encode-video")) return Max("encode-video", n => n.FramesIn);
+            if (Nodes.Any(n => n.Kind == "decode-video")) return Max("decode-video", n => n.FramesOut);
+            return Nodes.Select(n => n.FramesOut).DefaultIfEmpty(0).Max();
         }
     }
     public long Warnings => Nodes.Sum(n => n.Warnings);

@@ -59,7 +59,7 @@ public sealed class DecodeTests(ITestOutputHelper log)
         Assert.Contains("Invalid data found when processing input", e.Message);
     }
 
-    [Fact(Timeout = 60000, Skip = "BUG (native/demux.c, error capture): FFmpeg's own reason ('moov atom not found') goes to FFmpeg's log on stderr; the exception only carries the AVERROR text 'Invalid data found when processing input'")]
+    [Fact(Timeout = 60000)]
     public async Task Decode_TruncatedMp4_MessageGivesFfmpegsReason()
     {
         var source = await TestMedia.SmallWithAudioAsync();

@@ -98,7 +98,7 @@ public sealed class FilterTests(ITestOutputHelper log)
         Assert.Contains("pad=w=10:h=10", e.Message);
     }
 
-    [Fact(Timeout = 60000, Skip = "BUG (native/filter.c, error capture): FFmpeg's reason ('Padded dimensions cannot be smaller than input dimensions') goes to FFmpeg's log on stderr; the exception only says 'Invalid argument'")]
+    [Fact(Timeout = 60000)]
     public async Task Filter_ThatFailsToConfigure_MessageGivesFfmpegsReason()
     {
         var input = await TestMedia.TinyAsync();
