@@ -252,7 +252,8 @@ public sealed class Graph
         cancellationToken.ThrowIfCancellationRequested();
         var (active, duration) = ValidateCore();
         foreach (var node in active) (node as IAppEndpoint)?.BeginRun(); // before any node starts: the app meets this run's channels
-        var runner = new GraphRunner(active, Options);
+        var (nodes, remap) = Options.FuseFilters ? FilterFusion.Apply(active) : (active, null);
+        var runner = new GraphRunner(nodes, Options, remap);
         runner.Metrics.DurationSeconds = duration;
         _running = runner;
         return await runner.RunAsync(cancellationToken).ConfigureAwait(false);

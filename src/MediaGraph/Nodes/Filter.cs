@@ -10,7 +10,17 @@ namespace MediaGraph;
 /// </summary>
 public class FilterNode : Node
 {
-    internal FilterNode(string description, IReadOnlyList<OutputPort> inputs, int threads = 0)
+    internal FilterNode(string description, IReadOnlyList<OutputPort> inputs, int threads = 1)
+        : this(description, inputs, threads, register: true)
+    {
+    }
+
+    /// <param name="description">The libavfilter graph description.</param>
+    /// <param name="inputs">The streams feeding its open input pads, in order.</param>
+    /// <param name="threads">Filter threads (0 = automatic).</param>
+    /// <param name="register">False for a run-only node (a fused chain): its inputs point at their sources
+    /// without becoming consumers in the blueprint.</param>
+    private protected FilterNode(string description, IReadOnlyList<OutputPort> inputs, int threads, bool register)
     {
         Description = description;
         Threads = threads;
@@ -24,14 +34,15 @@ public class FilterNode : Node
                 throw new ArgumentException($"input {i} of filter graph '{description}' takes {kind.ToString().ToLowerInvariant()}, but stream '{inputs[i]}' is {inputs[i].Kind.ToString().ToLowerInvariant()}");
             var port = AddInput(kind, $"in{i}");
             port.Source = inputs[i];
-            inputs[i].Consumers.Add(port);
+            if (register) inputs[i].Consumers.Add(port);
         }
         for (var o = 0; o < probe.OutputCount; o++) AddOutput(probe.OutputKind(o), $"out{o}");
     }
 
     /// <summary>The libavfilter graph description.</summary>
     public string Description { get; }
-    /// <summary>Filter threads (0 = automatic).</summary>
+    /// <summary>Filter threads (0 = automatic). Default 1: every node already runs on its own thread, and more
+    /// threads per filter only oversubscribe the cores a pipeline shares.</summary>
     public int Threads { get; }
     public override string Kind => "filter";
 

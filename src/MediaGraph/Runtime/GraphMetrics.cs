@@ -58,7 +58,8 @@ public sealed class GraphMetrics
     public TimeSpan Elapsed { get; internal set; }
 
     /// <summary>The node called <paramref name="name"/>.</summary>
-    public NodeMetrics this[string name] => Nodes.FirstOrDefault(n => n.Node == name) ?? throw new KeyNotFoundException($"no node '{name}' in this run; nodes: {string.Join(", ", Nodes.Select(n => n.Node))}");
+    /// <remarks>A node fused into a chain for the run is found under the chain's entry ("deinterlace0+scale0").</remarks>
+    public NodeMetrics this[string name] => Nodes.FirstOrDefault(n => n.Node == name) ?? Nodes.FirstOrDefault(n => n.Node.Split('+').Contains(name)) ?? throw new KeyNotFoundException($"no node '{name}' in this run; nodes: {string.Join(", ", Nodes.Select(n => n.Node))}");
 
     /// <summary>The run's frames, as the ffmpeg CLI counts them: video frames encoded by the busiest video encoder,
     /// else frames out of the busiest video decoder, else items out of the busiest node.</summary>

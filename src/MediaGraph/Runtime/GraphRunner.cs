@@ -21,9 +21,16 @@ internal sealed class GraphRunner
     private readonly RunPools _pools = new();
     private Exception? _fault;
 
-    public GraphRunner(IReadOnlyList<Node> nodes, GraphOptions options)
+    private readonly IReadOnlyDictionary<OutputPort, OutputPort> _remap;
+
+    /// <param name="nodes">The nodes to run, in topological order.</param>
+    /// <param name="options">Edge capacity, grace periods, logging, progress.</param>
+    /// <param name="remap">Outputs of blueprint nodes replaced for this run (a fused chain's last output), and the
+    /// run node's output that stands for each.</param>
+    public GraphRunner(IReadOnlyList<Node> nodes, GraphOptions options, IReadOnlyDictionary<OutputPort, OutputPort>? remap = null)
     {
         _nodes = nodes;
+        _remap = remap ?? new Dictionary<OutputPort, OutputPort>();
         _options = options;
         _logger = options.LoggerFactory?.CreateLogger("MediaGraph");
         Metrics = new GraphMetrics(nodes.Select(n => new NodeMetrics(n.Name, n.Kind)).ToArray());
@@ -39,7 +46,7 @@ internal sealed class GraphRunner
         foreach (var node in _nodes)
             foreach (var input in node.Inputs)
             {
-                var source = input.Source!;
+                var source = _remap.GetValueOrDefault(input.Source!, input.Source!);
                 var edge = new Edge(source, input, input.Capacity ?? _options.ChannelCapacity);
                 _edges.Add(edge);
                 inputs[node][input.Index] = edge;
