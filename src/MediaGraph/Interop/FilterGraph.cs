@@ -34,10 +34,19 @@ internal sealed class FilterGraph : IDisposable
     }
 
     /// <summary>Pushes a frame (0 = end of that input); the caller keeps its reference.</summary>
-    public void Push(int index, nint frame) => NativeStatus.ThrowIfFailed(NativeMethods.mg_filter_graph_push(_handle.Ptr, index, frame), $"filtering '{Description}'", _node);
+    public void Push(int index, nint frame)
+    {
+        var status = NativeMethods.mg_filter_graph_push(_handle.Ptr, index, frame);
+        if (status < 0) throw NativeStatus.Create(status, $"filtering '{Description}'", _node); // built only on failure
+    }
 
     /// <summary>MG_OK with a frame, MG_AGAIN or MG_EOF.</summary>
-    public int Pull(int index, nint frame) => NativeStatus.ThrowIfFailed(NativeMethods.mg_filter_graph_pull(_handle.Ptr, index, frame), $"filtering '{Description}'", _node);
+    public int Pull(int index, nint frame)
+    {
+        var status = NativeMethods.mg_filter_graph_pull(_handle.Ptr, index, frame);
+        if (status < 0) throw NativeStatus.Create(status, $"filtering '{Description}'", _node);
+        return status;
+    }
 
     public void Dispose() => _handle.Dispose();
 }

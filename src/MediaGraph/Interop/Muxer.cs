@@ -30,7 +30,10 @@ internal sealed class Muxer : IDisposable
     }
 
     public void Write(Packet packet, int stream)
-        => NativeStatus.ThrowIfFailed(NativeMethods.mg_muxer_write(_handle.Ptr, packet.Native, stream, packet.TimeBase.Num, packet.TimeBase.Den), $"writing to '{Path}'", _node, packet.DescribePosition());
+    {
+        var status = NativeMethods.mg_muxer_write(_handle.Ptr, packet.Native, stream, packet.TimeBase.Num, packet.TimeBase.Den);
+        if (status < 0) throw NativeStatus.Create(status, $"writing to '{Path}'", _node, packet.DescribePosition());
+    }
 
     /// <summary>Flushes, writes the trailer, closes the file. Idempotent.</summary>
     public void Close()

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MediaGraph.Interop;
 
 namespace MediaGraph;
@@ -7,6 +8,7 @@ namespace MediaGraph;
 /// stream parameters. Emits frames in presentation order with best-effort timestamps in the stream's time base;
 /// at end of input drains the decoder so no reordered frame is lost. Damaged packets are skipped and counted as
 /// warnings (the frames that can be decoded still come out); any other decoder failure fails the node.
+/// Its per-frame async methods use pooled builders, so waiting on a full edge allocates nothing.
 /// </summary>
 public sealed class DecodeNode : Node
 {
@@ -47,6 +49,7 @@ public sealed class DecodeNode : Node
         private StreamParameters? _parameters;
         private Rational _frameRate;
 
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
         protected internal override async ValueTask ProcessAsync(NodeContext context, int input, MediaItem item, CancellationToken cancellationToken)
         {
             using var packet = (Packet)item;
@@ -71,6 +74,7 @@ public sealed class DecodeNode : Node
             await DrainAsync(context, cancellationToken).ConfigureAwait(false);
         }
 
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
         protected internal override async ValueTask FinishAsync(NodeContext context, CancellationToken cancellationToken)
         {
             if (_decoder is null) return;
@@ -90,6 +94,7 @@ public sealed class DecodeNode : Node
             NativeStatus.ThrowIfFailed(status, "decoding", context.NodeName, packet.DescribePosition());
         }
 
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
         private async ValueTask DrainAsync(NodeContext context, CancellationToken cancellationToken)
         {
             var decoder = _decoder!;

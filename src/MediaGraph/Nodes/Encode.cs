@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using MediaGraph.Interop;
 
@@ -8,6 +9,7 @@ namespace MediaGraph;
 /// size, pixel or sample format and frame rate become the stream's); frames of another format later are converted.
 /// Audio is re-chunked to the codec's frame size. At end of input drains the encoder; emits packets in the
 /// encoder's time base carrying the stream parameters the muxer needs.
+/// Its per-frame async methods use pooled builders, so waiting on a full edge allocates nothing.
 /// </summary>
 public sealed class EncodeNode : Node
 {
@@ -78,6 +80,7 @@ public sealed class EncodeNode : Node
         private long _lastPts = Timestamp.None;
         private long _packetDuration;      // video: one frame in the encoder's time base, for packets the codec leaves without one
 
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
         protected internal override async ValueTask ProcessAsync(NodeContext context, int input, MediaItem item, CancellationToken cancellationToken)
         {
             using var frame = (FrameBase)item;
@@ -87,6 +90,7 @@ public sealed class EncodeNode : Node
         }
 
         /// <summary>Sends a frame (0 = flush), receiving packets first whenever the encoder is full.</summary>
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
         private async ValueTask SendAsync(NodeContext context, nint frame, CancellationToken cancellationToken)
         {
             while (_encoder!.Send(frame) == NativeMethods.Again)
@@ -108,12 +112,14 @@ public sealed class EncodeNode : Node
             NativeMethods.mg_frame_set_timing(frame.Native, pts, duration);
         }
 
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
         protected internal override async ValueTask FinishAsync(NodeContext context, CancellationToken cancellationToken)
         {
             if (_encoder is null) return;
             await SendAsync(context, 0, cancellationToken).ConfigureAwait(false);
         }
 
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
         private async ValueTask DrainAsync(NodeContext context, CancellationToken cancellationToken)
         {
             var encoder = _encoder!;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MediaGraph.Interop;
 
 namespace MediaGraph;
@@ -7,6 +8,7 @@ namespace MediaGraph;
 /// each input has shown its first frame, builds and configures the graph from those formats, then pushes and
 /// pulls. When an input's size or format changes mid-stream it drains the old graph and builds a new one. At end
 /// of input it drains every output, so filters holding frames (yadif's lookahead) lose none.
+/// Its per-frame async methods use pooled builders, so waiting on a full edge allocates nothing.
 /// With several inputs, an input that ends is closed in the filter graph only once every other input has reached
 /// the time it ended at (or ended too), as the ffmpeg CLI's timestamp-ordered feeding does: inputs arrive at their
 /// own pace, and filters such as amix drop what they buffered for an input the moment it is closed.
@@ -32,6 +34,7 @@ internal sealed class FilterGraphInstance(FilterNode node) : NodeInstance
         return default;
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     protected internal override async ValueTask ProcessAsync(NodeContext context, int input, MediaItem item, CancellationToken cancellationToken)
     {
         var frame = (FrameBase)item;
@@ -58,6 +61,7 @@ internal sealed class FilterGraphInstance(FilterNode node) : NodeInstance
         using (frame) await PushAsync(context, input, frame, cancellationToken).ConfigureAwait(false);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     protected internal override async ValueTask EndOfInputAsync(NodeContext context, int input, CancellationToken cancellationToken)
     {
         _ended[input] = true;
@@ -85,6 +89,7 @@ internal sealed class FilterGraphInstance(FilterNode node) : NodeInstance
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     protected internal override async ValueTask FinishAsync(NodeContext context, CancellationToken cancellationToken)
     {
         if (_graph is null && _waiting.Count > 0)
@@ -99,6 +104,7 @@ internal sealed class FilterGraphInstance(FilterNode node) : NodeInstance
         return _firstFormat.All(f => f is not null);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask ConfigureAndReplayAsync(NodeContext context, CancellationToken cancellationToken)
     {
         var graph = new FilterGraph(node.Description, node.Threads, context.NodeName);
@@ -135,6 +141,7 @@ internal sealed class FilterGraphInstance(FilterNode node) : NodeInstance
         await PullAllAsync(context, cancellationToken).ConfigureAwait(false);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask PushAsync(NodeContext context, int input, FrameBase frame, CancellationToken cancellationToken)
     {
         frame.SyncTiming();
@@ -147,6 +154,7 @@ internal sealed class FilterGraphInstance(FilterNode node) : NodeInstance
         await PullAllAsync(context, cancellationToken).ConfigureAwait(false);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask DrainGraphAsync(NodeContext context, CancellationToken cancellationToken)
     {
         for (var i = 0; i < _closed.Length; i++)
@@ -155,6 +163,7 @@ internal sealed class FilterGraphInstance(FilterNode node) : NodeInstance
         await PullAllAsync(context, cancellationToken).ConfigureAwait(false);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask PullAllAsync(NodeContext context, CancellationToken cancellationToken)
     {
         var graph = _graph!;
