@@ -64,9 +64,12 @@ public sealed class NodeMetrics
 
     internal void SetPosition(MediaItem item)
     {
-        // The end of the item: the last one then reaches the input's duration.
-        if (item.Pts != Timestamp.None && item.TimeBase.IsValid)
-            Volatile.Write(ref _positionSeconds, (item.Pts + Math.Max(0, item.Duration)) * item.TimeBase.ToDouble());
+        // The furthest end of an item so far: packets come in decode order, so the last one is not always the latest,
+        // and the end (pts + duration) of the latest one reaches the input's duration.
+        if (item.Pts == Timestamp.None || !item.TimeBase.IsValid) return;
+        var end = (item.Pts + Math.Max(0, item.Duration)) * item.TimeBase.ToDouble();
+        var current = Volatile.Read(ref _positionSeconds);
+        if (double.IsNaN(current) || end > current) Volatile.Write(ref _positionSeconds, end);
     }
 
     /// <summary>Records one item's processing time (ticks), excluding backpressure waits.</summary>
