@@ -182,3 +182,8 @@ void mg_demuxer_interrupt(mg_demuxer *d)
     if (d)
         atomic_store(&d->interrupted, 1);
 }
+
+int mg_demuxer_ts_discontinuous(const mg_demuxer *d)
+{
+    return d && d->fmt && d->fmt->iformat && (d->fmt->iformat->flags & AVFMT_TS_DISCONT) ? 1 : 0;
+}

@@ -169,6 +169,8 @@ MG_API int mg_demuxer_codecpar(const mg_demuxer *d, int index, mg_codecpar **out
 MG_API int64_t mg_demuxer_start_time(const mg_demuxer *d);
 MG_API int64_t mg_demuxer_duration(const mg_demuxer *d);
 MG_API const char *mg_demuxer_format_name(const mg_demuxer *d);
+/* 1 when the format's timestamps may jump (AVFMT_TS_DISCONT: MPEG-TS, MPEG-PS), 0 otherwise. */
+MG_API int mg_demuxer_ts_discontinuous(const mg_demuxer *d);
 /* Best stream of a media type (av_find_best_stream), or a negative AVERROR_STREAM_NOT_FOUND. */
 MG_API int mg_demuxer_best_stream(const mg_demuxer *d, int media_type);
 /* Reads the next packet of any stream into pkt (unreferenced first) and fills info. MG_EOF at end of input. */
@@ -238,6 +240,8 @@ MG_API int mg_muxer_write_header(mg_muxer *m);
 MG_API int mg_muxer_write(mg_muxer *m, const mg_packet *pkt, int stream_index, int tb_num, int tb_den);
 /* Flushes interleaving queues, writes the trailer (when the header was written) and closes the output. Idempotent. */
 MG_API int mg_muxer_close(mg_muxer *m);
+/* Packets whose dts did not increase and were moved forward by mg_muxer_write (as the ffmpeg CLI does). */
+MG_API int64_t mg_muxer_timestamp_fixes(const mg_muxer *m);
 
 /* ---------- filter graph (libavfilter) ---------- */
 typedef struct mg_filter_graph mg_filter_graph;

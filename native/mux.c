@@ -15,6 +15,8 @@ struct mg_muxer {
     int pb_opened;         /* we opened fmt->pb with avio_open2 */
     AVPacket *tmp;
     char *path;
+    int64_t *last_dts;     /* per stream, in the stream's time base: timestamps must keep increasing */
+    int64_t fixes;         /* packets whose dts had to be moved forward */
 };
 
 static void muxer_close_io(struct mg_muxer *m)
@@ -34,6 +36,7 @@ static void muxer_destroy(struct mg_muxer *m)
     avformat_free_context(m->fmt);
     av_dict_free(&m->opts);
     av_packet_free(&m->tmp);
+    av_free(m->last_dts);
     av_free(m->path);
     av_free(m);
 }
@@ -149,10 +152,42 @@ MG_API int mg_muxer_write_header(mg_muxer *m)
     if (ret < 0)
         return mg_fail(ret, "writing header of '%s'", m->path);
     m->header_written = 1;
+    m->last_dts = av_malloc_array(m->fmt->nb_streams, sizeof(*m->last_dts));
+    if (!m->last_dts)
+        return mg_fail(AVERROR(ENOMEM), "writing header of '%s'", m->path);
+    for (unsigned i = 0; i < m->fmt->nb_streams; i++)
+        m->last_dts[i] = AV_NOPTS_VALUE;
     snprintf(component, sizeof(component), "muxer %s", m->fmt->oformat->name);
     ret = mg_check_unused_options(m->opts, component);
     av_dict_free(&m->opts);
     return ret < 0 ? ret : MG_OK;
+}
+
+/* As the ffmpeg CLI does before muxing: a packet without dts takes its pts; a dts that does not increase (damaged
+   input, joined files, rounding into a coarser time base) is moved just past the previous one, and pts with it. */
+static void fix_timestamps(struct mg_muxer *m, AVPacket *p, int stream_index)
+{
+    int64_t *last = &m->last_dts[stream_index];
+    if (p->dts == AV_NOPTS_VALUE)
+        p->dts = p->pts;
+    if (p->dts != AV_NOPTS_VALUE && *last != AV_NOPTS_VALUE) {
+        int64_t min = *last + !(m->fmt->oformat->flags & AVFMT_TS_NONSTRICT);
+        if (p->dts < min) {
+            if (p->pts != AV_NOPTS_VALUE && p->pts < min)
+                p->pts = min;
+            p->dts = min;
+            m->fixes++;
+        }
+    }
+    if (p->pts == AV_NOPTS_VALUE)
+        p->pts = p->dts;
+    if (p->dts != AV_NOPTS_VALUE)
+        *last = p->dts;
+}
+
+MG_API int64_t mg_muxer_timestamp_fixes(const mg_muxer *m)
+{
+    return m ? m->fixes : 0;
 }
 
 MG_API int mg_muxer_write(mg_muxer *m, const mg_packet *pkt, int stream_index, int tb_num, int tb_den)
@@ -174,6 +209,7 @@ MG_API int mg_muxer_write(mg_muxer *m, const mg_packet *pkt, int stream_index, i
     m->tmp->stream_index = stream_index;
     m->tmp->time_base = st->time_base;
     m->tmp->pos = -1;
+    fix_timestamps(m, m->tmp, stream_index);
     ret = av_interleaved_write_frame(m->fmt, m->tmp);
     av_packet_unref(m->tmp);
     if (ret < 0)

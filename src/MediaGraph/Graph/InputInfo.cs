@@ -9,8 +9,7 @@ public sealed record InputInfo(string Url, string Format, double DurationSeconds
     public static InputInfo Probe(string url, DecodeOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(url);
-        if (!url.Contains("://") && !File.Exists(url))
-            throw new MediaGraphException(null, $"input file '{url}' does not exist (current directory: {Environment.CurrentDirectory})", NativeStatus.NotFound);
+        if (LocalFileProblem(url) is { } problem) throw new MediaGraphException(null, problem, NativeStatus.NotFound);
         options ??= new DecodeOptions();
         using var demuxer = Demuxer.Open(url, options.Format, options.FormatOptionsString, null);
         var duration = demuxer.Duration;
@@ -19,6 +18,15 @@ public sealed record InputInfo(string Url, string Format, double DurationSeconds
             duration == Timestamp.None ? double.NaN : duration / 1e6,
             start == Timestamp.None ? double.NaN : start / 1e6,
             demuxer.Streams);
+    }
+
+    /// <summary>Why a local input path cannot be read (missing, a folder), or null; URLs are left to FFmpeg.</summary>
+    internal static string? LocalFileProblem(string url)
+    {
+        if (url.Contains("://") || File.Exists(url)) return null;
+        return Directory.Exists(url)
+            ? $"input '{url}' is a folder, not a media file"
+            : $"input file '{url}' does not exist (current directory: {Environment.CurrentDirectory})";
     }
 
     /// <summary>A few lines like ffprobe's summary.</summary>

@@ -40,6 +40,8 @@ internal sealed unsafe class Demuxer : IDisposable
     public long StartTime => NativeMethods.mg_demuxer_start_time(_handle.Ptr);
     /// <summary>Container duration in microseconds, or <see cref="Timestamp.None"/>.</summary>
     public long Duration => NativeMethods.mg_demuxer_duration(_handle.Ptr);
+    /// <summary>True for formats whose timestamps may jump (MPEG-TS, MPEG-PS).</summary>
+    public bool TimestampsMayJump => NativeMethods.mg_demuxer_ts_discontinuous(_handle.Ptr) != 0;
     public string FormatName => NativeMethods.Utf8(NativeMethods.mg_demuxer_format_name(_handle.Ptr)) ?? "";
 
     /// <summary>The best stream of a kind, or -1.</summary>

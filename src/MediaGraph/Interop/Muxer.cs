@@ -35,6 +35,9 @@ internal sealed class Muxer : IDisposable
         if (status < 0) throw NativeStatus.Create(status, $"writing to '{Path}'", _node, packet.DescribePosition());
     }
 
+    /// <summary>Packets whose dts did not increase and were moved forward (damaged or joined inputs).</summary>
+    public long TimestampFixes => NativeMethods.mg_muxer_timestamp_fixes(_handle.Ptr);
+
     /// <summary>Flushes, writes the trailer, closes the file. Idempotent.</summary>
     public void Close()
     {

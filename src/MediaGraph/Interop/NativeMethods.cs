@@ -67,6 +67,7 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library)] internal static partial long mg_demuxer_start_time(nint d);
     [LibraryImport(Library)] internal static partial long mg_demuxer_duration(nint d);
     [LibraryImport(Library)] internal static partial byte* mg_demuxer_format_name(nint d);
+    [LibraryImport(Library)] internal static partial int mg_demuxer_ts_discontinuous(nint d);
     [LibraryImport(Library)] internal static partial int mg_demuxer_best_stream(nint d, int mediaType);
     [LibraryImport(Library)] internal static partial int mg_demuxer_read(nint d, nint packet, out PacketInfo info);
     [LibraryImport(Library)] internal static partial void mg_demuxer_interrupt(nint d);
@@ -93,6 +94,7 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library)] internal static partial int mg_muxer_write_header(nint m);
     [LibraryImport(Library)] internal static partial int mg_muxer_write(nint m, nint packet, int streamIndex, int tbNum, int tbDen);
     [LibraryImport(Library)] internal static partial int mg_muxer_close(nint m);
+    [LibraryImport(Library)] internal static partial long mg_muxer_timestamp_fixes(nint m);
 
     // filter graph
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)] internal static partial int mg_filter_graph_create(string description, int threads, out nint graph);

@@ -63,9 +63,9 @@ public sealed class DemuxNode : Node
 
     protected internal override void Validate(ValidationContext context)
     {
-        if (!Url.Contains("://") && !File.Exists(Url))
+        if (InputInfo.LocalFileProblem(Url) is { } problem)
         {
-            context.Problem(this, $"input file '{Url}' does not exist (current directory: {Environment.CurrentDirectory})");
+            context.Problem(this, problem);
             return;
         }
         Demuxer demuxer;
@@ -91,6 +91,9 @@ public sealed class DemuxNode : Node
         private int[] _outputOf = [];
         private StreamParameters?[] _parameters = [];
         private long[] _offset = [];
+        private bool _discontinuous;          // MPEG-TS/PS: timestamps may jump (a camera restarting, files joined)
+        private long _jumpOffsetUs;           // what discontinuities added so far, for every stream (microseconds)
+        private long[] _nextDtsUs = [];       // where each stream's next dts is expected (microseconds)
 
         protected internal override ValueTask StartAsync(NodeContext context, CancellationToken cancellationToken)
         {
@@ -98,6 +101,8 @@ public sealed class DemuxNode : Node
             _outputOf = Enumerable.Repeat(-1, demuxer.StreamCount).ToArray();
             _parameters = new StreamParameters?[demuxer.StreamCount];
             _offset = new long[demuxer.StreamCount];
+            _nextDtsUs = Enumerable.Repeat(Timestamp.None, demuxer.StreamCount).ToArray();
+            _discontinuous = !node.Options.KeepTimestamps && demuxer.TimestampsMayJump;
             var start = demuxer.StartTime;
             for (var o = 0; o < node._selectors.Count; o++)
             {
@@ -132,14 +137,12 @@ public sealed class DemuxNode : Node
                     if (!more) break;
                     var output = info.StreamIndex < _outputOf.Length ? _outputOf[info.StreamIndex] : -1;
                     if (output < 0 || context.IsOutputClosed(output)) continue;
-                    var offset = _offset[info.StreamIndex];
-                    if (offset != 0)
-                    {
-                        if (info.Pts != Timestamp.None) info.Pts += offset;
-                        if (info.Dts != Timestamp.None) info.Dts += offset;
-                        NativeMethods.mg_packet_set_timing(packet.Native, info.Pts, info.Dts, info.Duration);
-                    }
                     var parameters = _parameters[info.StreamIndex]!;
+                    var offset = _offset[info.StreamIndex];
+                    if (_jumpOffsetUs != 0) offset += Rational.Rescale(_jumpOffsetUs, Rational.Microseconds, parameters.TimeBase);
+                    if (offset != 0) Shift(ref info, offset);
+                    if (_discontinuous) FollowDiscontinuities(context, ref info, parameters.TimeBase);
+                    if (offset != 0 || _discontinuous) NativeMethods.mg_packet_set_timing(packet.Native, info.Pts, info.Dts, info.Duration);
                     packet.SetFrom(in info, parameters, parameters.TimeBase);
                     await context.EmitAsync(output, packet, cancellationToken).ConfigureAwait(false);
                     packet = context.RentPacket();
@@ -149,6 +152,30 @@ public sealed class DemuxNode : Node
             {
                 packet.Dispose();
             }
+        }
+
+        private static void Shift(ref PacketInfo info, long ticks)
+        {
+            if (info.Pts != Timestamp.None) info.Pts += ticks;
+            if (info.Dts != Timestamp.None) info.Dts += ticks;
+        }
+
+        /// <summary>Like the ffmpeg CLI: a dts more than 10 s away from where the stream was expected is a
+        /// discontinuity, not a gap; every stream is shifted by it so the output stays continuous.</summary>
+        private void FollowDiscontinuities(NodeContext context, ref PacketInfo info, Rational timeBase)
+        {
+            if (info.Dts == Timestamp.None) return;
+            var dtsUs = Rational.Rescale(info.Dts, timeBase, Rational.Microseconds);
+            ref var next = ref _nextDtsUs[info.StreamIndex];
+            if (next != Timestamp.None && Math.Abs(dtsUs - next) > 10_000_000)
+            {
+                var delta = dtsUs - next;
+                _jumpOffsetUs -= delta;
+                Shift(ref info, -Rational.Rescale(delta, Rational.Microseconds, timeBase));
+                dtsUs -= delta;
+                context.Warn($"timestamps jump by {delta / 1e6:0.###} s in stream {info.StreamIndex}; shifted to stay continuous");
+            }
+            next = dtsUs + (info.Duration > 0 ? Rational.Rescale(info.Duration, timeBase, Rational.Microseconds) : 0);
         }
 
         public override ValueTask DisposeAsync()

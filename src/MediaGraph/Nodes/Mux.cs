@@ -52,6 +52,7 @@ public sealed class MuxNode : Node
         private int[] _streamOf = [];
         private bool[] _seen = [];
         private readonly List<(int Input, Packet Packet)> _pending = new();
+        private long _timestampFixes;
 
         protected internal override ValueTask StartAsync(NodeContext context, CancellationToken cancellationToken)
         {
@@ -66,19 +67,19 @@ public sealed class MuxNode : Node
             var packet = (Packet)item;
             if (_muxer!.HeaderWritten)
             {
-                using (packet) Write(input, packet);
+                using (packet) Write(context, input, packet);
                 return default;
             }
             _seen[input] = true;
             _pending.Add((input, packet));
-            if (_seen.All(s => s)) WriteHeader();
+            if (_seen.All(s => s)) WriteHeader(context);
             return default;
         }
 
         protected internal override ValueTask EndOfInputAsync(NodeContext context, int input, CancellationToken cancellationToken)
         {
             _seen[input] = true;
-            if (!_muxer!.HeaderWritten && _seen.All(s => s) && _pending.Count > 0) WriteHeader();
+            if (!_muxer!.HeaderWritten && _seen.All(s => s) && _pending.Count > 0) WriteHeader(context);
             return default;
         }
 
@@ -90,13 +91,13 @@ public sealed class MuxNode : Node
                     return default; // the run is stopping (a fault upstream, a cancel): nothing reached this output, no second error
                 if (_pending.Count == 0)
                     throw new MediaGraphException(context.NodeName, $"nothing to write to '{node.Path}': every input ended before its first packet");
-                WriteHeader();
+                WriteHeader(context);
             }
             _muxer.Close();
             return default;
         }
 
-        private void WriteHeader()
+        private void WriteHeader(NodeContext context)
         {
             var muxer = _muxer!;
             // Streams in the order the inputs were given (video before audio, as the user wrote it), not arrival order.
@@ -104,14 +105,20 @@ public sealed class MuxNode : Node
                 if (_streamOf[input] < 0) _streamOf[input] = muxer.AddStream(packet.Parameters);
             muxer.WriteHeader();
             foreach (var (input, packet) in _pending)
-                using (packet) Write(input, packet);
+                using (packet) Write(context, input, packet);
             _pending.Clear();
         }
 
-        private void Write(int input, Packet packet)
+        private void Write(NodeContext context, int input, Packet packet)
         {
             if (_streamOf[input] < 0) return; // a stream that started after the header: not in this output
             _muxer!.Write(packet, _streamOf[input]);
+            var fixes = _muxer.TimestampFixes;
+            if (fixes != _timestampFixes)
+            {
+                _timestampFixes = fixes;
+                context.Warn($"a packet of input {input} did not advance in time at {packet.DescribePosition()}; its dts was moved forward ({fixes} so far)");
+            }
         }
 
         public override ValueTask DisposeAsync()
