@@ -1,5 +1,8 @@
 /* demux.c — input files and streams (libavformat). */
 #include "internal.h"
+#include <libavutil/display.h>
+#include <math.h>
+#include <string.h>
 
 #include <stdatomic.h>
 
@@ -121,7 +124,29 @@ int mg_demuxer_stream_info(const mg_demuxer *d, int index, mg_stream_info *out)
     out->start_time = st->start_time;   /* AV_NOPTS_VALUE == MG_NOPTS */
     out->duration = st->duration;
     out->nb_frames = st->nb_frames;
+    const int32_t *matrix = mg_stream_display_matrix(st);
+    out->rotation = matrix ? mg_display_matrix_rotation(matrix) : 0;
     return MG_OK;
+}
+
+const int32_t *mg_stream_display_matrix(const AVStream *st)
+{
+#if LIBAVFORMAT_VERSION_MAJOR >= 61 || (LIBAVFORMAT_VERSION_MAJOR == 60 && LIBAVFORMAT_VERSION_MINOR >= 15)
+    const AVPacketSideData *sd = av_packet_side_data_get(st->codecpar->coded_side_data,
+                                                         st->codecpar->nb_coded_side_data, AV_PKT_DATA_DISPLAYMATRIX);
+    return sd && sd->size >= 9 * sizeof(int32_t) ? (const int32_t *)sd->data : NULL;
+#else
+    size_t size = 0;
+    const uint8_t *data = av_stream_get_side_data(st, AV_PKT_DATA_DISPLAYMATRIX, &size);
+    return data && size >= 9 * sizeof(int32_t) ? (const int32_t *)data : NULL;
+#endif
+}
+
+double mg_display_matrix_rotation(const int32_t *matrix)
+{
+    double theta = -round(av_display_rotation_get(matrix));
+    theta -= 360 * floor(theta / 360 + 0.9 / 360);
+    return theta;
 }
 
 int mg_demuxer_codecpar(const mg_demuxer *d, int index, mg_codecpar **out)
@@ -132,7 +157,13 @@ int mg_demuxer_codecpar(const mg_demuxer *d, int index, mg_codecpar **out)
     if (ret < 0)
         return ret;
     const AVStream *st = d->fmt->streams[index];
-    return mg_codecpar_create(st->codecpar, st->time_base, st->avg_frame_rate, out);
+    ret = mg_codecpar_create(st->codecpar, st->time_base, st->avg_frame_rate, out);
+    const int32_t *matrix = mg_stream_display_matrix(st);
+    if (ret >= 0 && matrix) {
+        memcpy((*out)->display_matrix, matrix, sizeof((*out)->display_matrix));
+        (*out)->has_display_matrix = 1;
+    }
+    return ret;
 }
 
 int64_t mg_demuxer_start_time(const mg_demuxer *d)

@@ -13,7 +13,14 @@ struct mg_codecpar {
     AVCodecParameters *par;
     AVRational time_base;
     AVRational frame_rate;
+    int has_display_matrix;          /* the stream's display matrix (rotation), carried to muxers on stream copy */
+    int32_t display_matrix[9];
 };
+
+/* The display matrix of a demuxed stream, if it has one (FFmpeg 5.1: stream side data; 6.1+: coded side data). */
+const int32_t *mg_stream_display_matrix(const AVStream *st);
+/* Clockwise degrees in [0, 360) a display matrix asks the picture to turn, as the ffmpeg CLI computes it. */
+double mg_display_matrix_rotation(const int32_t *matrix);
 
 /* mg_packet and mg_frame are AVPacket and AVFrame. */
 #define MG_PKT(p) ((AVPacket *)(p))

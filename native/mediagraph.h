@@ -96,6 +96,7 @@ typedef struct mg_stream_info {
     int64_t duration;        /* in tb, MG_NOPTS unknown */
     int64_t nb_frames;       /* 0 unknown */
     int64_t bit_rate;        /* 0 unknown */
+    double rotation;         /* degrees clockwise the picture must turn to show upright (display matrix), [0, 360) */
 } mg_stream_info;
 
 /* Describes the parameters (codec, size or sample layout, time base, frame rate). */

@@ -127,6 +127,18 @@ MG_API int mg_muxer_add_stream(mg_muxer *m, const mg_codecpar *par, int *out_ind
     if (ret < 0)
         return mg_fail(ret, "mg_muxer_add_stream('%s')", m->path);
     st->codecpar->codec_tag = 0;
+    if (par->has_display_matrix) {   /* stream copy keeps the rotation a player must apply */
+#if LIBAVFORMAT_VERSION_MAJOR >= 61 || (LIBAVFORMAT_VERSION_MAJOR == 60 && LIBAVFORMAT_VERSION_MINOR >= 15)
+        AVPacketSideData *sd = av_packet_side_data_new(&st->codecpar->coded_side_data, &st->codecpar->nb_coded_side_data,
+                                                       AV_PKT_DATA_DISPLAYMATRIX, sizeof(par->display_matrix), 0);
+        uint8_t *data = sd ? sd->data : NULL;
+#else
+        uint8_t *data = av_stream_new_side_data(st, AV_PKT_DATA_DISPLAYMATRIX, sizeof(par->display_matrix));
+#endif
+        if (!data)
+            return mg_fail(AVERROR(ENOMEM), "mg_muxer_add_stream('%s')", m->path);
+        memcpy(data, par->display_matrix, sizeof(par->display_matrix));
+    }
     if (par->time_base.num > 0 && par->time_base.den > 0)
         st->time_base = par->time_base;   /* a hint: the muxer may choose another at write_header */
     if (par->frame_rate.num > 0 && par->frame_rate.den > 0)

@@ -26,6 +26,8 @@ public sealed record StreamDescription
     public long Duration { get; init; } = Timestamp.None;
     public long FrameCount { get; init; }
     public long BitRate { get; init; }
+    /// <summary>Degrees clockwise the picture must turn to show upright (a phone's display matrix), in [0, 360).</summary>
+    public double Rotation { get; init; }
 
     /// <summary>True when the container says the stream is interlaced (field order tt/bb/tb/bt).</summary>
     public bool IsInterlaced => FieldOrder >= 2;
@@ -50,12 +52,13 @@ public sealed record StreamDescription
         Duration = s.Duration,
         FrameCount = s.NbFrames,
         BitRate = s.BitRate,
+        Rotation = s.Rotation,
     };
 
     /// <summary>A one-line summary like ffprobe's.</summary>
     public override string ToString() => Kind switch
     {
-        MediaKind.Video => $"#{Index} video {Codec} {Width}x{Height} {PixelFormat} {FrameRate.ToDouble():0.###} fps tb {TimeBase}" + (IsInterlaced ? " interlaced" : ""),
+        MediaKind.Video => $"#{Index} video {Codec} {Width}x{Height} {PixelFormat} {FrameRate.ToDouble():0.###} fps tb {TimeBase}" + (IsInterlaced ? " interlaced" : "") + (Rotation != 0 ? $" rotated {Rotation:0}°" : ""),
         MediaKind.Audio => $"#{Index} audio {Codec} {SampleRate} Hz {Channels} ch {SampleFormat} tb {TimeBase}",
         _ => $"#{Index} {Kind} {Codec}",
     };

@@ -13,6 +13,9 @@ public sealed record DecodeOptions
     public string? VideoDecoder { get; init; }
     /// <summary>Keep the input's timestamps as they are (ffmpeg -copyts) instead of starting at 0.</summary>
     public bool KeepTimestamps { get; init; }
+    /// <summary>Turn decoded video upright when the stream carries a rotation (phone videos), as the ffmpeg CLI does
+    /// by default. Default true. Stream copy keeps the rotation as metadata instead.</summary>
+    public bool AutoRotate { get; init; } = true;
 
     internal string? FormatOptionsString => OptionString.Of(FormatOptions);
 }

@@ -133,6 +133,7 @@ internal unsafe struct StreamInfo
     public long Duration;
     public long NbFrames;
     public long BitRate;
+    public double Rotation;
 
     public string Codec
     {

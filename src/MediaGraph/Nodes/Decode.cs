@@ -48,6 +48,7 @@ public sealed class DecodeNode : Node
         private Decoder? _decoder;
         private StreamParameters? _parameters;
         private Rational _frameRate;
+        private Rotator? _rotator;
 
         [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
         protected internal override async ValueTask ProcessAsync(NodeContext context, int input, MediaItem item, CancellationToken cancellationToken)
@@ -59,6 +60,7 @@ public sealed class DecodeNode : Node
                 _frameRate = _parameters.Description.FrameRate;
                 var codec = node.MediaKind == MediaKind.Video ? node.Options.VideoDecoder : null;
                 _decoder = new Decoder(_parameters, codec, node.Options.Threads, null, context.NodeName);
+                if (node.MediaKind == MediaKind.Video && node.Options.AutoRotate) _rotator = Rotator.For(_parameters.Description.Rotation);
             }
             while (true)
             {
@@ -81,6 +83,7 @@ public sealed class DecodeNode : Node
             var status = _decoder.Send(0);
             if (status < 0 && status != NativeStatus.InvalidData) NativeStatus.ThrowIfFailed(status, "flushing the decoder", context.NodeName);
             await DrainAsync(context, cancellationToken).ConfigureAwait(false);
+            if (_rotator is not null) await _rotator.PushAsync(context, null, cancellationToken).ConfigureAwait(false);
         }
 
         private static void HandleDecodeError(NodeContext context, int status, Packet packet)
@@ -124,6 +127,11 @@ public sealed class DecodeNode : Node
                 {
                     a.Duration = Rational.Rescale(a.SampleCount, new Rational(1, a.SampleRate), a.TimeBase);
                 }
+                if (_rotator is not null && frame is VideoFrame upright)
+                {
+                    using (upright) await _rotator.PushAsync(context, upright, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
                 await context.EmitAsync(0, frame, cancellationToken).ConfigureAwait(false);
             }
         }
@@ -131,6 +139,7 @@ public sealed class DecodeNode : Node
         public override ValueTask DisposeAsync()
         {
             _decoder?.Dispose();
+            _rotator?.Dispose();
             return default;
         }
     }

@@ -193,7 +193,8 @@ internal sealed class FilterGraphInstance(FilterNode node) : NodeInstance
         }
     }
 
-    private static StreamInfo Describe(FrameBase frame)
+    /// <summary>A frame's format as a filter graph input.</summary>
+    internal static StreamInfo Describe(FrameBase frame)
     {
         var info = new StreamInfo { TbNum = frame.TimeBase.Num, TbDen = frame.TimeBase.Den };
         switch (frame)

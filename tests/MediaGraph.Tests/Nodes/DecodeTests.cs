@@ -154,4 +154,39 @@ public sealed class DecodeTests(ITestOutputHelper log)
         graph.Encode(output, graph.Decode(input).Video.Scale(160, 120), null, new EncodeOptions { VideoCodec = "ffv1" });
         return graph;
     }
+
+    /// <summary>A phone video (display matrix "rotate=90"): decoded frames come out upright, pixel for pixel what the
+    /// ffmpeg CLI's autorotation gives; a stream copy keeps the rotation as metadata instead.</summary>
+    [Fact(Timeout = 60000)]
+    public async Task Decode_RotatedVideo_ComesOutUprightLikeFfmpeg_AndCopyKeepsTheRotation()
+    {
+        var plain = await TestMedia.ClipAsync("rot-plain.mp4", "-f lavfi -i testsrc2=size=160x120:rate=25 -frames:v 10 -c:v libx264 -preset ultrafast");
+        var rotated = await TestMedia.ClipAsync("rot-90.mp4", $"-i \"{plain}\" -c copy -metadata:s:v:0 rotate=90");
+        var folder = TestMedia.OutputFolder();
+        var ours = Path.Combine(folder, "ours.mkv");
+        var theirs = Path.Combine(folder, "ffmpeg.mkv");
+        var copy = Path.Combine(folder, "copy.mp4");
+
+        var graph = new Graph();
+        var input = graph.Decode(rotated);
+        Assert.Equal(270, input.Probe().Streams[0].Rotation);
+        graph.Encode(ours, input.Video, null, new EncodeOptions { VideoCodec = "ffv1" });
+        graph.Encode(copy, input.Video, null, new EncodeOptions { VideoCodec = "copy" });
+        await graph.RunAsync();
+        await TestMedia.RunFfmpegAsync($"-i \"{rotated}\" -c:v ffv1 \"{theirs}\"");
+
+        var upright = await Ffprobe.StreamAsync(ours);
+        Assert.Equal((120, 160), (upright.Width, upright.Height));
+        Assert.Equal(await FrameMd5Async(theirs), await FrameMd5Async(ours));
+        using var json = await Ffprobe.JsonAsync($"-select_streams v:0 -show_streams \"{copy}\"");
+        var sideData = json.RootElement.GetProperty("streams")[0].GetProperty("side_data_list").EnumerateArray();
+        Assert.Contains(sideData, d => d.TryGetProperty("rotation", out var r) && r.GetInt32() == 90);
+    }
+
+    private static async Task<string> FrameMd5Async(string path)
+    {
+        var md5 = Path.ChangeExtension(path, ".framemd5");
+        await TestMedia.RunFfmpegAsync($"-i \"{path}\" -f framemd5 \"{md5}\"");
+        return string.Join("\n", File.ReadLines(md5).Where(l => !l.StartsWith('#')));
+    }
 }
