@@ -151,12 +151,12 @@ public sealed class Graph
     /// <summary>Checks the whole graph — wiring (unconnected or doubly-consumed streams, type mismatches, cycles),
     /// inputs that are missing or unreadable, unknown codecs and formats — and throws one
     /// <see cref="GraphValidationException"/> listing every problem. <see cref="RunAsync"/> calls it first.</summary>
-    public void Validate() => ValidateCore();
+    public void Validate() => ValidateCore(forRun: false);
 
-    private (IReadOnlyList<Node> Active, double Duration) ValidateCore()
+    private (IReadOnlyList<Node> Active, double Duration) ValidateCore(bool forRun)
     {
         NativeLibraryCheck.EnsureLoaded();
-        var context = new ValidationContext();
+        var context = new ValidationContext { ForRun = forRun };
         var active = ActiveNodes();
         if (active.Count == 0) context.Problem("the graph is empty: add an input and an output (Decode, then Encode or Sink)");
         foreach (var node in active)
@@ -250,13 +250,20 @@ public sealed class Graph
     {
         if (_running is { Finished: false }) throw new InvalidOperationException("the graph is already running");
         cancellationToken.ThrowIfCancellationRequested();
-        var (active, duration) = ValidateCore();
-        foreach (var node in active) (node as IAppEndpoint)?.BeginRun(); // before any node starts: the app meets this run's channels
-        var (nodes, remap) = Options.FuseFilters ? FilterFusion.Apply(active) : (active, null);
-        var runner = new GraphRunner(nodes, Options, remap);
-        runner.Metrics.DurationSeconds = duration;
-        _running = runner;
-        return await runner.RunAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var (active, duration) = ValidateCore(forRun: true);
+            foreach (var node in active) (node as IAppEndpoint)?.BeginRun(); // before any node starts: the app meets this run's channels
+            var (nodes, remap) = Options.FuseFilters ? FilterFusion.Apply(active) : (active, null);
+            var runner = new GraphRunner(nodes, Options, remap);
+            runner.Metrics.DurationSeconds = duration;
+            _running = runner;
+            return await runner.RunAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            foreach (var node in _nodes) node.ReleasePrepared(); // inputs opened for a run that failed before using them
+        }
     }
 
     /// <summary>A Graphviz picture of the graph (<c>dot -Tpng</c>).</summary>

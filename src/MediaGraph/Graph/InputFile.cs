@@ -22,7 +22,8 @@ public sealed class InputFile
     private InputInfo? _info;
 
     /// <summary>Opens the input once to describe it (streams, duration, format); cached. Nothing runs.</summary>
-    public InputInfo Probe() => _info ??= InputInfo.Probe(Url, Demux.Options);
+    /// <remarks>A pipe can be read only once: its probe stays open and the run reads on from there.</remarks>
+    public InputInfo Probe() => _info ??= InputInfo.IsReadOnce(Url) ? Demux.ProbeAndKeep() : InputInfo.Probe(Url, Demux.Options);
 
     /// <summary>True when the input has a video stream (probes the input).</summary>
     public bool HasVideo => Probe().Streams.Any(s => s.Kind == MediaKind.Video);

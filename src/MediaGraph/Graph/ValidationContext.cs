@@ -7,6 +7,10 @@ public sealed class ValidationContext
 
     public IReadOnlyList<string> Problems => _problems;
 
+    /// <summary>True when a run follows at once: nodes may keep what they opened to check (an input that cannot be
+    /// read twice, a pipe or a live stream) for the run to use.</summary>
+    public bool ForRun { get; internal init; }
+
     /// <summary>Records a problem with <paramref name="node"/>.</summary>
     public void Problem(Node node, string message) => _problems.Add($"{node.Name}: {message}");
 

@@ -16,7 +16,8 @@ internal sealed unsafe class Demuxer : IDisposable
     public static Demuxer Open(string url, string? format, string? options, string? node)
     {
         NativeLibraryCheck.EnsureLoaded();
-        var handle = Handles.Open<DemuxerHandle>((out nint p) => NativeMethods.mg_demuxer_open(url, format, options, out p), $"opening '{url}'", node);
+        var native = url == "-" ? "pipe:0" : url; // "-" is standard input, as for the ffmpeg CLI
+        var handle = Handles.Open<DemuxerHandle>((out nint p) => NativeMethods.mg_demuxer_open(native, format, options, out p), $"opening '{url}'", node);
         return new Demuxer(handle, url);
     }
 

@@ -31,6 +31,17 @@ public readonly record struct StreamSelector(MediaKind Kind, int Index = -1, int
 public sealed class DemuxNode : Node
 {
     private readonly List<StreamSelector> _selectors = new();
+    private Demuxer? _prepared; // opened by Validate for the run that follows
+
+    internal override void ReleasePrepared() => Interlocked.Exchange(ref _prepared, null)?.Dispose();
+
+    /// <summary>Opens the input, describes it and keeps it open for the next run (inputs that can be read only once).</summary>
+    internal InputInfo ProbeAndKeep()
+    {
+        var demuxer = _prepared ?? Demuxer.Open(Url, Options.Format, Options.FormatOptionsString, Name);
+        _prepared = demuxer;
+        return InputInfo.Describe(demuxer);
+    }
 
     internal DemuxNode(string url, DecodeOptions options)
     {
@@ -69,10 +80,14 @@ public sealed class DemuxNode : Node
             return;
         }
         Demuxer demuxer;
-        try { demuxer = Demuxer.Open(Url, Options.Format, Options.FormatOptionsString, Name); }
+        var probed = Interlocked.Exchange(ref _prepared, null); // opened by a probe (a pipe) or an earlier check
+        try { demuxer = probed ?? Demuxer.Open(Url, Options.Format, Options.FormatOptionsString, Name); }
         catch (MediaGraphException e) { context.Problem(this, e.Cause); return; }
-        using (demuxer)
+        // Kept for the run: a pipe or a live stream cannot be opened twice, and probing twice costs time.
+        var keep = context.ForRun || InputInfo.IsReadOnce(Url);
+        using (keep ? null : demuxer)
         {
+            if (keep) Interlocked.Exchange(ref _prepared, demuxer)?.Dispose();
             context.SetDuration(demuxer.Duration);
             for (var i = 0; i < _selectors.Count; i++)
             {
@@ -97,7 +112,8 @@ public sealed class DemuxNode : Node
 
         protected internal override ValueTask StartAsync(NodeContext context, CancellationToken cancellationToken)
         {
-            var demuxer = _demuxer = Demuxer.Open(node.Url, node.Options.Format, node.Options.FormatOptionsString, context.NodeName);
+            var demuxer = _demuxer = Interlocked.Exchange(ref node._prepared, null)
+                ?? Demuxer.Open(node.Url, node.Options.Format, node.Options.FormatOptionsString, context.NodeName);
             _outputOf = Enumerable.Repeat(-1, demuxer.StreamCount).ToArray();
             _parameters = new StreamParameters?[demuxer.StreamCount];
             _offset = new long[demuxer.StreamCount];

@@ -104,9 +104,11 @@ public sealed class EncodeNode : Node
         {
             var pts = Rational.Rescale(frame.Pts, frame.TimeBase, _inputTimeBase);
             var duration = Rational.Rescale(frame.Duration, frame.TimeBase, _inputTimeBase);
-            if (frame is VideoFrame && pts != Timestamp.None)
+            if (frame is VideoFrame)
             {
-                if (_lastPts != Timestamp.None && pts <= _lastPts) pts = _lastPts + 1;
+                // A frame without a timestamp (damaged input) follows the previous one.
+                if (pts == Timestamp.None) pts = _lastPts == Timestamp.None ? 0 : _lastPts + Math.Max(1, duration);
+                else if (_lastPts != Timestamp.None && pts <= _lastPts) pts = _lastPts + 1;
                 _lastPts = pts;
             }
             NativeMethods.mg_frame_set_timing(frame.Native, pts, duration);
@@ -194,7 +196,14 @@ public sealed class EncodeNode : Node
                 }
                 config.TbNum = _inputTimeBase.Num;
                 config.TbDen = _inputTimeBase.Den;
-                var encoder = new Encoder(in config, node.Codec, context.NodeName);
+                Encoder encoder;
+                try { encoder = new Encoder(in config, node.Codec, context.NodeName); }
+                catch (MediaGraphException e) when (first is VideoFrame { } odd && (odd.Width % 2 == 1 || odd.Height % 2 == 1))
+                {
+                    throw new MediaGraphException(context.NodeName,
+                        $"{e.Cause}. The {odd.Width}x{odd.Height} frames have an odd size, which 4:2:0 encoders refuse: scale to an even size first, e.g. Scale({odd.Width + odd.Width % 2}, -2) or --scale {odd.Width + odd.Width % 2}x-2",
+                        e.ErrorCode, e.Position, e);
+                }
                 if (first is VideoFrame video && video.FrameRate.IsValid)
                     _packetDuration = Rational.Rescale(1, video.FrameRate.Invert(), encoder.TimeBase);
                 context.DisposeAtEndOfRun(encoder.Parameters);

@@ -38,8 +38,8 @@ public sealed class MuxNode : Node
     protected internal override void Validate(ValidationContext context)
     {
         if (Codecs.GuessOutputFormat(Path, Options.Format, out var problem) is null) context.Problem(this, problem!);
-        var dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path));
-        if (!Path.Contains("://") && dir is not null && !Directory.Exists(dir))
+        var dir = InputInfo.IsUrl(Path) ? null : System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path));
+        if (dir is not null && !Directory.Exists(dir))
             context.Problem(this, $"the folder of output '{Path}' does not exist");
         if (Inputs.Count == 0) context.Problem(this, $"output '{Path}' has no streams to write");
     }
@@ -135,6 +135,9 @@ public sealed class MuxNode : Node
                 finally
                 {
                     muxer.Dispose();
+                    // Nothing was written (the run failed before the first packet): leave no unplayable empty file.
+                    if (!muxer.HeaderWritten && !InputInfo.IsUrl(node.Path) && File.Exists(node.Path) && new FileInfo(node.Path).Length == 0)
+                        File.Delete(node.Path);
                 }
             }
             return default;

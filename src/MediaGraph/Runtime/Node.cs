@@ -63,6 +63,9 @@ public abstract class Node
     /// <summary>Checks options and the world (files, codec names) before anything runs; reports every problem.</summary>
     protected internal virtual void Validate(ValidationContext context) { }
 
+    /// <summary>Frees what <see cref="Validate"/> kept open for a run that did not use it.</summary>
+    internal virtual void ReleasePrepared() { }
+
     /// <summary>Fresh per-run state.</summary>
     protected internal abstract NodeInstance CreateInstance();
 

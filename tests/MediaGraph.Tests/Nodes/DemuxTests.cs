@@ -60,4 +60,26 @@ public sealed class DemuxTests(ITestOutputHelper log)
         log.WriteLine($"{source.Packets} packets in, {copy.Packets} out, {copy.Duration:0.000} s");
         Assert.Equal(source.Packets, copy.Packets);
     }
+
+    /// <summary>A FIFO (like a pipe or a live stream) can be read only once: checking the graph before the run must
+    /// not consume it, so every frame still arrives.</summary>
+    [Fact(Timeout = 60000)]
+    public async Task Demux_NamedPipeInput_IsOpenedOnceAndLosesNoFrame()
+    {
+        var clip = await TestMedia.ClipAsync("fifo-src.ts", "-f lavfi -i testsrc2=size=160x120:rate=25 -frames:v 50 -c:v libx264 -preset ultrafast");
+        var folder = TestMedia.OutputFolder();
+        var fifo = Path.Combine(folder, "input.fifo");
+        File.Delete(fifo);
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [fifo])) await mkfifo.WaitForExitAsync();
+        using var writer = System.Diagnostics.Process.Start("sh", ["-c", $"cat \"{clip}\" > \"{fifo}\""]);
+        var output = Path.Combine(folder, "out.mkv");
+
+        var graph = new Graph();
+        graph.Encode(output, graph.Decode(fifo).Video, null, new EncodeOptions { VideoCodec = "ffv1" });
+        var metrics = await graph.RunAsync();
+        await writer.WaitForExitAsync();
+
+        Assert.Equal(50, metrics.Frames);
+        Assert.Equal(50, (await Ffprobe.StreamAsync(output)).Frames);
+    }
 }

@@ -105,4 +105,21 @@ public sealed class EncodeTests(ITestOutputHelper log)
         var result = await Ffprobe.StreamAsync(output);
         Assert.Equal(("ffv1", "yuv444p", 10L), (result.Codec, result.PixelFormat, result.Frames));
     }
+
+    /// <summary>libx264 refuses 4:2:0 frames of odd size (the real clip is 720x405): the error says so and how to fix
+    /// it, and no empty, unplayable output is left behind.</summary>
+    [Fact(Timeout = 60000)]
+    public async Task Encode_OddSizeFor420Encoder_ExplainsTheFixAndLeavesNoEmptyFile()
+    {
+        var output = Path.Combine(TestMedia.OutputFolder(), "odd.mp4");
+        var graph = new Graph();
+        graph.Encode(output, graph.Decode(TestMedia.CityCC0).Video, null, new EncodeOptions { Preset = "ultrafast" });
+
+        var e = await Assert.ThrowsAnyAsync<MediaGraphException>(() => graph.RunAsync());
+
+        Assert.Equal("encode-video0", e.Node);
+        Assert.Contains("720x405", e.Message);
+        Assert.Contains("Scale(720, -2)", e.Message);
+        Assert.False(File.Exists(output), "an output with nothing in it is removed");
+    }
 }
