@@ -173,11 +173,28 @@ public sealed class Graph
                     if (!output.Consumers.Any(c => active.Contains(c.Node)))
                         context.Problem(node, $"stream '{output}' is not connected to anything: encode it, sink it, or remove the node");
         }
+        CheckOutputsAreNotInputs(active, context);
         var ordered = TopologicalOrder(active, context);
         if (context.Problems.Count == 0)
             foreach (var node in ordered) node.Validate(context);
         if (context.Problems.Count > 0) throw new GraphValidationException(context.Problems);
         return (ordered, context.DurationSeconds);
+    }
+
+    /// <summary>An output that is also an input (or another output) would be destroyed while it is read.</summary>
+    private static void CheckOutputsAreNotInputs(List<Node> nodes, ValidationContext context)
+    {
+        static string? Local(string path) => InputInfo.IsUrl(path) || path == "-" ? null : Path.GetFullPath(path);
+        var inputs = nodes.OfType<DemuxNode>().Select(d => (Node: d, Path: Local(d.Url))).Where(x => x.Path is not null).ToList();
+        var outputs = new Dictionary<string, MuxNode>();
+        foreach (var mux in nodes.OfType<MuxNode>())
+        {
+            if (Local(mux.Path) is not { } path) continue;
+            if (inputs.FirstOrDefault(i => i.Path == path) is { Node: { } reader })
+                context.Problem(mux, $"output '{mux.Path}' is also the input of {reader.Name}: writing it would destroy it while it is read");
+            if (!outputs.TryAdd(path, mux))
+                context.Problem(mux, $"output '{mux.Path}' is also written by {outputs[path].Name}");
+        }
     }
 
     /// <summary>Nodes that take part in a run: implicit ones (demuxers, decoders) only when something consumes them.</summary>

@@ -23,6 +23,23 @@ public sealed class ValidationTests(ITestOutputHelper log)
     }
 
     [Fact(Timeout = 30000)]
+    public async Task Encode_IntoItsOwnInput_ThrowsBeforeTheInputIsTouched()
+    {
+        var source = await TestMedia.TinyAsync();
+        var input = Path.Combine(TestMedia.OutputFolder(), "in.mp4");
+        File.Copy(source, input);
+        var before = await File.ReadAllBytesAsync(input);
+        var graph = new Graph();
+        graph.Encode(input, graph.Decode(input).Video, null, new EncodeOptions { Preset = "ultrafast" });
+
+        var e = await Assert.ThrowsAsync<GraphValidationException>(() => graph.RunAsync());
+
+        log.WriteLine(e.Message);
+        Assert.Contains("is also the input of demux0", Assert.Single(e.Problems));
+        Assert.Equal(before, await File.ReadAllBytesAsync(input));
+    }
+
+    [Fact(Timeout = 30000)]
     public async Task Encode_AudioCodecForVideo_ThrowsSayingItIsAnAudioEncoder()
     {
         var (graph, _) = await TinyTranscode(new EncodeOptions { VideoCodec = "aac" });
