@@ -1,3 +1,5 @@
+using System.Threading.Channels;
+
 namespace MediaGraph;
 
 /// <summary>
@@ -10,4 +12,34 @@ internal interface IAppEndpoint
 {
     /// <summary>Makes a fresh channel when the current one was taken by an earlier run.</summary>
     void BeginRun();
+}
+
+/// <summary>The app-facing channel of an <see cref="IAppEndpoint"/>: one per run, made afresh when a run took the
+/// previous one.</summary>
+internal sealed class RunChannel<T>(int capacity, bool singleWriter)
+{
+    private volatile Channel<T> _current = Create(capacity, singleWriter);
+    private bool _taken; // a run's instance took _current
+
+    /// <summary>The channel the app meets now.</summary>
+    public Channel<T> Current => _current;
+
+    /// <summary>See <see cref="IAppEndpoint.BeginRun"/>.</summary>
+    public void BeginRun()
+    {
+        if (!_taken) return;
+        _current = Create(capacity, singleWriter);
+        _taken = false;
+    }
+
+    /// <summary>Hands the current channel to a run's instance.</summary>
+    public Channel<T> Take()
+    {
+        if (_taken) BeginRun(); // not started by Graph.RunAsync
+        _taken = true;
+        return _current;
+    }
+
+    private static Channel<T> Create(int capacity, bool singleWriter) =>
+        Channel.CreateBounded<T>(new BoundedChannelOptions(capacity) { SingleReader = true, SingleWriter = singleWriter });
 }

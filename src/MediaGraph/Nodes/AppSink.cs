@@ -20,15 +20,12 @@ namespace MediaGraph;
 /// </example>
 public sealed class AppSink<T> : Node, IAppEndpoint where T : MediaItem
 {
-    private readonly int _capacity;
-    private volatile Channel<T> _channel;
-    private bool _taken; // a run's instance took _channel
+    private readonly RunChannel<T> _channel;
 
     internal AppSink(OutputPort source, int capacity)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
-        _capacity = capacity;
-        _channel = NewChannel();
+        _channel = new RunChannel<T>(capacity, singleWriter: true);
         var input = AddInput(source.Kind, "in");
         input.Source = source;
         source.Consumers.Add(input);
@@ -37,12 +34,11 @@ public sealed class AppSink<T> : Node, IAppEndpoint where T : MediaItem
     public override string Kind => "sink";
     internal override bool IsSink => true;
 
-    private Channel<T> NewChannel() => Channel.CreateBounded<T>(new BoundedChannelOptions(_capacity) { SingleReader = true, SingleWriter = true });
 
     /// <summary>Reads the items of the current (or next) run until the run ends. Break out to stop the graph early.</summary>
     public async IAsyncEnumerable<T> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var channel = _channel;
+        var channel = _channel.Current;
         try
         {
             while (await channel.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
@@ -56,18 +52,11 @@ public sealed class AppSink<T> : Node, IAppEndpoint where T : MediaItem
         }
     }
 
-    void IAppEndpoint.BeginRun()
-    {
-        if (!_taken) return;
-        _channel = NewChannel();
-        _taken = false;
-    }
+    void IAppEndpoint.BeginRun() => _channel.BeginRun();
 
     protected internal override NodeInstance CreateInstance()
     {
-        if (_taken) ((IAppEndpoint)this).BeginRun(); // not started by Graph.RunAsync
-        _taken = true;
-        return new Instance(_channel);
+        return new Instance(_channel.Take());
     }
 
     private sealed class Instance(Channel<T> channel) : NodeInstance

@@ -1,5 +1,4 @@
 using System.Threading.Channels;
-
 namespace MediaGraph;
 
 /// <summary>
@@ -11,21 +10,17 @@ namespace MediaGraph;
 /// </summary>
 public sealed class AppSource<T> : Node, IAppEndpoint where T : MediaItem
 {
-    private readonly int _capacity;
-    private volatile Channel<T> _channel;
-    private bool _taken; // a run's instance took _channel
+    private readonly RunChannel<T> _channel;
 
     internal AppSource(MediaKind kind, int capacity)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
-        _capacity = capacity;
-        _channel = NewChannel();
+        _channel = new RunChannel<T>(capacity, singleWriter: false);
         AddOutput(kind, kind.ToString().ToLowerInvariant());
     }
 
     public override string Kind => "source";
 
-    private Channel<T> NewChannel() => Channel.CreateBounded<T>(new BoundedChannelOptions(_capacity) { SingleReader = true });
 
     /// <summary>The stream of what the app writes (use with operators like any decoded stream).</summary>
     public MediaStream Stream(Graph graph) => Outputs[0].Kind switch
@@ -43,7 +38,7 @@ public sealed class AppSource<T> : Node, IAppEndpoint where T : MediaItem
         if (item.TimeBase.Num <= 0) throw new ArgumentException("the item needs a TimeBase (for example 1/frame rate)", nameof(item));
         try
         {
-            await _channel.Writer.WriteAsync(item, cancellationToken).ConfigureAwait(false);
+            await _channel.Current.Writer.WriteAsync(item, cancellationToken).ConfigureAwait(false);
         }
         catch (ChannelClosedException)
         {
@@ -53,20 +48,13 @@ public sealed class AppSource<T> : Node, IAppEndpoint where T : MediaItem
     }
 
     /// <summary>Ends the stream; the graph drains and finishes.</summary>
-    public void Complete() => _channel.Writer.TryComplete();
+    public void Complete() => _channel.Current.Writer.TryComplete();
 
-    void IAppEndpoint.BeginRun()
-    {
-        if (!_taken) return;
-        _channel = NewChannel();
-        _taken = false;
-    }
+    void IAppEndpoint.BeginRun() => _channel.BeginRun();
 
     protected internal override NodeInstance CreateInstance()
     {
-        if (_taken) ((IAppEndpoint)this).BeginRun(); // not started by Graph.RunAsync
-        _taken = true;
-        return new Instance(_channel);
+        return new Instance(_channel.Take());
     }
 
     private sealed class Instance(Channel<T> channel) : NodeInstance
