@@ -139,6 +139,42 @@ public sealed class TranscodeCommandTests
         Assert.InRange(probed.VideoFrames, 1, 499);
     }
 
+    /// <summary>A real Ctrl+C: SIGINT to a running `mediagraph` process. It exits 130, and the partial output plays.</summary>
+    [Fact(Timeout = 60000)]
+    public async Task Transcode_SigInt_Exits130AndTheOutputPlays()
+    {
+        var input = await CliTestMedia.LongClipAsync();
+        var output = Path.Combine(CliTestMedia.NewFolder(), "out.mp4");
+        var cli = Path.Combine(AppContext.BaseDirectory, "MediaGraph.Cli.dll");
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var arg in new[] { cli, "transcode", input, output, "--preset", "veryslow" }) start.ArgumentList.Add(arg);
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = new System.Text.StringBuilder();
+        var progressed = new TaskCompletionSource();
+        var reader = Task.Run(async () =>
+        {
+            var buffer = new char[256];
+            int n;
+            while ((n = await process.StandardError.ReadAsync(buffer)) > 0)
+            {
+                lock (stderr) stderr.Append(buffer, 0, n);
+                if (stderr.ToString().Contains("frame=")) progressed.TrySetResult();
+            }
+            progressed.TrySetResult();
+        });
+
+        await Task.WhenAny(progressed.Task, Task.Delay(1000)); // mid-run: a progress line, or 1 s of a veryslow encode
+        using (var kill = System.Diagnostics.Process.Start("kill", ["-INT", process.Id.ToString()])) await kill!.WaitForExitAsync();
+        await process.WaitForExitAsync();
+        await reader;
+        await stdout;
+
+        Assert.True(process.ExitCode == 130, $"exit {process.ExitCode}: {stderr}");
+        var probed = await CliTestMedia.ProbeAsync(output);
+        Assert.InRange(probed.VideoFrames, 1, 499);
+    }
+
     /// <summary>stderr that cancels when the CLI prints progress.</summary>
     private sealed class CancelOnProgress(CancellationTokenSource stop) : StringWriter
     {
