@@ -111,8 +111,19 @@ public sealed class InputPort
     public string Name { get; }
     public OutputPort? Source { get; internal set; }
 
-    /// <summary>Edge capacity for this input; null = the graph's default.</summary>
-    public int? Capacity { get; internal set; }
+    private int? _capacity;
+
+    /// <summary>Capacity (items) of the edge into this input; null = <see cref="GraphOptions.ChannelCapacity"/>.
+    /// Raise it where a reader must see several items before it can emit, lower it to bound memory (large frames).</summary>
+    public int? Capacity
+    {
+        get => _capacity;
+        set
+        {
+            if (value is { } v) ArgumentOutOfRangeException.ThrowIfNegativeOrZero(v, nameof(Capacity));
+            _capacity = value;
+        }
+    }
 
     public override string ToString() => $"{Node.Name}.{Name}";
 }

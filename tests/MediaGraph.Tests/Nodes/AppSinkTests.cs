@@ -84,6 +84,34 @@ public sealed class AppSinkTests(ITestOutputHelper log)
     }
 
     [Fact(Timeout = 60000)]
+    public async Task EdgeCapacity_SetOnOneInput_BoundsThatEdgeOnly()
+    {
+        var graph = new Graph(new GraphOptions { ChannelCapacity = 8 });
+        var scaled = graph.Decode(TestMedia.CityCC0).Video.Scale(64, 36);
+        var scale = scaled.Port.Node;
+        scale.Inputs[0].Capacity = 1; // decode → scale holds at most one frame
+        var sink = graph.Sink(scaled, capacity: 1);
+        var run = graph.RunAsync();
+        var deepestIntoScale = 0;
+        var deepestIntoSink = 0;
+        var read = 0;
+        await foreach (var frame in sink.ReadAllAsync())
+        {
+            frame.Dispose();
+            await Task.Delay(5);
+            deepestIntoScale = Math.Max(deepestIntoScale, graph.Metrics![scale.Name].QueueDepth);
+            deepestIntoSink = Math.Max(deepestIntoSink, graph.Metrics!["sink0"].QueueDepth);
+            if (++read == 40) break;
+        }
+        await run;
+
+        log.WriteLine($"deepest queue into {scale.Name}: {deepestIntoScale}, into sink0: {deepestIntoSink}");
+        Assert.InRange(deepestIntoScale, 0, 1);
+        Assert.InRange(deepestIntoSink, 2, 8); // the graph's default still applies elsewhere, and a slow reader fills it
+        Assert.Throws<ArgumentOutOfRangeException>(() => scale.Inputs[0].Capacity = 0);
+    }
+
+    [Fact(Timeout = 60000)]
     public async Task AppSink_OfPackets_ReceivesEveryPacketWithItsParameters()
     {
         var input = await TestMedia.SmallWithAudioAsync();
