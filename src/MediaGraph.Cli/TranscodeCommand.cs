@@ -33,11 +33,20 @@ internal static class TranscodeCommand
         var vbitrate = new Option<long?>("--vbitrate") { Description = "Video bit rate in bits/s; k and M suffixes (2500k, 4M)", HelpName = "rate", CustomParser = ParseBitrate };
         var acodec = new Option<string?>("--acodec") { Description = "Audio encoder (aac, libopus, flac ...), copy, or none to drop audio. Default aac", HelpName = "codec|copy|none" };
         var format = new Option<string?>("--format") { Description = "Output container format (mp4, matroska, mpegts ...) when the extension does not say it", HelpName = "name" };
+        var gop = new Option<int?>("--gop") { Description = "Keyframe interval in frames (segments and HLS cut at keyframes)", HelpName = "N" };
         var threads = new Option<int?>("--threads") { Description = "Decoder and encoder threads (0 = automatic)", HelpName = "N" };
+        var formatOptions = new Option<IReadOnlyDictionary<string, string>?>("--format-option")
+        {
+            Description = "A muxer option, repeatable: movflags=+faststart, segment_time=4 (with --format segment), hls_time=2",
+            HelpName = "key=value",
+            AllowMultipleArgumentsPerToken = false,
+            Arity = ArgumentArity.ZeroOrMore,
+            CustomParser = ParseKeyValues,
+        };
 
         var command = new Command("transcode", "Transcode a file: decode, optionally deinterlace and scale, encode and mux")
         {
-            input, output, scale, deinterlace, method, vcodec, preset, crf, vbitrate, acodec, format, threads,
+            input, output, scale, deinterlace, method, vcodec, preset, crf, vbitrate, acodec, gop, format, formatOptions, threads,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -52,7 +61,9 @@ internal static class TranscodeCommand
                     Preset = parse.GetValue(preset),
                     Crf = parse.GetValue(crf),
                     VideoBitrate = parse.GetValue(vbitrate) ?? 0,
+                    Gop = parse.GetValue(gop) ?? 0,
                     Format = parse.GetValue(format),
+                    FormatOptions = parse.GetValue(formatOptions),
                     Threads = parse.GetValue(threads) ?? 0,
                 },
                 parse.GetValue(threads) ?? 0);
@@ -120,5 +131,21 @@ internal static class TranscodeCommand
             return (long)Math.Round(value * multiplier);
         result.AddError($"--vbitrate '{text}' is not a bit rate: give bits per second, with k or M for thousands or millions (2500k, 4M)");
         return null;
+    }
+
+    private static IReadOnlyDictionary<string, string>? ParseKeyValues(ArgumentResult result)
+    {
+        var options = new Dictionary<string, string>();
+        foreach (var token in result.Tokens)
+        {
+            var eq = token.Value.IndexOf('=');
+            if (eq <= 0)
+            {
+                result.AddError($"--format-option '{token.Value}' is not key=value (movflags=+faststart)");
+                return null;
+            }
+            options[token.Value[..eq]] = token.Value[(eq + 1)..];
+        }
+        return options;
     }
 }

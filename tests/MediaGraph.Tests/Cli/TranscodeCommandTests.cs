@@ -20,6 +20,33 @@ public sealed class TranscodeCommandTests
     }
 
     [Fact(Timeout = 60000)]
+    public async Task Transcode_HlsWithFormatOptionsAndGop_WritesAPlaylistOfSegments()
+    {
+        var input = await CliTestMedia.ClipAsync(); // 2 s at 25 fps
+        var folder = CliTestMedia.NewFolder();
+        var playlist = Path.Combine(folder, "live.m3u8");
+
+        var result = await CliTestMedia.RunAsync("transcode", input, playlist, "--preset", "ultrafast", "--gop", "12",
+            "--format-option", "hls_time=0.5", "--format-option", "hls_list_size=0");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var segments = File.ReadAllLines(playlist).Where(l => l.EndsWith(".ts")).ToList();
+        Assert.True(segments.Count >= 3, string.Join("\n", File.ReadAllLines(playlist)));
+        Assert.All(segments, s => Assert.True(File.Exists(Path.Combine(folder, s)), s));
+        Assert.Contains("#EXT-X-ENDLIST", File.ReadAllText(playlist));
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task Transcode_MalformedFormatOption_IsAUsageError()
+    {
+        var input = await CliTestMedia.ClipAsync();
+        var result = await CliTestMedia.RunAsync("transcode", input, Path.Combine(CliTestMedia.NewFolder(), "o.mp4"), "--format-option", "faststart");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("'faststart' is not key=value", result.Error);
+    }
+
+    [Fact(Timeout = 60000)]
     public async Task Transcode_InputWithoutAudio_WritesVideoOnly()
     {
         var input = await CliTestMedia.SilentClipAsync();
