@@ -101,10 +101,11 @@ internal sealed class GraphRunner
     }
 
     /// <summary>Soft stop now, hard stop after <paramref name="grace"/>.</summary>
+    /// <remarks>Every request keeps its own deadline: a cancel after a fault still stops within the cancel's grace.</remarks>
     private void RequestStop(TimeSpan grace)
     {
-        if (_soft.IsCancellationRequested) return;
-        try { _soft.Cancel(); } catch (ObjectDisposedException) { return; }
+        if (_hard.IsCancellationRequested) return;
+        if (!_soft.IsCancellationRequested) _soft.Cancel();
         _ = Task.Delay(grace).ContinueWith(_ => HardStop(), TaskScheduler.Default);
     }
 
@@ -206,8 +207,8 @@ internal sealed class GraphRunner
             }
         }
         hard.ThrowIfCancellationRequested();
-        if (!context.InputsStopped || edges.Length > 0)
-            await context.TimedAsync(() => instance.FinishAsync(context, hard)).ConfigureAwait(false);
+        // Also after StopInputs: an encoder or muxer downstream of a reader that left still finalises.
+        await context.TimedAsync(() => instance.FinishAsync(context, hard)).ConfigureAwait(false);
     }
 
     private sealed class RunNodeContext : NodeContext
