@@ -422,3 +422,10 @@ MG_API int mg_filter_graph_pull(mg_filter_graph *g, int index, mg_frame *out)
     fix_duration(g, index, f);
     return MG_OK;
 }
+
+MG_API int mg_filter_graph_wants_input(const mg_filter_graph *g, int index)
+{
+    if (!g || !g->configured || index < 0 || index >= g->nin)
+        return 0;
+    return av_buffersrc_get_nb_failed_requests(g->src[index]) > 0 ? 1 : 0;
+}

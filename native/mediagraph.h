@@ -264,6 +264,9 @@ MG_API int mg_filter_graph_output_info(const mg_filter_graph *g, int index, mg_s
 MG_API int mg_filter_graph_push(mg_filter_graph *g, int index, const mg_frame *f);
 /* Pulls a frame from output `index` (out unreferenced first): MG_OK, MG_AGAIN or MG_EOF. */
 MG_API int mg_filter_graph_pull(mg_filter_graph *g, int index, mg_frame *out);
+/* 1 when the graph asked input `index` for a frame it did not have since its last frame (it is starving for it),
+   0 otherwise: lets a caller feed the inputs the graph needs first instead of queueing others without bound. */
+MG_API int mg_filter_graph_wants_input(const mg_filter_graph *g, int index);
 
 #ifdef __cplusplus
 }

@@ -48,5 +48,8 @@ internal sealed class FilterGraph : IDisposable
         return status;
     }
 
+    /// <summary>True when the graph is starving for input <paramref name="index"/> (configured graphs only).</summary>
+    public bool WantsInput(int index) => NativeMethods.mg_filter_graph_wants_input(_handle.Ptr, index) != 0;
+
     public void Dispose() => _handle.Dispose();
 }

@@ -108,6 +108,7 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library)] internal static partial int mg_filter_graph_output_info(nint g, int index, out StreamInfo info);
     [LibraryImport(Library)] internal static partial int mg_filter_graph_push(nint g, int index, nint frame);
     [LibraryImport(Library)] internal static partial int mg_filter_graph_pull(nint g, int index, nint frame);
+    [LibraryImport(Library)] internal static partial int mg_filter_graph_wants_input(nint g, int index);
 
     internal static string? Utf8(byte* p) => p == null ? null : Marshal.PtrToStringUTF8((nint)p);
 }

@@ -23,14 +23,12 @@ internal sealed class FilterGraphInstance(FilterNode node) : NodeInstance
     private StreamInfo?[] _firstFormat = [];
     private bool[] _ended = [];
     private bool[] _closed = [];     // end of input pushed into the current graph
-    private double[] _reached = [];  // end (seconds) of the latest frame pushed on each input
 
     protected internal override ValueTask StartAsync(NodeContext context, CancellationToken cancellationToken)
     {
         _firstFormat = new StreamInfo?[node.Inputs.Count];
         _ended = new bool[node.Inputs.Count];
         _closed = new bool[node.Inputs.Count];
-        _reached = Enumerable.Repeat(double.NegativeInfinity, node.Inputs.Count).ToArray();
         return default;
     }
 
@@ -70,24 +68,42 @@ internal sealed class FilterGraphInstance(FilterNode node) : NodeInstance
             if (ReadyToConfigure()) await ConfigureAndReplayAsync(context, cancellationToken).ConfigureAwait(false);
             return;
         }
-        CloseDueInputs();
-        await PullAllAsync(context, cancellationToken).ConfigureAwait(false);
+        await PullAndCloseAsync(context, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Pushes the end of every ended input that no other open input lags behind.</summary>
-    private void CloseDueInputs()
+    /// <summary>
+    /// Pushes the end of an ended input only once the graph asks that input for more (it consumed everything queued
+    /// there) or every input has ended, as the ffmpeg CLI does: amix drops what it still buffers of its first input
+    /// the moment that input ends, and concat must not see the end of its first file before it played all of it.
+    /// True when it pushed an end.
+    /// </summary>
+    private bool CloseDueInputs()
     {
+        var closedAny = false;
+        var allEnded = _ended.All(e => e);
         for (var i = 0; i < _ended.Length; i++)
         {
             if (!_ended[i] || _closed[i]) continue;
-            var due = true;
-            for (var j = 0; j < _ended.Length && due; j++)
-                due = j == i || _ended[j] || _reached[j] >= _reached[i];
-            if (!due) continue;
+            if (!allEnded && _ended.Length > 1 && !_graph!.WantsInput(i)) continue;
             _graph!.Push(i, 0);
             _closed[i] = true;
+            closedAny = true;
         }
+        return closedAny;
     }
+
+    /// <summary>Pulls every output, closing inputs that became due, until neither gives anything more.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask PullAndCloseAsync(NodeContext context, CancellationToken cancellationToken)
+    {
+        CloseDueInputs();
+        do await PullAllAsync(context, cancellationToken).ConfigureAwait(false);
+        while (CloseDueInputs());
+    }
+
+    /// <summary>Before the graph exists every input is wanted (it needs one frame of each to configure); then the
+    /// inputs libavfilter asked for and did not get (concat's current file, the side of an amix or overlay that lags).</summary>
+    protected internal override bool IsInputWanted(int input) => _graph is null || _graph.WantsInput(input);
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     protected internal override async ValueTask FinishAsync(NodeContext context, CancellationToken cancellationToken)
@@ -137,8 +153,7 @@ internal sealed class FilterGraphInstance(FilterNode node) : NodeInstance
         _waiting.Clear();
         foreach (var (input, frame) in waiting)
             using (frame) await PushAsync(context, input, frame, cancellationToken).ConfigureAwait(false);
-        CloseDueInputs();
-        await PullAllAsync(context, cancellationToken).ConfigureAwait(false);
+        await PullAndCloseAsync(context, cancellationToken).ConfigureAwait(false);
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
@@ -146,12 +161,8 @@ internal sealed class FilterGraphInstance(FilterNode node) : NodeInstance
     {
         frame.SyncTiming();
         _graph!.Push(input, frame.Native);
-        if (_reached.Length > 1 && frame.Pts != Timestamp.None && frame.TimeBase.IsValid)
-        {
-            _reached[input] = Math.Max(_reached[input], (frame.Pts + Math.Max(0, frame.Duration)) * frame.TimeBase.ToDouble());
-            CloseDueInputs();
-        }
-        await PullAllAsync(context, cancellationToken).ConfigureAwait(false);
+        if (_closed.Length > 1) await PullAndCloseAsync(context, cancellationToken).ConfigureAwait(false);
+        else await PullAllAsync(context, cancellationToken).ConfigureAwait(false);
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]

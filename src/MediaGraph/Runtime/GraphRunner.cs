@@ -174,42 +174,78 @@ internal sealed class GraphRunner
         }
         else
         {
-            var open = edges.Length;
-            var ended = new bool[edges.Length];
-            var waits = new Task<bool>?[edges.Length];
-            while (open > 0 && !context.InputsStopped)
-            {
-                var progressed = false;
-                for (var i = 0; i < edges.Length; i++)
-                {
-                    if (ended[i]) continue;
-                    if (edges[i].Reader.TryRead(out var item))
-                    {
-                        progressed = true;
-                        await context.ProcessOneAsync(instance, i, item, hard).ConfigureAwait(false);
-                    }
-                    else if (edges[i].Reader.Completion.IsCompleted)
-                    {
-                        ended[i] = true;
-                        open--;
-                        progressed = true;
-                        hard.ThrowIfCancellationRequested();
-                        await instance.EndOfInputAsync(context, i, hard).ConfigureAwait(false);
-                    }
-                }
-                if (progressed || open == 0) continue;
-                for (var i = 0; i < edges.Length; i++)
-                    if (!ended[i] && waits[i] is not { IsCompleted: false })
-                        waits[i] = edges[i].Reader.WaitToReadAsync().AsTask();
-                await Task.WhenAny(waits.Where((w, i) => !ended[i])!).ConfigureAwait(false);
-                for (var i = 0; i < edges.Length; i++)
-                    if (waits[i] is { IsCompleted: true }) waits[i] = null;
-            }
+            await PumpSeveralAsync(instance, context, edges, hard).ConfigureAwait(false);
         }
         hard.ThrowIfCancellationRequested();
         // Also after StopInputs: an encoder or muxer downstream of a reader that left still finalises.
         await context.TimedAsync(() => instance.FinishAsync(context, hard)).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Several inputs: read the inputs the node wants (<see cref="NodeInstance.IsInputWanted"/>) whenever they have
+    /// data, so upstream never stalls on them; leave the others' edges full, so a concat does not queue its second
+    /// file while it plays the first. If nothing wanted arrives for <see cref="ReliefDelay"/> while an unwanted input
+    /// has data, take one item from it: a wanted input's producer may be waiting on that full edge (one demuxer
+    /// feeding two inputs), and the graph must never deadlock.
+    /// </summary>
+    private static async Task PumpSeveralAsync(NodeInstance instance, RunNodeContext context, Edge[] edges, CancellationToken hard)
+    {
+        var open = edges.Length;
+        var ended = new bool[edges.Length];
+        var wanted = new bool[edges.Length];
+        var waits = new Task<bool>?[edges.Length];
+        var relief = false;
+        while (open > 0 && !context.InputsStopped)
+        {
+            var anyWanted = false;
+            for (var i = 0; i < edges.Length; i++) anyWanted |= wanted[i] = !ended[i] && instance.IsInputWanted(i);
+            if (!anyWanted) for (var i = 0; i < edges.Length; i++) wanted[i] = !ended[i];
+
+            var progressed = false;
+            for (var i = 0; i < edges.Length && !context.InputsStopped; i++)
+            {
+                if (ended[i]) continue;
+                var reader = edges[i].Reader;
+                if ((wanted[i] || relief) && reader.TryRead(out var item))
+                {
+                    progressed = true;
+                    relief = false;
+                    await context.ProcessOneAsync(instance, i, item, hard).ConfigureAwait(false);
+                }
+                else if (reader.Completion.IsCompleted)
+                {
+                    ended[i] = true;
+                    open--;
+                    progressed = true;
+                    hard.ThrowIfCancellationRequested();
+                    await instance.EndOfInputAsync(context, i, hard).ConfigureAwait(false);
+                }
+            }
+            if (progressed || open == 0) continue;
+
+            var pending = new List<Task>(edges.Length + 1);
+            var unwantedWaiting = false;
+            for (var i = 0; i < edges.Length; i++)
+            {
+                if (ended[i]) continue;
+                if (!wanted[i])
+                {
+                    unwantedWaiting |= edges[i].Count > 0;
+                    continue;
+                }
+                if (waits[i] is not { IsCompleted: false }) waits[i] = edges[i].Reader.WaitToReadAsync().AsTask();
+                pending.Add(waits[i]!);
+            }
+            if (unwantedWaiting) pending.Add(Task.Delay(ReliefDelay));
+            var first = await Task.WhenAny(pending).ConfigureAwait(false);
+            relief = unwantedWaiting && first == pending[^1];
+            for (var i = 0; i < edges.Length; i++)
+                if (waits[i] is { IsCompleted: true }) waits[i] = null;
+        }
+    }
+
+    /// <summary>How long a node with several inputs waits for a wanted one before it takes an unwanted item.</summary>
+    private static readonly TimeSpan ReliefDelay = TimeSpan.FromMilliseconds(100);
 
     private sealed class RunNodeContext : NodeContext
     {

@@ -27,5 +27,10 @@ public abstract class NodeInstance : IAsyncDisposable
     protected internal virtual Task RunSourceAsync(NodeContext context, CancellationToken cancellationToken)
         => throw new NotSupportedException($"{GetType().Name} is not a source");
 
+    /// <summary>For nodes with several inputs: whether the node needs input <paramref name="input"/> now. The runtime
+    /// reads wanted inputs first and leaves the others' edges full (backpressure) until they are wanted, so a node
+    /// that consumes its inputs one after another (concat) does not queue a whole second input. Default: all wanted.</summary>
+    protected internal virtual bool IsInputWanted(int input) => true;
+
     public virtual ValueTask DisposeAsync() => default;
 }

@@ -133,4 +133,29 @@ public sealed class FilterTests(ITestOutputHelper log)
         Assert.True(code == 0, error);
         return output.Split('\n').Where(l => l.Length > 0 && l[0] != '#').Select(l => l.Split(',')[^1].Trim()).ToArray();
     }
+
+    /// <summary>concat plays its first input, then its second: the second decoder is held back by backpressure
+    /// until it is needed, instead of its whole file queueing in memory inside libavfilter.</summary>
+    [Fact(Timeout = 60000)]
+    public async Task Filter_Concat_HoldsTheSecondInputBackUntilItIsNeeded()
+    {
+        var clip = await TestMedia.ClipAsync("concat-200.mpg", "-f lavfi -i testsrc2=size=160x120:rate=25 -frames:v 200 -c:v mpeg2video");
+        var graph = new Graph(new GraphOptions { ChannelCapacity = 4 });
+        var joined = graph.Filter("concat=n=2:v=1:a=0", graph.Decode(clip).Video, graph.Decode(clip).Video);
+        var sink = graph.Sink(joined.Video(0), capacity: 2);
+        var run = graph.RunAsync();
+        var read = 0;
+        long secondAheadMax = 0;
+        await foreach (var frame in sink.ReadAllAsync())
+        {
+            frame.Dispose();
+            if (++read < 180) secondAheadMax = Math.Max(secondAheadMax, graph.Metrics!["decode-video1"].FramesOut);
+        }
+        var metrics = await run;
+
+        log.WriteLine($"{read} frames out; while the first input played, the second decoder got {secondAheadMax} frames ahead");
+        Assert.Equal(400, read);
+        Assert.InRange(secondAheadMax, 1, 4 * 2 + 4); // its edge, one in hand, the first frame used to configure
+        Assert.Equal(0, metrics.Errors);
+    }
 }
