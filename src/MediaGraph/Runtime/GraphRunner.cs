@@ -185,8 +185,8 @@ internal sealed class GraphRunner
     /// Several inputs: read the inputs the node wants (<see cref="NodeInstance.IsInputWanted"/>) whenever they have
     /// data, so upstream never stalls on them; leave the others' edges full, so a concat does not queue its second
     /// file while it plays the first. If nothing wanted arrives for <see cref="ReliefDelay"/> while an unwanted input
-    /// has data, take one item from it: a wanted input's producer may be waiting on that full edge (one demuxer
-    /// feeding two inputs), and the graph must never deadlock.
+    /// fed from the same source has data, take one item from it: the wanted input's producer may be waiting on that
+    /// full edge (one demuxer feeding both), and the graph must never deadlock.
     /// </summary>
     private static async Task PumpSeveralAsync(NodeInstance instance, RunNodeContext context, Edge[] edges, CancellationToken hard)
     {
@@ -195,6 +195,7 @@ internal sealed class GraphRunner
         var wanted = new bool[edges.Length];
         var waits = new Task<bool>?[edges.Length];
         var relief = false;
+        var related = SharedUpstream(edges);
         while (open > 0 && !context.InputsStopped)
         {
             var anyWanted = false;
@@ -230,7 +231,9 @@ internal sealed class GraphRunner
                 if (ended[i]) continue;
                 if (!wanted[i])
                 {
-                    unwantedWaiting |= edges[i].Count > 0;
+                    // Only an input fed from the same source as a wanted one can hold that one back.
+                    for (var w = 0; w < edges.Length && !unwantedWaiting; w++)
+                        unwantedWaiting = wanted[w] && related[i, w] && edges[i].Count > 0;
                     continue;
                 }
                 if (waits[i] is not { IsCompleted: false }) waits[i] = edges[i].Reader.WaitToReadAsync().AsTask();
@@ -242,6 +245,27 @@ internal sealed class GraphRunner
             for (var i = 0; i < edges.Length; i++)
                 if (waits[i] is { IsCompleted: true }) waits[i] = null;
         }
+    }
+
+    /// <summary>Which inputs share an upstream node (one demuxer feeding both, a split): only those can block each other.</summary>
+    private static bool[,] SharedUpstream(Edge[] edges)
+    {
+        static HashSet<Node> Upstream(Node node)
+        {
+            var seen = new HashSet<Node>();
+            var stack = new Stack<Node>([node]);
+            while (stack.TryPop(out var n))
+                if (seen.Add(n))
+                    foreach (var input in n.Inputs)
+                        if (input.Source is { } source) stack.Push(source.Node);
+            return seen;
+        }
+        var upstream = edges.Select(e => Upstream(e.From.Node)).ToArray();
+        var related = new bool[edges.Length, edges.Length];
+        for (var i = 0; i < edges.Length; i++)
+            for (var j = 0; j < edges.Length; j++)
+                related[i, j] = upstream[i].Overlaps(upstream[j]);
+        return related;
     }
 
     /// <summary>How long a node with several inputs waits for a wanted one before it takes an unwanted item.</summary>
