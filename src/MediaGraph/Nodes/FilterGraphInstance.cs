@@ -23,6 +23,7 @@ internal sealed class FilterGraphInstance(FilterNode node) : NodeInstance
     private StreamInfo?[] _firstFormat = [];
     private bool[] _ended = [];
     private bool[] _closed = [];     // end of input pushed into the current graph
+    private bool _replaying;         // pushing the frames that waited for the graph to be configured
 
     protected internal override ValueTask StartAsync(NodeContext context, CancellationToken cancellationToken)
     {
@@ -79,6 +80,7 @@ internal sealed class FilterGraphInstance(FilterNode node) : NodeInstance
     /// </summary>
     private bool CloseDueInputs()
     {
+        if (_replaying) return false;
         var closedAny = false;
         var allEnded = _ended.All(e => e);
         for (var i = 0; i < _ended.Length; i++)
@@ -151,8 +153,16 @@ internal sealed class FilterGraphInstance(FilterNode node) : NodeInstance
         }
         var waiting = _waiting.ToArray();
         _waiting.Clear();
-        foreach (var (input, frame) in waiting)
-            using (frame) await PushAsync(context, input, frame, cancellationToken).ConfigureAwait(false);
+        _replaying = true; // an input that ended while the graph was being set up has frames left to push
+        try
+        {
+            foreach (var (input, frame) in waiting)
+                using (frame) await PushAsync(context, input, frame, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _replaying = false;
+        }
         await PullAndCloseAsync(context, cancellationToken).ConfigureAwait(false);
     }
 

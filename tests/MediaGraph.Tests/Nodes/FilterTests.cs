@@ -158,4 +158,36 @@ public sealed class FilterTests(ITestOutputHelper log)
         Assert.InRange(secondAheadMax, 1, 4 * 2 + 4); // its edge, one in hand, the first frame used to configure
         Assert.Equal(0, metrics.Errors);
     }
+
+    /// <summary>The first input ends before the second has sent its first frame (the graph cannot be configured yet):
+    /// its frames wait, then all of them reach the graph before its end does.</summary>
+    [Fact(Timeout = 30000)]
+    public async Task Filter_InputThatEndsBeforeTheGraphIsConfigured_LosesNoFrame()
+    {
+        var graph = new Graph();
+        var first = graph.AddVideoSource();
+        var second = graph.AddVideoSource();
+        var joined = graph.Filter("concat=n=2:v=1:a=0", (VideoStream)first.Stream(graph), (VideoStream)second.Stream(graph));
+        var sink = graph.Sink(joined.Video(0), capacity: 16);
+        var run = graph.RunAsync();
+
+        static VideoFrame Frame(int i)
+        {
+            var frame = VideoFrame.Allocate(32, 24, PixelFormat.Yuv420P, new Rational(1, 25));
+            frame.Pts = i;
+            frame.Duration = 1;
+            frame.FrameRate = new Rational(25, 1);
+            return frame;
+        }
+        for (var i = 0; i < 5; i++) await first.WriteAsync(Frame(i));
+        first.Complete();
+        await Task.Delay(300); // the filter node takes all five and the end while it still waits for the second input
+        for (var i = 0; i < 5; i++) await second.WriteAsync(Frame(i));
+        second.Complete();
+
+        var received = 0;
+        await foreach (var frame in sink.ReadAllAsync()) using (frame) received++;
+        await run;
+        Assert.Equal(10, received);
+    }
 }
