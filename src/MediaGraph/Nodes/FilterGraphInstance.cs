@@ -42,6 +42,7 @@ internal sealed class FilterGraphInstance(FilterNode node) : NodeInstance
         {
             _firstFormat[input] ??= format;
             _waiting.Add((input, frame));
+            ThrowIfCannotStart(context);
             if (ReadyToConfigure()) await ConfigureAndReplayAsync(context, cancellationToken).ConfigureAwait(false);
             return;
         }
@@ -64,6 +65,7 @@ internal sealed class FilterGraphInstance(FilterNode node) : NodeInstance
     protected internal override async ValueTask EndOfInputAsync(NodeContext context, int input, CancellationToken cancellationToken)
     {
         _ended[input] = true;
+        ThrowIfCannotStart(context);
         if (_graph is null)
         {
             if (ReadyToConfigure()) await ConfigureAndReplayAsync(context, cancellationToken).ConfigureAwait(false);
@@ -103,9 +105,10 @@ internal sealed class FilterGraphInstance(FilterNode node) : NodeInstance
         while (CloseDueInputs());
     }
 
-    /// <summary>Before the graph exists every input is wanted (it needs one frame of each to configure); then the
-    /// inputs libavfilter asked for and did not get (concat's current file, the side of an amix or overlay that lags).</summary>
-    protected internal override bool IsInputWanted(int input) => _graph is null || _graph.WantsInput(input);
+    /// <summary>Before the graph exists, the inputs that have not shown their first frame (it needs one of each to be
+    /// configured); then the inputs libavfilter asked for and did not get (concat's current file, the side of an amix
+    /// or overlay that lags).</summary>
+    protected internal override bool IsInputWanted(int input) => _graph is null ? _firstFormat[input] is null : _graph.WantsInput(input);
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     protected internal override async ValueTask FinishAsync(NodeContext context, CancellationToken cancellationToken)
@@ -113,6 +116,16 @@ internal sealed class FilterGraphInstance(FilterNode node) : NodeInstance
         if (_graph is null && _waiting.Count > 0)
             throw new MediaGraphException(context.NodeName, $"'{node.Description}' needs a frame on every input to start, but input {Array.IndexOf(_firstFormat, null)} ended without any");
         if (_graph is not null) await DrainGraphAsync(context, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A graph with several inputs cannot start when one ended without a frame while another has some:
+    /// say so now instead of queueing the others until the end.</summary>
+    private void ThrowIfCannotStart(NodeContext context)
+    {
+        if (_graph is not null || _ended.Length < 2) return;
+        for (var i = 0; i < _ended.Length; i++)
+            if (_ended[i] && _firstFormat[i] is null && _firstFormat.Any(f => f is not null))
+                throw new MediaGraphException(context.NodeName, $"'{node.Description}' needs a frame on every input to start, but input {i} ended without any");
     }
 
     private bool ReadyToConfigure()

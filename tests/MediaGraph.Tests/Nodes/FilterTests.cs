@@ -190,4 +190,22 @@ public sealed class FilterTests(ITestOutputHelper log)
         await run;
         Assert.Equal(10, received);
     }
+
+    /// <summary>A two-input filter whose one input ends empty cannot start: the run fails at once, naming the node
+    /// and the input, instead of queueing the other input until its end.</summary>
+    [Fact(Timeout = 30000)]
+    public async Task Filter_OneInputEndsWithoutFrames_FailsNamingTheInput()
+    {
+        var clip = await TestMedia.TinyAsync();
+        var graph = new Graph();
+        var empty = graph.AddVideoSource();
+        var joined = graph.Filter("[0][1]overlay", graph.Decode(clip).Video, (VideoStream)empty.Stream(graph));
+        graph.Encode(Path.Combine(TestMedia.OutputFolder(), "out.mkv"), joined.Video(0), null, new EncodeOptions { VideoCodec = "ffv1" });
+        empty.Complete();
+
+        var e = await Assert.ThrowsAnyAsync<MediaGraphException>(() => graph.RunAsync());
+
+        Assert.Equal(joined.Node.Name, e.Node);
+        Assert.Contains("input 1 ended without any", e.Message);
+    }
 }
