@@ -35,9 +35,16 @@ internal sealed class Edge
     /// <summary>Writes, waiting while full. False (and the item released) when the consumer is gone.</summary>
     public ValueTask<bool> WriteAsync(MediaItem item)
     {
-        if (_channel.Writer.TryWrite(item)) return new ValueTask<bool>(true);
+        if (_channel.Writer.TryWrite(item))
+        {
+            Signal?.Set();
+            return new ValueTask<bool>(true);
+        }
         return WriteSlowAsync(item);
     }
+
+    /// <summary>Set by a reader of several edges: woken on every write and at the end.</summary>
+    public InputSignal? Signal { get; set; }
 
     // Pooled: a write that waits on a full edge is the steady state under backpressure; it must not allocate.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
@@ -46,7 +53,11 @@ internal sealed class Edge
         try
         {
             while (await _channel.Writer.WaitToWriteAsync().ConfigureAwait(false))
-                if (_channel.Writer.TryWrite(item)) return true;
+                if (_channel.Writer.TryWrite(item))
+                {
+                    Signal?.Set();
+                    return true;
+                }
         }
         catch (ChannelClosedException) { }
         IsClosed = true;
@@ -55,7 +66,11 @@ internal sealed class Edge
     }
 
     /// <summary>The producer is done.</summary>
-    public void Complete() => _channel.Writer.TryComplete();
+    public void Complete()
+    {
+        _channel.Writer.TryComplete();
+        Signal?.Set();
+    }
 
     /// <summary>The consumer is gone: close and release what is queued.</summary>
     public void Abandon()
@@ -63,5 +78,6 @@ internal sealed class Edge
         IsClosed = true;
         _channel.Writer.TryComplete();
         while (_channel.Reader.TryRead(out var item)) item.Dispose();
+        Signal?.Set();
     }
 }

@@ -193,9 +193,10 @@ internal sealed class GraphRunner
         var open = edges.Length;
         var ended = new bool[edges.Length];
         var wanted = new bool[edges.Length];
-        var waits = new Task<bool>?[edges.Length];
         var relief = false;
         var related = SharedUpstream(edges);
+        var signal = new InputSignal();
+        foreach (var edge in edges) edge.Signal = signal;
         while (open > 0 && !context.InputsStopped)
         {
             var anyWanted = false;
@@ -224,26 +225,28 @@ internal sealed class GraphRunner
             }
             if (progressed || open == 0) continue;
 
-            var pending = new List<Task>(edges.Length + 1);
+            // Nothing to do now: wait until an input gets an item or ends (the signal keeps a write that raced this look).
             var unwantedWaiting = false;
-            for (var i = 0; i < edges.Length; i++)
+            for (var i = 0; i < edges.Length && !unwantedWaiting; i++)
             {
-                if (ended[i]) continue;
-                if (!wanted[i])
-                {
-                    // Only an input fed from the same source as a wanted one can hold that one back.
-                    for (var w = 0; w < edges.Length && !unwantedWaiting; w++)
-                        unwantedWaiting = wanted[w] && related[i, w] && edges[i].Count > 0;
-                    continue;
-                }
-                if (waits[i] is not { IsCompleted: false }) waits[i] = edges[i].Reader.WaitToReadAsync().AsTask();
-                pending.Add(waits[i]!);
+                if (ended[i] || wanted[i]) continue;
+                // Only an input fed from the same source as a wanted one can hold that one back.
+                for (var w = 0; w < edges.Length && !unwantedWaiting; w++)
+                    unwantedWaiting = wanted[w] && related[i, w] && edges[i].Count > 0;
             }
-            if (unwantedWaiting) pending.Add(Task.Delay(ReliefDelay));
-            var first = await Task.WhenAny(pending).ConfigureAwait(false);
-            relief = unwantedWaiting && first == pending[^1];
-            for (var i = 0; i < edges.Length; i++)
-                if (waits[i] is { IsCompleted: true }) waits[i] = null;
+            if (!unwantedWaiting)
+            {
+                await signal.WaitAsync().ConfigureAwait(false);
+                continue;
+            }
+            var wake = signal.WaitAsync();
+            if (wake.IsCompleted) continue;
+            var woken = wake.AsTask();
+            var delay = Task.Delay(ReliefDelay);
+            if (await Task.WhenAny(woken, delay).ConfigureAwait(false) != delay) continue;
+            relief = true;
+            signal.Set(); // release our own pending wait, so the signal is idle again
+            await woken.ConfigureAwait(false);
         }
     }
 

@@ -11,12 +11,12 @@ using Graph = global::MediaGraph.Graph; // a MediaGraph.Tests.Graph namespace wo
 public sealed class AllocationTests(ITestOutputHelper log)
 {
     /// <summary>What a run allocates beyond its fixed set-up grows with frames only if something allocates per frame:
-    /// compare a 50-frame and a 1000-frame run of the same decode → scale → encode → mux graph.</summary>
+    /// compare a 50-frame and a 1000-frame run of the same decode → scale → encode (video and audio) → mux graph.</summary>
     [OptimizedBuildFact(Timeout = 120000)]
     public async Task Transcode_SteadyState_AllocatesNothingPerFrame()
     {
-        var shortClip = await TestMedia.ClipAsync("alloc-50.mpg", "-f lavfi -i testsrc2=size=160x120:rate=25 -frames:v 50 -c:v mpeg2video");
-        var longClip = await TestMedia.ClipAsync("alloc-1000.mpg", "-f lavfi -i testsrc2=size=160x120:rate=25 -frames:v 1000 -c:v mpeg2video");
+        var shortClip = await TestMedia.ClipAsync("alloc-av-50.mpg", "-f lavfi -i testsrc2=size=160x120:rate=25 -f lavfi -i sine=sample_rate=48000 -t 2 -c:v mpeg2video -c:a mp2");
+        var longClip = await TestMedia.ClipAsync("alloc-av-1000.mpg", "-f lavfi -i testsrc2=size=160x120:rate=25 -f lavfi -i sine=sample_rate=48000 -t 40 -c:v mpeg2video -c:a mp2");
         var output = Path.Combine(TestMedia.OutputFolder(), "out.mkv");
 
         async Task<long> AllocatedAsync(string input)
@@ -25,7 +25,8 @@ public sealed class AllocationTests(ITestOutputHelper log)
             for (var run = 0; run < 4; run++) // the first run warms up (JIT, type loading); keep the least of the others
             {
                 var graph = new Graph();
-                graph.Encode(output, graph.Decode(input).Video.Scale(80, 60), null, new EncodeOptions { VideoCodec = "ffv1" });
+                var decoded = graph.Decode(input);
+                graph.Encode(output, decoded.Video.Scale(80, 60), decoded.Audio, new EncodeOptions { VideoCodec = "ffv1", AudioCodec = "flac" });
                 var before = GC.GetTotalAllocatedBytes(precise: true);
                 await graph.RunAsync();
                 var bytes = GC.GetTotalAllocatedBytes(precise: true) - before;
