@@ -40,7 +40,9 @@ public sealed class AllocationTests(ITestOutputHelper log)
         var perFrame = (manyFrames - fewFrames) / 950.0;
         log.WriteLine($"50 frames: {fewFrames} B, 1000 frames: {manyFrames} B, {perFrame:0.0} B per extra frame");
 
-        Assert.True(perFrame < 16, $"{perFrame:0.0} bytes allocated per frame in steady state (50 frames: {fewFrames} B, 1000 frames: {manyFrames} B)");
+        // Steady state is ~0 (8 B measured); channel waiters and thread-pool growth add a little that depends on timing.
+        // A per-frame allocation (a message string, a task per wait) costs 100+ bytes and fails this.
+        Assert.True(perFrame < 64, $"{perFrame:0.0} bytes allocated per frame in steady state (50 frames: {fewFrames} B, 1000 frames: {manyFrames} B)");
     }
 }
 
