@@ -70,6 +70,8 @@ MG_API int mg_format_find(const char *name, int is_output);
 MG_API int mg_format_guess(const char *path, const char *format, char *buf, int buf_size);
 /* 1 when the output format (short name) wants codecs to put their headers in extradata (AVFMT_GLOBALHEADER), 0 otherwise, negative when unknown. */
 MG_API int mg_format_needs_global_header(const char *format);
+/* 1 when `key` is an option of output format `format` (its own or a generic muxer or file option), 0 otherwise. */
+MG_API int mg_format_option_exists(const char *format, const char *key);
 /* Looks up a libavfilter filter by name: MG_OK or AVERROR_FILTER_NOT_FOUND. */
 MG_API int mg_filter_find(const char *name);
 

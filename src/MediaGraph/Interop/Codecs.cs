@@ -32,4 +32,7 @@ internal static unsafe class Codecs
     }
 
     public static bool NeedsGlobalHeader(string format) => NativeMethods.mg_format_needs_global_header(format) > 0;
+
+    /// <summary>True when <paramref name="key"/> is an option of output format <paramref name="format"/>.</summary>
+    public static bool FormatHasOption(string format, string key) => NativeMethods.mg_format_option_exists(format, key) > 0;
 }

@@ -31,6 +31,7 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)] internal static partial int mg_format_guess(string path, string? format, byte* buf, int bufSize);
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)] internal static partial int mg_filter_find(string name);
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)] internal static partial int mg_format_needs_global_header(string format);
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)] internal static partial int mg_format_option_exists(string format, string key);
 
     // codec parameters
     [LibraryImport(Library)] internal static partial void mg_codecpar_free(ref nint p);

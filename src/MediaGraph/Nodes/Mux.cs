@@ -37,7 +37,11 @@ public sealed class MuxNode : Node
 
     protected internal override void Validate(ValidationContext context)
     {
-        if (Codecs.GuessOutputFormat(Path, Options.Format, out var problem) is null) context.Problem(this, problem!);
+        var format = Codecs.GuessOutputFormat(Path, Options.Format, out var problem);
+        if (format is null) context.Problem(this, problem!);
+        else if (Options.FormatOptions is { } options)
+            foreach (var key in options.Keys.Where(k => !Codecs.FormatHasOption(format, k)))
+                context.Problem(this, $"the {format} muxer has no option '{key}' (see `ffmpeg -h muxer={format}`)");
         var dir = InputInfo.IsUrl(Path) ? null : System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path));
         if (dir is not null && !Directory.Exists(dir))
             context.Problem(this, $"the folder of output '{Path}' does not exist");

@@ -40,6 +40,23 @@ public sealed class ValidationTests(ITestOutputHelper log)
     }
 
     [Fact(Timeout = 30000)]
+    public async Task Encode_UnknownMuxerOption_ThrowsBeforeAnythingIsEncoded()
+    {
+        var (graph, output) = await TinyTranscode(new EncodeOptions
+        {
+            FormatOptions = new Dictionary<string, string> { ["movflags"] = "+faststart", ["moovflags"] = "+faststart" },
+        });
+
+        var e = await Assert.ThrowsAsync<GraphValidationException>(() => graph.RunAsync());
+
+        log.WriteLine(e.Message);
+        var problem = Assert.Single(e.Problems); // movflags is fine, the typo is not
+        Assert.Contains("no option 'moovflags'", problem);
+        Assert.StartsWith("mux0:", problem);
+        Assert.False(File.Exists(output));
+    }
+
+    [Fact(Timeout = 30000)]
     public async Task Encode_AudioCodecForVideo_ThrowsSayingItIsAnAudioEncoder()
     {
         var (graph, _) = await TinyTranscode(new EncodeOptions { VideoCodec = "aac" });
