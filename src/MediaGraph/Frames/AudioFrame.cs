@@ -21,6 +21,11 @@ public sealed class AudioFrame : FrameBase
         return frame;
     }
 
+    private protected override void CompleteTiming(Rational frameRate)
+    {
+        if (Duration <= 0 && SampleRate > 0) Duration = Rational.Rescale(SampleCount, new Rational(1, SampleRate), TimeBase);
+    }
+
     public int SampleRate => Info.SampleRate;
     public int Channels => Info.Channels;
     /// <summary>Channel mask (FFmpeg's native order), 0 when unspecified.</summary>

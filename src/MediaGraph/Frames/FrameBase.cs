@@ -41,15 +41,15 @@ public abstract class FrameBase : MediaItem
     /// <summary>Writes this item's pts and duration to the native frame before it goes to FFmpeg.</summary>
     internal void SyncTiming() => NativeMethods.mg_frame_set_timing(Native, Pts, Duration);
 
-    /// <summary>Makes this item a new reference to <paramref name="source"/>'s buffers (no pixel copy).</summary>
-    internal void RefFrom(FrameBase source)
+    /// <summary>Reads a frame FFmpeg just produced (decoder, filter graph), then fills in what FFmpeg left unknown: the
+    /// stream's frame rate on video, and a missing duration (one frame period, or the audio's sample count).</summary>
+    internal void RefreshProduced(Rational timeBase, Rational frameRate)
     {
-        NativeStatus.ThrowIfFailed(NativeMethods.mg_frame_ref(Native, source.Native), "referencing a frame");
-        Refresh(source.TimeBase);
-        Pts = source.Pts;
-        Duration = source.Duration;
-        if (source.HasMetadata) source.Metadata.CopyTo(Metadata);
+        Refresh(timeBase);
+        CompleteTiming(frameRate);
     }
+
+    private protected abstract void CompleteTiming(Rational frameRate);
 
     /// <summary>Ensures the buffers are not shared with another frame, copying them when they are, so they may be
     /// written in place.</summary>

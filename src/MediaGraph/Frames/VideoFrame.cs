@@ -30,6 +30,12 @@ public sealed class VideoFrame : FrameBase
         return frame;
     }
 
+    private protected override void CompleteTiming(Rational frameRate)
+    {
+        FrameRate = frameRate;
+        if (Duration <= 0 && frameRate.IsValid) Duration = Rational.Rescale(1, frameRate.Invert(), TimeBase);
+    }
+
     /// <summary>The stream's nominal frame rate (0/0 unknown); set by decoders and filters, used by encoders.</summary>
     public Rational FrameRate { get; set; }
 

@@ -64,11 +64,4 @@ internal static class Handles
         Marshal.InitHandle(h, p);
         return h;
     }
-
-    public static T Wrap<T>(nint p) where T : NativeHandle, new()
-    {
-        var h = new T();
-        Marshal.InitHandle(h, p);
-        return h;
-    }
 }

@@ -116,17 +116,9 @@ public sealed class DecodeNode : Node
                     }
                     return;
                 }
-                frame.Refresh(_parameters!.TimeBase);
-                if (frame is VideoFrame v)
-                {
-                    v.FrameRate = _frameRate;
-                    if (v.Duration <= 0 && _frameRate.IsValid) v.Duration = Rational.Rescale(1, _frameRate.Invert(), v.TimeBase);
-                    if (v.IsDamaged) context.Warn($"the decoder concealed damage in the frame at {v.DescribePosition()}");
-                }
-                else if (frame is AudioFrame a && a.Duration <= 0 && a.SampleRate > 0)
-                {
-                    a.Duration = Rational.Rescale(a.SampleCount, new Rational(1, a.SampleRate), a.TimeBase);
-                }
+                frame.RefreshProduced(_parameters!.TimeBase, _frameRate);
+                if (frame is VideoFrame { IsDamaged: true } v)
+                    context.Warn($"the decoder concealed damage in the frame at {v.DescribePosition()}");
                 if (_rotator is not null && frame is VideoFrame upright)
                 {
                     using (upright) await _rotator.PushAsync(context, upright, cancellationToken).ConfigureAwait(false);

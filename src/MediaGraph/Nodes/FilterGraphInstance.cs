@@ -212,16 +212,7 @@ internal sealed class FilterGraphInstance(FilterNode node) : NodeInstance
                     frame.Dispose();
                     break;
                 }
-                frame.Refresh(_outputTimeBase[o]);
-                if (frame is VideoFrame v)
-                {
-                    v.FrameRate = _outputFrameRate[o];
-                    if (v.Duration <= 0 && v.FrameRate.IsValid) v.Duration = Rational.Rescale(1, v.FrameRate.Invert(), v.TimeBase);
-                }
-                else if (frame is AudioFrame a && a.Duration <= 0 && a.SampleRate > 0)
-                {
-                    a.Duration = Rational.Rescale(a.SampleCount, new Rational(1, a.SampleRate), a.TimeBase);
-                }
+                frame.RefreshProduced(_outputTimeBase[o], _outputFrameRate[o]);
                 await context.EmitAsync(o, frame, cancellationToken).ConfigureAwait(false);
             }
         }

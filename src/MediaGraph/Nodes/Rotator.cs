@@ -61,8 +61,7 @@ internal sealed class Rotator : IDisposable
                 rotated.Dispose();
                 return;
             }
-            rotated.Refresh(_timeBase);
-            rotated.FrameRate = rate;
+            rotated.RefreshProduced(_timeBase, rate);
             await context.EmitAsync(0, rotated, cancellationToken).ConfigureAwait(false);
         }
     }
