@@ -24,8 +24,13 @@ public class PassThroughBenchmark
     private Graph _graph = null!;
     private DiscardSinkNode _sink = null!;
 
+    /// <summary>Shared: the loops run on the thread pool (nodes that never block). Dedicated: a thread per node, as
+    /// nodes that work in native code run; each hop may then wake another thread.</summary>
+    [Params(NodeThreading.Shared, NodeThreading.Dedicated)]
+    public NodeThreading Threading { get; set; }
+
     [GlobalSetup]
-    public void Setup() => (_graph, _sink) = PassThroughGraph.Build(Frames, PassThroughNodes);
+    public void Setup() => (_graph, _sink) = PassThroughGraph.Build(Frames, PassThroughNodes, threading: Threading);
 
     [Benchmark(OperationsPerInvoke = Frames, Description = "100k frames x 11 hops")]
     public async Task RunGraph()

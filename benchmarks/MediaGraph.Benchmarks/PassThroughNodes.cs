@@ -4,8 +4,9 @@ namespace MediaGraph.Benchmarks;
 /// graph takes them: no FFmpeg work, so what is measured is the runtime (channels, scheduling, metrics, pooling).</summary>
 public sealed class CountingSourceNode : Node
 {
-    public CountingSourceNode(int frames)
+    public CountingSourceNode(int frames, NodeThreading threading = NodeThreading.Shared)
     {
+        Threading = threading;
         ArgumentOutOfRangeException.ThrowIfNegative(frames);
         Frames = frames;
         AddOutput(MediaKind.Video, "video");
@@ -13,6 +14,7 @@ public sealed class CountingSourceNode : Node
 
     public int Frames { get; }
     public override string Kind => "bench-source";
+    public override NodeThreading Threading { get; }
 
     protected internal override NodeInstance CreateInstance() => new Instance(Frames);
 
@@ -37,13 +39,15 @@ public sealed class CountingSourceNode : Node
 /// <summary>Emits every item it receives, untouched: one hop of pure runtime overhead.</summary>
 public sealed class PassThroughNode : Node
 {
-    public PassThroughNode()
+    public PassThroughNode(NodeThreading threading = NodeThreading.Shared)
     {
+        Threading = threading;
         AddInput(MediaKind.Video, "in");
         AddOutput(MediaKind.Video, "out");
     }
 
     public override string Kind => "pass";
+    public override NodeThreading Threading { get; }
 
     protected internal override NodeInstance CreateInstance() => new Instance();
 
@@ -57,9 +61,14 @@ public sealed class PassThroughNode : Node
 /// <summary>Releases every item it receives (back to the pool) and counts them.</summary>
 public sealed class DiscardSinkNode : Node
 {
-    public DiscardSinkNode() => AddInput(MediaKind.Video, "in");
+    public DiscardSinkNode(NodeThreading threading = NodeThreading.Shared)
+    {
+        Threading = threading;
+        AddInput(MediaKind.Video, "in");
+    }
 
     public override string Kind => "bench-sink";
+    public override NodeThreading Threading { get; }
 
     /// <summary>Items received in the last run.</summary>
     public long Received;
@@ -84,19 +93,19 @@ public sealed class DiscardSinkNode : Node
 /// <summary>source → <c>hops - 1</c> pass-through nodes → sink: <c>hops</c> edges each frame crosses.</summary>
 public static class PassThroughGraph
 {
-    public static (Graph Graph, DiscardSinkNode Sink) Build(int frames, int passThroughNodes, int? channelCapacity = null)
+    public static (Graph Graph, DiscardSinkNode Sink) Build(int frames, int passThroughNodes, int? channelCapacity = null, NodeThreading threading = NodeThreading.Shared)
     {
         var options = new GraphOptions();
         if (channelCapacity is { } c) options.ChannelCapacity = c;
         var graph = new Graph(options);
-        var previous = graph.Add(new CountingSourceNode(frames)).Outputs[0];
+        var previous = graph.Add(new CountingSourceNode(frames, threading)).Outputs[0];
         for (var i = 0; i < passThroughNodes; i++)
         {
-            var pass = graph.Add(new PassThroughNode());
+            var pass = graph.Add(new PassThroughNode(threading));
             graph.Connect(previous, pass.Inputs[0]);
             previous = pass.Outputs[0];
         }
-        var sink = graph.Add(new DiscardSinkNode());
+        var sink = graph.Add(new DiscardSinkNode(threading));
         graph.Connect(previous, sink.Inputs[0]);
         return (graph, sink);
     }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using BenchmarkDotNet.Running;
+using MediaGraph;
 using MediaGraph.Benchmarks;
 
 // dotnet run -c Release --project benchmarks/MediaGraph.Benchmarks                 BenchmarkDotNet (pick a suite)
@@ -24,8 +25,10 @@ static class QuickPassThrough
     {
         using var sampler = sampleAllocations ? new AllocationSampler() : null;
         const int frames = PassThroughBenchmark.Frames, hops = PassThroughBenchmark.Hops;
-        var (graph, sink) = PassThroughGraph.Build(frames, PassThroughBenchmark.PassThroughNodes);
-        Console.WriteLine($"{frames:N0} frames, source -> {PassThroughBenchmark.PassThroughNodes} pass-through nodes -> sink ({hops} hops a frame), {Environment.ProcessorCount} cores, channel capacity {graph.Options.ChannelCapacity}");
+        foreach (var threading in new[] { NodeThreading.Shared, NodeThreading.Dedicated })
+        {
+        var (graph, sink) = PassThroughGraph.Build(frames, PassThroughBenchmark.PassThroughNodes, threading: threading);
+        Console.WriteLine($"{frames:N0} frames, source -> {PassThroughBenchmark.PassThroughNodes} pass-through nodes -> sink ({hops} hops a frame), {Environment.ProcessorCount} cores, channel capacity {graph.Options.ChannelCapacity}, {threading} loops");
         for (var run = 0; run <= runs; run++)
         {
             if (run == 1) sampler?.Start();
@@ -39,6 +42,7 @@ static class QuickPassThrough
             var hopsPerSecond = (double)frames * hops / clock.Elapsed.TotalSeconds;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{(run == 0 ? "warm-up" : $"run {run}"),-8} {clock.Elapsed.TotalMilliseconds,8:0.0} ms  {hopsPerSecond,12:N0} hops/s  {(double)frames / clock.Elapsed.TotalSeconds,10:N0} frames/s  {allocated,12:N0} B allocated = {(double)allocated / frames,8:0.00} B/frame  gen0 GCs {GC.CollectionCount(0) - gcs}"));
+        }
         }
         if (sampler is null) return;
         sampler.Stop();

@@ -18,11 +18,12 @@ namespace MediaGraph;
 /// Console.WriteLine(metrics.Summary());
 /// </code>
 /// </example>
-public sealed class Graph
+public sealed partial class Graph
 {
     private readonly List<Node> _nodes = new();
     private readonly Dictionary<string, int> _kindCounts = new();
     private GraphRunner? _running;
+    private int _runState; // 1 from RunAsync's call until its task ends
 
     public Graph(GraphOptions? options = null) => Options = options ?? new GraphOptions();
 
@@ -104,7 +105,8 @@ public sealed class Graph
     public T Add<T>(T node) where T : Node
     {
         ArgumentNullException.ThrowIfNull(node);
-        if (_running is { } r && !r.Finished) throw new InvalidOperationException("the graph is running; build a new graph or wait for RunAsync to end");
+        if (Volatile.Read(ref _runState) != 0 && !_buildingBranch)
+            throw new InvalidOperationException("the graph is running: add nodes to a running graph with AddBranchAsync, or wait for RunAsync to end");
         if (_nodes.Contains(node)) return node;
         foreach (var input in node.Inputs)
             if (input.Source is { } source && !_nodes.Contains(source.Node))
@@ -159,20 +161,7 @@ public sealed class Graph
         var context = new ValidationContext { ForRun = forRun };
         var active = ActiveNodes();
         if (active.Count == 0) context.Problem("the graph is empty: add an input and an output (Decode, then Encode or Sink)");
-        foreach (var node in active)
-        {
-            foreach (var input in node.Inputs)
-            {
-                if (input.Source is null) context.Problem(node, $"input '{input.Name}' is not connected");
-                else if (input.Source.Kind != input.Kind) context.Problem(node, $"input '{input.Name}' takes {input.Kind.ToString().ToLowerInvariant()} but '{input.Source}' carries {input.Source.Kind.ToString().ToLowerInvariant()}");
-            }
-            foreach (var group in node.Inputs.Where(i => i.Source is not null).GroupBy(i => i.Source!).Where(g => g.Count() > 1))
-                context.Problem(node, $"stream '{group.Key}' is consumed twice by the same node; use two streams (a split filter) if you mean it");
-            if (!node.IsImplicit && !node.IsSink)
-                foreach (var output in node.Outputs)
-                    if (!output.Consumers.Any(c => active.Contains(c.Node)))
-                        context.Problem(node, $"stream '{output}' is not connected to anything: encode it, sink it, or remove the node");
-        }
+        CheckWiring(active, active, context, unavailable: _ => null);
         CheckOutputsAreNotInputs(active, context);
         var ordered = TopologicalOrder(active, context);
         if (context.Problems.Count == 0)
@@ -181,8 +170,30 @@ public sealed class Graph
         return (ordered, context.DurationSeconds);
     }
 
+    /// <summary>Wiring problems of <paramref name="nodes"/>: unconnected or mistyped inputs, a stream consumed twice by
+    /// one node, outputs nobody consumes. <paramref name="unavailable"/> says why a source outside
+    /// <paramref name="active"/> cannot feed a node (null: it can).</summary>
+    private static void CheckWiring(List<Node> nodes, List<Node> active, ValidationContext context, Func<OutputPort, string?> unavailable)
+    {
+        foreach (var node in nodes)
+        {
+            foreach (var input in node.Inputs)
+            {
+                if (input.Source is null) context.Problem(node, $"input '{input.Name}' is not connected");
+                else if (input.Source.Kind != input.Kind) context.Problem(node, $"input '{input.Name}' takes {input.Kind.ToString().ToLowerInvariant()} but '{input.Source}' carries {input.Source.Kind.ToString().ToLowerInvariant()}");
+                else if (!active.Contains(input.Source.Node) && unavailable(input.Source) is { } why) context.Problem(node, why);
+            }
+            foreach (var group in node.Inputs.Where(i => i.Source is not null).GroupBy(i => i.Source!).Where(g => g.Count() > 1))
+                context.Problem(node, $"stream '{group.Key}' is consumed twice by the same node; use two streams (a split filter) if you mean it");
+            if (!node.IsImplicit && !node.IsSink)
+                foreach (var output in node.Outputs)
+                    if (!output.Consumers.Any(c => active.Contains(c.Node)))
+                        context.Problem(node, $"stream '{output}' is not connected to anything: encode it, sink it, or remove the node");
+        }
+    }
+
     /// <summary>An output that is also an input (or another output) would be destroyed while it is read.</summary>
-    private static void CheckOutputsAreNotInputs(List<Node> nodes, ValidationContext context)
+    private static void CheckOutputsAreNotInputs(IEnumerable<Node> nodes, ValidationContext context)
     {
         static string? Local(string path) => InputInfo.IsUrl(path) || path == "-" ? null : Path.GetFullPath(path);
         var inputs = nodes.OfType<DemuxNode>().Select(d => (Node: d, Path: Local(d.Url))).Where(x => x.Path is not null).ToList();
@@ -198,9 +209,12 @@ public sealed class Graph
     }
 
     /// <summary>Nodes that take part in a run: implicit ones (demuxers, decoders) only when something consumes them.</summary>
-    private List<Node> ActiveNodes()
+    private List<Node> ActiveNodes() => ActiveAmong(_nodes);
+
+    /// <summary>The nodes of <paramref name="nodes"/> that take part: implicit ones only when something consumes them.</summary>
+    private static List<Node> ActiveAmong(IReadOnlyList<Node> nodes)
     {
-        var active = new HashSet<Node>(_nodes);
+        var active = new HashSet<Node>(nodes);
         bool changed;
         do
         {
@@ -209,7 +223,7 @@ public sealed class Graph
                 if (node.IsImplicit && node.Outputs.All(o => !o.Consumers.Any(c => active.Contains(c.Node))))
                     changed |= active.Remove(node);
         } while (changed);
-        return _nodes.Where(active.Contains).ToList();
+        return nodes.Where(active.Contains).ToList();
     }
 
     private static List<Node> TopologicalOrder(List<Node> nodes, ValidationContext context)
@@ -258,28 +272,57 @@ public sealed class Graph
     }
 
     /// <summary>
-    /// Validates, then runs the graph until every output is finalised. Returns the run's metrics. Throws the
-    /// first node fault (a <see cref="MediaGraphException"/> naming the node) after the other nodes have drained
-    /// and finalised their outputs; throws <see cref="OperationCanceledException"/> promptly when
-    /// <paramref name="cancellationToken"/> fires, after finalising (the partial output plays).
+    /// Validates, then runs the graph until every output is finalised. Returns at once: validation (which opens the
+    /// inputs) and the run happen off the caller's thread; each node runs on a thread of its own. The task gives the
+    /// run's metrics; it throws the first node fault (a <see cref="MediaGraphException"/> naming the node) after the
+    /// other nodes have drained and finalised their outputs, a <see cref="GraphValidationException"/> listing every
+    /// problem when the graph is not valid, and <see cref="OperationCanceledException"/> promptly when
+    /// <paramref name="cancellationToken"/> fires, after finalising (the partial output plays). A graph runs once
+    /// at a time: calling again before the task ended throws <see cref="InvalidOperationException"/>.
     /// </summary>
-    public async Task<GraphMetrics> RunAsync(CancellationToken cancellationToken = default)
+    public Task<GraphMetrics> RunAsync(CancellationToken cancellationToken = default)
     {
-        if (_running is { Finished: false }) throw new InvalidOperationException("the graph is already running");
-        cancellationToken.ThrowIfCancellationRequested();
+        if (Interlocked.CompareExchange(ref _runState, 1, 0) != 0)
+            throw new InvalidOperationException("the graph is already running: await the task of the first RunAsync before running it again, or build a second graph to run both at once");
+        _started = new TaskCompletionSource<GraphRunner>(TaskCreationOptions.RunContinuationsAsynchronously);
         try
         {
+            // On the caller's thread, before returning: an app that writes to a source or reads a sink right after
+            // calling RunAsync meets this run's channels.
+            foreach (var node in _nodes) (node as IAppEndpoint)?.BeginRun();
+        }
+        catch
+        {
+            Volatile.Write(ref _runState, 0);
+            throw;
+        }
+        return Task.Run(() => RunCoreAsync(cancellationToken), CancellationToken.None);
+    }
+
+    private async Task<GraphMetrics> RunCoreAsync(CancellationToken cancellationToken)
+    {
+        var started = _started!;
+        try
+        {
+            cancellationToken.ThrowIfCancellationRequested();
             var (active, duration) = ValidateCore(forRun: true);
-            foreach (var node in active) (node as IAppEndpoint)?.BeginRun(); // before any node starts: the app meets this run's channels
             var (nodes, remap) = Options.FuseFilters ? FilterFusion.Apply(active) : (active, null);
-            var runner = new GraphRunner(nodes, Options, remap);
+            var runner = new GraphRunner(Options);
             runner.Metrics.DurationSeconds = duration;
             _running = runner;
-            return await runner.RunAsync(cancellationToken).ConfigureAwait(false);
+            var run = runner.RunAsync(nodes, remap, cancellationToken);
+            started.TrySetResult(runner);
+            return await run.ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            started.TrySetException(e);
+            throw;
         }
         finally
         {
             foreach (var node in _nodes) node.ReleasePrepared(); // inputs opened for a run that failed before using them
+            Volatile.Write(ref _runState, 0);
         }
     }
 

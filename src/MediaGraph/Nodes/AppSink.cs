@@ -32,6 +32,8 @@ public sealed class AppSink<T> : Node, IAppEndpoint where T : MediaItem
     }
 
     public override string Kind => "sink";
+    /// <summary>Shared: it only hands items to or from the app, awaiting it.</summary>
+    public override NodeThreading Threading => NodeThreading.Shared;
     internal override bool IsSink => true;
 
 

@@ -20,6 +20,8 @@ public sealed class AppSource<T> : Node, IAppEndpoint where T : MediaItem
     }
 
     public override string Kind => "source";
+    /// <summary>Shared: it only hands items to or from the app, awaiting it.</summary>
+    public override NodeThreading Threading => NodeThreading.Shared;
 
 
     /// <summary>The stream of what the app writes (use with operators like any decoded stream).</summary>

@@ -25,6 +25,7 @@ public sealed class DecodeNode : Node
     public MediaKind MediaKind { get; }
     public DecodeOptions Options { get; }
     public override string Kind => MediaKind == MediaKind.Video ? "decode-video" : "decode-audio";
+    public override NodeRoles Roles => MediaKind == MediaKind.Video ? NodeRoles.DecodesVideo : NodeRoles.None;
     internal override bool IsImplicit => true;
 
     public override IReadOnlyDictionary<string, string> DescribeOptions()

@@ -31,6 +31,7 @@ public sealed class EncodeNode : Node
     /// <summary>The file this encoder's packets go to (the muxer's container decides on global headers).</summary>
     public string OutputPath { get; }
     public override string Kind => MediaKind == MediaKind.Video ? "encode-video" : "encode-audio";
+    public override NodeRoles Roles => MediaKind == MediaKind.Video ? NodeRoles.EncodesVideo : NodeRoles.None;
 
     public override IReadOnlyDictionary<string, string> DescribeOptions()
     {

@@ -1,83 +1,110 @@
-using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 
 namespace MediaGraph;
 
 /// <summary>
-/// One connection from an output to an input: a bounded channel with real backpressure. The consumer may abandon
-/// it (it stopped or failed): the channel is completed, waiting writers wake with "closed", and items left in it
-/// are released. Channel operations take no token, so waiting allocates nothing; a hard stop abandons edges
-/// instead of cancelling waits.
+/// One connection from an output to an input: a bounded queue with real backpressure. The edge never waits itself:
+/// <see cref="TryWrite"/> and <see cref="TryRead"/> only try, and the edge wakes the other side through its
+/// <see cref="Wakeup"/>s (the consumer's on an item, the end, or a writer starting to wait on a full edge; the
+/// producer's when a full edge gets room), so each node waits in one place, on its own thread, with a deadline if it
+/// has one. The consumer may abandon the edge (it stopped or failed): the edge closes, the producer is woken and
+/// told "closed", and items left in it are released.
 /// </summary>
 internal sealed class Edge
 {
     private readonly Channel<MediaItem> _channel;
+    private int _writerWaiting;
 
-    public Edge(OutputPort from, InputPort to, int capacity)
+    public Edge(OutputPort from, InputPort to, int capacity, Wakeup consumer, Wakeup producer, NodeMetrics? consumerMetrics = null)
     {
         From = from;
         To = to;
-        _channel = Channel.CreateBounded<MediaItem>(new BoundedChannelOptions(capacity)
+        Capacity = capacity;
+        Consumer = consumer;
+        Producer = producer;
+        var options = new BoundedChannelOptions(capacity)
         {
-            FullMode = BoundedChannelFullMode.Wait,
+            FullMode = to.DropOldest ? BoundedChannelFullMode.DropOldest : BoundedChannelFullMode.Wait,
             SingleReader = false, // the consumer and an abandoning runtime may both read
             SingleWriter = true,
             AllowSynchronousContinuations = false,
-        });
+        };
+        _channel = to.DropOldest
+            ? Channel.CreateBounded<MediaItem>(options, dropped => { consumerMetrics?.CountDropped(); dropped.Dispose(); })
+            : Channel.CreateBounded<MediaItem>(options);
     }
 
     public OutputPort From { get; }
     public InputPort To { get; }
-    public bool IsClosed { get; private set; }
-    public ChannelReader<MediaItem> Reader => _channel.Reader;
+    public int Capacity { get; }
+    /// <summary>The consuming node's wakeup.</summary>
+    public Wakeup Consumer { get; }
+    /// <summary>The producing node's wakeup.</summary>
+    public Wakeup Producer { get; }
+    private volatile bool _closed;
+
+    /// <summary>True once the consumer left (or the edge was detached): writes are refused.</summary>
+    public bool IsClosed => _closed;
     public int Count => _channel.Reader.Count;
 
-    /// <summary>Writes, waiting while full. False (and the item released) when the consumer is gone.</summary>
-    public ValueTask<bool> WriteAsync(MediaItem item)
+    /// <summary>True when the producer found the edge full and waits for room: the consumer's reading it is what
+    /// lets that producer go on (used by nodes with several inputs to avoid a deadlock without polling).</summary>
+    public bool WriterWaiting => Volatile.Read(ref _writerWaiting) != 0;
+
+    /// <summary>True once the producer completed and every item was read (or the edge was abandoned).</summary>
+    public bool IsEnded => _channel.Reader.Completion.IsCompleted;
+
+    /// <summary>Adds <paramref name="item"/> when there is room (or, on a drop-oldest edge, always). False when
+    /// full; the caller waits on <see cref="Producer"/> after <see cref="BeginWaitingToWrite"/>.</summary>
+    public bool TryWrite(MediaItem item)
     {
-        if (_channel.Writer.TryWrite(item))
-        {
-            Signal?.Set();
-            return new ValueTask<bool>(true);
-        }
-        return WriteSlowAsync(item);
+        if (!_channel.Writer.TryWrite(item)) return false;
+        Consumer.Set();
+        return true;
     }
 
-    /// <summary>Set by a reader of several edges: woken on every write and at the end.</summary>
-    public InputSignal? Signal { get; set; }
-
-    // Pooled: a write that waits on a full edge is the steady state under backpressure; it must not allocate.
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<bool> WriteSlowAsync(MediaItem item)
+    /// <summary>The producer found the edge full and is about to wait: the consumer is told (it may need to read
+    /// this edge to unblock the producer). The producer must try to write once more before it waits.</summary>
+    public void BeginWaitingToWrite()
     {
-        try
-        {
-            while (await _channel.Writer.WaitToWriteAsync().ConfigureAwait(false))
-                if (_channel.Writer.TryWrite(item))
-                {
-                    Signal?.Set();
-                    return true;
-                }
-        }
-        catch (ChannelClosedException) { }
-        IsClosed = true;
-        item.Dispose();
-        return false;
+        Interlocked.Exchange(ref _writerWaiting, 1);
+        Consumer.Set();
+    }
+
+    public void EndWaitingToWrite() => Interlocked.Exchange(ref _writerWaiting, 0);
+
+    public bool TryRead(out MediaItem item)
+    {
+        if (!_channel.Reader.TryRead(out item!)) return false;
+        if (Volatile.Read(ref _writerWaiting) != 0) Producer.Set();
+        return true;
     }
 
     /// <summary>The producer is done.</summary>
     public void Complete()
     {
         _channel.Writer.TryComplete();
-        Signal?.Set();
+        Consumer.Set();
     }
 
-    /// <summary>The consumer is gone: close and release what is queued.</summary>
+    /// <summary>The producer keeps running but this consumer leaves it (a branch being removed): the consumer reads
+    /// what is queued, then ends as if the producer had ended; the producer's writes are refused.</summary>
+    public void Detach()
+    {
+        _closed = true;
+        _channel.Writer.TryComplete();
+        Consumer.Set();
+        Producer.Set();
+    }
+
+    /// <summary>The consumer is gone: close and release what is queued; a waiting producer wakes and sees
+    /// <see cref="IsClosed"/>.</summary>
     public void Abandon()
     {
-        IsClosed = true;
+        _closed = true;
         _channel.Writer.TryComplete();
         while (_channel.Reader.TryRead(out var item)) item.Dispose();
-        Signal?.Set();
+        Consumer.Set();
+        Producer.Set();
     }
 }

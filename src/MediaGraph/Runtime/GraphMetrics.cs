@@ -38,19 +38,32 @@ public sealed class GraphMetrics
         lock (Live) return Live.Select(m => new Measurement<double>(value(m), new KeyValuePair<string, object?>("node", m.Node))).ToArray();
     }
 
-    internal GraphMetrics(IReadOnlyList<NodeMetrics> nodes)
+    private volatile NodeMetrics[] _nodes = [];
+    private bool _unpublished;
+
+    internal GraphMetrics() { }
+
+    /// <summary>Adds the metrics of nodes that start (the first graph, then branches added while it runs).</summary>
+    internal void Add(IReadOnlyList<NodeMetrics> nodes)
     {
-        Nodes = nodes;
-        lock (Live) Live.AddRange(nodes);
+        lock (Live)
+        {
+            _nodes = [.. _nodes, .. nodes];
+            if (!_unpublished) Live.AddRange(nodes);
+        }
     }
 
     internal void Unpublish()
     {
-        lock (Live) foreach (var n in Nodes) Live.Remove(n);
+        lock (Live)
+        {
+            _unpublished = true;
+            foreach (var n in _nodes) Live.Remove(n);
+        }
     }
 
-    /// <summary>One entry per node, in graph order.</summary>
-    public IReadOnlyList<NodeMetrics> Nodes { get; }
+    /// <summary>One entry per node, in the order they started (graph order, then added branches).</summary>
+    public IReadOnlyList<NodeMetrics> Nodes => _nodes;
     /// <summary>Duration of the longest input in seconds, NaN when unknown (set by the graph from its inputs).</summary>
     public double DurationSeconds { get; internal set; } = double.NaN;
 
@@ -68,10 +81,11 @@ public sealed class GraphMetrics
         get
         {
             // One source of truth per graph shape, so the count never jumps between sources during a run.
-            long Max(string kind, Func<NodeMetrics, long> value) => Nodes.Where(n => n.Kind == kind).Select(value).DefaultIfEmpty(0).Max();
-            if (Nodes.Any(n => n.Kind == "encode-video")) return Max("encode-video", n => n.FramesIn);
-            if (Nodes.Any(n => n.Kind == "decode-video")) return Max("decode-video", n => n.FramesOut);
-            return Nodes.Select(n => n.FramesOut).DefaultIfEmpty(0).Max();
+            var nodes = _nodes;
+            long Max(NodeRoles role, Func<NodeMetrics, long> value) => nodes.Where(n => n.Roles.HasFlag(role)).Select(value).DefaultIfEmpty(0).Max();
+            if (nodes.Any(n => n.Roles.HasFlag(NodeRoles.EncodesVideo))) return Max(NodeRoles.EncodesVideo, n => n.FramesIn);
+            if (nodes.Any(n => n.Roles.HasFlag(NodeRoles.DecodesVideo))) return Max(NodeRoles.DecodesVideo, n => n.FramesOut);
+            return nodes.Select(n => n.FramesOut).DefaultIfEmpty(0).Max();
         }
     }
     public long Warnings => Nodes.Sum(n => n.Warnings);

@@ -48,7 +48,7 @@ public readonly record struct GraphProgress(long Frames, double PositionSeconds,
 
     internal static GraphProgress From(GraphMetrics metrics)
     {
-        var sinks = metrics.Nodes.Where(n => n.Kind is "mux" or "sink").Select(n => n.PositionSeconds).Where(p => !double.IsNaN(p)).ToArray();
+        var sinks = metrics.Nodes.Where(n => n.Roles.HasFlag(NodeRoles.Output)).Select(n => n.PositionSeconds).Where(p => !double.IsNaN(p)).ToArray();
         var position = sinks.Length > 0 ? sinks.Max() : 0;
         return new GraphProgress(metrics.Frames, position, metrics.DurationSeconds, metrics.Elapsed, metrics.Fps);
     }

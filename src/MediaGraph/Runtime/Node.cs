@@ -46,6 +46,15 @@ public abstract class Node
     /// <summary>True for nodes that end a path (encoders' muxers, app sinks): they need no consumer.</summary>
     internal virtual bool IsSink => _outputs.Count == 0;
 
+    /// <summary>Where the node's loop runs. Default <see cref="NodeThreading.Dedicated"/>: a thread of its own, as
+    /// every node that decodes, encodes, filters or reads needs (it blocks in native code, and on the shared thread
+    /// pool it would starve other nodes, other graphs and the app).</summary>
+    public virtual NodeThreading Threading => NodeThreading.Dedicated;
+
+    /// <summary>What the node is to the run's metrics and progress (the runtime knows roles, never kinds). Default:
+    /// <see cref="NodeRoles.Output"/> for a node without outputs, else none.</summary>
+    public virtual NodeRoles Roles => IsSink ? NodeRoles.Output : NodeRoles.None;
+
     protected InputPort AddInput(MediaKind kind, string name)
     {
         var port = new InputPort(this, _inputs.Count, kind, name);
@@ -71,6 +80,30 @@ public abstract class Node
 
     /// <inheritdoc />
     public override string ToString() => $"{Name} ({Kind})";
+}
+
+/// <summary>Where a node's loop runs.</summary>
+public enum NodeThreading
+{
+    /// <summary>A thread of its own for the run: its waits (for input, for room downstream, for a wake-up
+    /// deadline) block that thread. For nodes that do real work per item, above all in native code.</summary>
+    Dedicated,
+    /// <summary>The shared thread pool: its waits are awaits. Only for nodes whose work per item is short and never
+    /// blocks (app-facing ends, routing, counting): hops between such nodes are cheaper than between threads.</summary>
+    Shared,
+}
+
+/// <summary>What a node is to the run's metrics and progress, declared by the node.</summary>
+[Flags]
+public enum NodeRoles
+{
+    None = 0,
+    /// <summary>Ends a path (a muxer, an app sink): the run's progress is the furthest position these reached.</summary>
+    Output = 1,
+    /// <summary>Decodes video: its frames out are the run's frame count when nothing encodes video.</summary>
+    DecodesVideo = 2,
+    /// <summary>Encodes video: its frames in are the run's frame count, as the ffmpeg CLI counts them.</summary>
+    EncodesVideo = 4,
 }
 
 /// <summary>An output of a node; may feed several inputs (fan-out, no copy).</summary>
@@ -124,6 +157,12 @@ public sealed class InputPort
             _capacity = value;
         }
     }
+
+    /// <summary>Drop the oldest queued item when the edge into this input is full, instead of making the producer
+    /// wait (a live camera cannot be paused; the consumer always gets the latest frames). Dropped items go back to
+    /// their pool and are counted in the consumer's <see cref="NodeMetrics.Dropped"/>. Default false: files never
+    /// lose frames.</summary>
+    public bool DropOldest { get; set; }
 
     public override string ToString() => $"{Node.Name}.{Name}";
 }

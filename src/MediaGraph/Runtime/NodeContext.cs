@@ -51,6 +51,15 @@ public abstract class NodeContext
     /// <summary>The node wants no more input (an app stopped reading): its inputs are closed and drained.</summary>
     public abstract void StopInputs();
 
+    /// <summary>Asks the runtime to call <see cref="NodeInstance.OnWakeUpAsync"/> once <paramref name="after"/> has
+    /// passed, even when no input arrives (a batch that must go out after its timeout, a live source that went
+    /// quiet, a latest-frame edge). One wake-up is pending at a time: a new request replaces the previous one. The
+    /// wake-up never re-enters the node: it comes between items. None is delivered once every input has ended.</summary>
+    public abstract void RequestWakeUp(TimeSpan after);
+
+    /// <summary>Cancels a pending <see cref="RequestWakeUp"/>.</summary>
+    public abstract void CancelWakeUp();
+
     public VideoFrame RentVideoFrame() => _videoPool.Rent();
     public AudioFrame RentAudioFrame() => _audioPool.Rent();
     public Packet RentPacket() => _packetPool.Rent();

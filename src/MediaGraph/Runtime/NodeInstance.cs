@@ -6,6 +6,7 @@ namespace MediaGraph;
 /// <list type="bullet">
 /// <item><see cref="StartAsync"/> once before any item;</item>
 /// <item><see cref="ProcessAsync"/> for each item (the instance owns it: emit it or dispose it);</item>
+/// <item><see cref="OnWakeUpAsync"/> when a wake-up asked for with <see cref="NodeContext.RequestWakeUp"/> is due;</item>
 /// <item><see cref="EndOfInputAsync"/> when one input ends, <see cref="FinishAsync"/> when all have (flush here);</item>
 /// <item><see cref="RunSourceAsync"/> instead of all that for a node without inputs;</item>
 /// <item><see cref="DisposeAsync"/> always, last, also after a fault or cancellation (finalise outputs here).</item>
@@ -19,6 +20,10 @@ public abstract class NodeInstance : IAsyncDisposable
         => throw new NotSupportedException($"{GetType().Name} takes no input");
 
     protected internal virtual ValueTask EndOfInputAsync(NodeContext context, int input, CancellationToken cancellationToken) => default;
+
+    /// <summary>A wake-up requested with <see cref="NodeContext.RequestWakeUp"/> is due (between items, never
+    /// re-entering the node). Emit what was waiting for the deadline here.</summary>
+    protected internal virtual ValueTask OnWakeUpAsync(NodeContext context, CancellationToken cancellationToken) => default;
 
     protected internal virtual ValueTask FinishAsync(NodeContext context, CancellationToken cancellationToken) => default;
 

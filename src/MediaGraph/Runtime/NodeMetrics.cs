@@ -15,15 +15,19 @@ public sealed class NodeMetrics
     private double _positionSeconds = double.NaN;
     private Func<int>? _queueDepth;
 
-    internal NodeMetrics(string node, string kind)
+    internal NodeMetrics(string node, string kind, NodeRoles roles = NodeRoles.None)
     {
         Node = node;
         Kind = kind;
+        Roles = roles;
     }
+
+    /// <summary>What the node is to the run (output, video decoder, video encoder), as it declared.</summary>
+    public NodeRoles Roles { get; }
 
     /// <summary>The node's name in the graph.</summary>
     public string Node { get; }
-    /// <summary>The node's kind ("decode", "scale", "encode" ...).</summary>
+    /// <summary>The node's kind ("decode", "scale", "encode" ...): a label for people and metric tags.</summary>
     public string Kind { get; }
     public long FramesIn => Interlocked.Read(ref _in);
     public long FramesOut => Interlocked.Read(ref _out);
