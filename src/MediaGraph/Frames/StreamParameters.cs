@@ -64,17 +64,6 @@ public sealed record StreamDescription
     };
 }
 
-/// <summary>What kind of media a stream or edge carries.</summary>
-public enum MediaKind
-{
-    Video,
-    Audio,
-    /// <summary>Compressed packets of any media.</summary>
-    Packets,
-    /// <summary>Data, subtitles, attachments.</summary>
-    Other,
-}
-
 /// <summary>
 /// The codec parameters of a compressed stream (FFmpeg's AVCodecParameters) plus its description. Packets carry a
 /// reference; a muxer or decoder downstream opens itself from it. Owned by the node that made it, alive for the run.

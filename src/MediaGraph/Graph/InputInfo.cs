@@ -24,7 +24,7 @@ public sealed partial record InputInfo(string Url, string Format, double Duratio
         return new InputInfo(url, demuxer.FormatName,
             duration == Timestamp.None ? double.NaN : duration / 1e6,
             start == Timestamp.None ? double.NaN : start / 1e6,
-            demuxer.Streams);
+            demuxer.Streams());
     }
 
     /// <summary>Why a local input path cannot be read (missing, a folder), or null; URLs are left to FFmpeg.</summary>

@@ -5,10 +5,16 @@ internal sealed class Decoder : IDisposable
 {
     private readonly DecoderHandle _handle;
 
-    public Decoder(StreamParameters parameters, string? codec, int threads, string? options, string node)
+    /// <param name="parameters">The stream's codec parameters.</param>
+    /// <param name="codecName">The stream's codec, for messages.</param>
+    /// <param name="codec">A specific decoder, or null for FFmpeg's default for the codec.</param>
+    /// <param name="threads">Decoder threads (0 = automatic).</param>
+    /// <param name="options">Decoder options ("k=v\nk=v"), or null.</param>
+    /// <param name="node">The node, for messages.</param>
+    public Decoder(CodecParHandle parameters, string codecName, string? codec, int threads, string? options, string node)
     {
-        _handle = Handles.Open<DecoderHandle>((out nint p) => NativeMethods.mg_decoder_open(parameters.Handle.Ptr, codec, threads, options, out p),
-            $"opening the {parameters.CodecName} decoder", node);
+        _handle = Handles.Open<DecoderHandle>((out nint p) => NativeMethods.mg_decoder_open(parameters.Ptr, codec, threads, options, out p),
+            $"opening the {codecName} decoder", node);
     }
 
     /// <summary>MG_OK, MG_AGAIN, MG_EOF, or a negative AVERROR (the caller decides what is recoverable).</summary>

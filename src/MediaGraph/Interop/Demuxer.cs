@@ -23,19 +23,17 @@ internal sealed unsafe class Demuxer : IDisposable
 
     public int StreamCount => NativeMethods.mg_demuxer_stream_count(_handle.Ptr);
 
-    public StreamDescription Describe(int index)
+    /// <summary>Stream <paramref name="index"/> as the native layer describes it (see <c>DemuxerStreams</c> for the
+    /// managed description).</summary>
+    public StreamInfo Info(int index)
     {
         NativeStatus.ThrowIfFailed(NativeMethods.mg_demuxer_stream_info(_handle.Ptr, index, out var info), $"describing stream {index} of '{Url}'");
-        return StreamDescription.From(info);
+        return info;
     }
 
-    public IReadOnlyList<StreamDescription> Streams => Enumerable.Range(0, StreamCount).Select(Describe).ToArray();
-
-    public StreamParameters Parameters(int index)
-    {
-        var handle = Handles.Open<CodecParHandle>((out nint p) => NativeMethods.mg_demuxer_codecpar(_handle.Ptr, index, out p), $"reading parameters of stream {index} of '{Url}'");
-        return new StreamParameters(handle, Describe(index));
-    }
+    /// <summary>A new reference to stream <paramref name="index"/>'s codec parameters; the caller owns it.</summary>
+    public CodecParHandle CodecParameters(int index)
+        => Handles.Open<CodecParHandle>((out nint p) => NativeMethods.mg_demuxer_codecpar(_handle.Ptr, index, out p), $"reading parameters of stream {index} of '{Url}'");
 
     /// <summary>Container start time in microseconds, or <see cref="Timestamp.None"/>.</summary>
     public long StartTime => NativeMethods.mg_demuxer_start_time(_handle.Ptr);

@@ -13,13 +13,16 @@ internal sealed unsafe class Encoder : IDisposable
         _handle = Handles.Open<EncoderHandle>((out nint p) => NativeMethods.mg_encoder_open(in copy, out p), $"opening encoder '{codec}'", node);
         NativeMethods.mg_encoder_time_base(_handle.Ptr, out var num, out var den);
         TimeBase = new Rational(num, den);
-        var par = Handles.Open<CodecParHandle>((out nint p) => NativeMethods.mg_encoder_codecpar(_handle.Ptr, out p), "reading encoder parameters", node);
-        NativeStatus.ThrowIfFailed(NativeMethods.mg_codecpar_info(par.Ptr, out var info), "describing encoder parameters", node);
-        Parameters = new StreamParameters(par, StreamDescription.From(info));
+        CodecParameters = Handles.Open<CodecParHandle>((out nint p) => NativeMethods.mg_encoder_codecpar(_handle.Ptr, out p), "reading encoder parameters", node);
+        NativeStatus.ThrowIfFailed(NativeMethods.mg_codecpar_info(CodecParameters.Ptr, out var info), "describing encoder parameters", node);
+        Info = info;
     }
 
     public Rational TimeBase { get; }
-    public StreamParameters Parameters { get; }
+    /// <summary>The output stream's codec parameters (a reference the caller takes over and disposes).</summary>
+    public CodecParHandle CodecParameters { get; }
+    /// <summary>The output stream as the native layer describes it.</summary>
+    public StreamInfo Info { get; }
 
     /// <summary>Sends a frame (0 = flush): MG_OK, or MG_AGAIN when packets must be received before the frame is taken.
     /// Throws on failure.</summary>

@@ -17,9 +17,9 @@ internal sealed class Muxer : IDisposable
     public bool HeaderWritten { get; private set; }
     public bool Closed { get; private set; }
 
-    public int AddStream(StreamParameters parameters)
+    public int AddStream(CodecParHandle parameters, string codecName)
     {
-        NativeStatus.ThrowIfFailed(NativeMethods.mg_muxer_add_stream(_handle.Ptr, parameters.Handle.Ptr, out var index), $"adding a {parameters.CodecName} stream to '{Path}'", _node);
+        NativeStatus.ThrowIfFailed(NativeMethods.mg_muxer_add_stream(_handle.Ptr, parameters.Ptr, out var index), $"adding a {codecName} stream to '{Path}'", _node);
         return index;
     }
 
@@ -29,10 +29,15 @@ internal sealed class Muxer : IDisposable
         HeaderWritten = true;
     }
 
-    public void Write(Packet packet, int stream)
+    /// <param name="packet">The AVPacket*.</param>
+    /// <param name="timeBase">The time base of its timestamps.</param>
+    /// <param name="stream">The muxer's stream index.</param>
+    /// <param name="pts">Its pts, for messages.</param>
+    public void Write(nint packet, Rational timeBase, int stream, long pts)
     {
-        var status = NativeMethods.mg_muxer_write(_handle.Ptr, packet.Native, stream, packet.TimeBase.Num, packet.TimeBase.Den);
-        if (status < 0) throw NativeStatus.Create(status, $"writing to '{Path}'", _node, packet.DescribePosition());
+        var status = NativeMethods.mg_muxer_write(_handle.Ptr, packet, stream, timeBase.Num, timeBase.Den);
+        if (status < 0)
+            throw NativeStatus.Create(status, $"writing to '{Path}'", _node, pts == Timestamp.None ? "pts unknown" : $"pts {Timestamp.ToSeconds(pts, timeBase):0.000} s");
     }
 
     /// <summary>Packets whose dts did not increase and were moved forward (damaged or joined inputs).</summary>

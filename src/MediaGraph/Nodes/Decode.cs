@@ -60,7 +60,7 @@ public sealed class DecodeNode : Node
                 _parameters = packet.Parameters;
                 _frameRate = _parameters.Description.FrameRate;
                 var codec = node.MediaKind == MediaKind.Video ? node.Options.VideoDecoder : null;
-                _decoder = new Decoder(_parameters, codec, node.Options.Threads, null, context.NodeName);
+                _decoder = new Decoder(_parameters.Handle, _parameters.CodecName, codec, node.Options.Threads, null, context.NodeName);
                 if (node.MediaKind == MediaKind.Video && node.Options.AutoRotate) _rotator = Rotator.For(_parameters.Description.Rotation);
             }
             while (true)

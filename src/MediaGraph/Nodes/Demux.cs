@@ -93,7 +93,7 @@ public sealed class DemuxNode : Node
             {
                 if (Outputs[i].Consumers.Count == 0) continue;
                 if (_selectors[i].Resolve(demuxer) < 0)
-                    context.Problem(this, $"'{Url}' has no {_selectors[i]} (it has: {string.Join("; ", demuxer.Streams)})");
+                    context.Problem(this, $"'{Url}' has no {_selectors[i]} (it has: {string.Join("; ", demuxer.Streams())})");
             }
         }
     }

@@ -79,6 +79,7 @@ public sealed class EncodeNode : Node
         private Encoder? _encoder;
         private Rational _inputTimeBase;   // what frames are rescaled to before encoding (1/frame rate for video, like ffmpeg)
         private long _lastPts = Timestamp.None;
+        private StreamParameters? _parameters; // of the packets it makes, from the encoder once open
         private long _packetDuration;      // video: one frame in the encoder's time base, for packets the codec leaves without one
 
         [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
@@ -143,7 +144,7 @@ public sealed class EncodeNode : Node
                     info.Duration = _packetDuration;
                     NativeMethods.mg_packet_set_timing(packet.Native, info.Pts, info.Dts, info.Duration);
                 }
-                packet.SetFrom(in info, encoder.Parameters, encoder.TimeBase);
+                packet.SetFrom(in info, _parameters!, encoder.TimeBase);
                 await context.EmitAsync(0, packet, cancellationToken).ConfigureAwait(false);
             }
         }
@@ -207,7 +208,8 @@ public sealed class EncodeNode : Node
                 }
                 if (first is VideoFrame video && video.FrameRate.IsValid)
                     _packetDuration = Rational.Rescale(1, video.FrameRate.Invert(), encoder.TimeBase);
-                context.DisposeAtEndOfRun(encoder.Parameters);
+                _parameters = new StreamParameters(encoder.CodecParameters, StreamDescription.From(encoder.Info));
+                context.DisposeAtEndOfRun(_parameters);
                 return encoder;
             }
             finally

@@ -106,7 +106,7 @@ public sealed class MuxNode : Node
             var muxer = _muxer!;
             // Streams in the order the inputs were given (video before audio, as the user wrote it), not arrival order.
             foreach (var (input, packet) in _pending.OrderBy(p => p.Input))
-                if (_streamOf[input] < 0) _streamOf[input] = muxer.AddStream(packet.Parameters);
+                if (_streamOf[input] < 0) _streamOf[input] = muxer.AddStream(packet.Parameters.Handle, packet.Parameters.CodecName);
             muxer.WriteHeader();
             foreach (var (input, packet) in _pending)
                 using (packet) Write(context, input, packet);
@@ -116,7 +116,7 @@ public sealed class MuxNode : Node
         private void Write(NodeContext context, int input, Packet packet)
         {
             if (_streamOf[input] < 0) return; // a stream that started after the header: not in this output
-            _muxer!.Write(packet, _streamOf[input]);
+            _muxer!.Write(packet.Native, packet.TimeBase, _streamOf[input], packet.Pts);
             var fixes = _muxer.TimestampFixes;
             if (fixes != _timestampFixes)
             {

@@ -413,13 +413,11 @@ internal sealed class GraphRunner
         private bool _prepared;
         private bool _ended;
         private Timer? _timer;
-        private readonly Node _node;
 
         public RunNodeContext(GraphRunner runner, Node node, NodeMetrics metrics)
             : base(node.Name, metrics, runner._logger, runner._pools)
         {
             _runner = runner;
-            _node = node;
             Inputs = new Edge[node.Inputs.Count];
             _outputs = new Edge[node.Outputs.Count][];
             for (var i = 0; i < _outputs.Length; i++) _outputs[i] = [];
@@ -502,17 +500,6 @@ internal sealed class GraphRunner
             ArgumentOutOfRangeException.ThrowIfLessThan(after, TimeSpan.Zero);
             var at = Stopwatch.GetTimestamp() + (long)(after.TotalSeconds * Stopwatch.Frequency);
             Volatile.Write(ref _wakeUp, at);
-            if (_node.Threading == NodeThreading.Shared)
-            {
-                // A loop on the thread pool has no thread to block with a deadline: a one-shot timer wakes it. The
-                // timer is the node's and is disposed when the node ends.
-                lock (this)
-                {
-                    if (_ended) return;
-                    _timer ??= new Timer(static state => ((Wakeup)state!).Set(), InputWakeup, Timeout.Infinite, Timeout.Infinite);
-                    _timer.Change(after, Timeout.InfiniteTimeSpan);
-                }
-            }
             InputWakeup.Set(); // a loop already asleep recomputes its deadline
         }
 
@@ -561,10 +548,26 @@ internal sealed class GraphRunner
         /// <summary>Sleeps until an input edge changes or the wake-up deadline passes.</summary>
         public ValueTask WaitForInputAsync()
         {
+            var deadline = WakeUpDeadline;
             if (Dedicated)
             {
-                InputWakeup.Wait(WakeUpDeadline);
+                InputWakeup.Wait(deadline);
                 return default;
+            }
+            if (deadline != long.MaxValue)
+            {
+                // A loop on the thread pool has no thread to block with a deadline: a one-shot timer wakes it (armed
+                // at every wait, so a timer that fires a little early is armed again). The timer is the node's and
+                // is disposed when the node ends.
+                var left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
+                lock (this)
+                {
+                    if (!_ended)
+                    {
+                        _timer ??= new Timer(static state => ((Wakeup)state!).Set(), InputWakeup, Timeout.Infinite, Timeout.Infinite);
+                        _timer.Change(left > TimeSpan.Zero ? left + TimeSpan.FromMilliseconds(1) : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+                    }
+                }
             }
             return InputWakeup.WaitAsync();
         }
