@@ -100,7 +100,7 @@ public sealed class ScaleCase : OneInputCase, IFaultingCase
         return new Setup(scaled.Port.Node, Drain(graph.Sink(scaled)));
     }
 
-    public string Reason => "100000";
+    public string Reason => "Picture size 100000x100000 is invalid";
 }
 
 public sealed class DeinterlaceCase : OneInputCase, IFaultingCase
@@ -116,7 +116,7 @@ public sealed class DeinterlaceCase : OneInputCase, IFaultingCase
         return new Setup(deinterlaced.Port.Node, Drain(graph.Sink(deinterlaced)));
     }
 
-    public string Reason => "less than 3";
+    public string Reason => "less than 3 columns or lines";
 }
 
 public sealed class FilterCase : OneInputCase, IFaultingCase
@@ -176,7 +176,7 @@ public sealed class DecodeCase : NodeCase, IFaultingCase
         return new Setup(video.Port.Node, Drain(graph.Sink(video)));
     }
 
-    public string Reason => "mpeg2video";
+    public string Reason => "cannot decode 'h264'";
 }
 
 /// <summary>The video encoder of <c>graph.Encode</c> (FFV1 into Matroska: it takes cityCC0's odd 720x405, which
@@ -209,7 +209,7 @@ public sealed class EncodeCase : NodeCase, IFaultingCase
         });
     }
 
-    public string Reason => "nosuchoption";
+    public string Reason => "unknown option 'nosuchoption'";
 }
 
 /// <summary>An app sink: the app reads every frame and releases it.</summary>

@@ -52,7 +52,7 @@ public abstract class NodeContractTests<TCase>(ITestOutputHelper log) where TCas
         var run = graph.RunAsync();
         var outcome = setup.Outcome(run);
         var e = await Assert.ThrowsAnyAsync<MediaGraphException>(() => run);
-        await EndsWithin(outcome, TimeSpan.FromSeconds(10), "the app's side of the run");
+        await Contract.EndsWithin(outcome, TimeSpan.FromSeconds(10), "the app's side of the run");
 
         Log.WriteLine($"{e.GetType().Name}: {e.Message}");
         Assert.Equal(neighbour.Name, e.Node);
@@ -75,7 +75,7 @@ public abstract class NodeContractTests<TCase>(ITestOutputHelper log) where TCas
         cancel.Cancel();
         var e = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
         var latency = clock.Elapsed;
-        await EndsWithin(outcome, TimeSpan.FromSeconds(10), "the app's side of the run");
+        await Contract.EndsWithin(outcome, TimeSpan.FromSeconds(10), "the app's side of the run");
 
         var node = graph.Metrics![setup.Node.Name];
         Log.WriteLine($"threw {e.GetType().Name} {latency.TotalMilliseconds:0} ms after the cancel; {setup.Node} had {node.FramesIn} in, {node.FramesOut} out");
@@ -83,8 +83,12 @@ public abstract class NodeContractTests<TCase>(ITestOutputHelper log) where TCas
         Assert.True(latency < Prompt, $"RunAsync took {latency.TotalMilliseconds:0} ms to throw after the cancel");
         Assert.True(Math.Max(node.FramesIn, node.FramesOut) < 190, "the run was over before the cancel: the test cancelled nothing");
     }
+}
 
-    internal static async Task EndsWithin(Task task, TimeSpan limit, string what)
+internal static class Contract
+{
+    /// <summary>Asserts that <paramref name="task"/> (the app's side of a run that has ended) ends too, however.</summary>
+    public static async Task EndsWithin(Task task, TimeSpan limit, string what)
     {
         var ended = await Task.WhenAny(task, Task.Delay(limit));
         Assert.True(ended == task, $"{what} did not end within {limit.TotalSeconds:0} s of the run");
@@ -107,7 +111,7 @@ public abstract class NodeFaultContractTests<TCase>(ITestOutputHelper log) where
         var run = graph.RunAsync();
         var outcome = setup.Outcome(run);
         var e = await Assert.ThrowsAnyAsync<MediaGraphException>(() => run);
-        await NodeContractTests<TCase>.EndsWithin(outcome, TimeSpan.FromSeconds(10), "the app's side of the run");
+        await Contract.EndsWithin(outcome, TimeSpan.FromSeconds(10), "the app's side of the run");
 
         log.WriteLine($"{e.GetType().Name}: {e.Message}");
         Assert.IsNotType<GraphValidationException>(e); // a failure while running, not a problem found before
@@ -125,7 +129,7 @@ public abstract class NodeSessionContractTests<TCase>(ITestOutputHelper log) whe
     public async Task Session_FrameByFrame_GivesTheFramesOfAGraphRun()
     {
         var @case = new TCase();
-        var clip = await DeinterlaceOracle();
+        var clip = await Nodes.DeinterlaceOracleTests.InterlacedAsync(); // 12 frames; a deinterlacer holds one back until the flush
         var expected = await FrameOracle.MediaGraphAsync(g => @case.Apply(g.Decode(clip).Video));
 
         var actual = new List<OracleFrame>();
@@ -149,10 +153,6 @@ public abstract class NodeSessionContractTests<TCase>(ITestOutputHelper log) whe
         Assert.Equal(12, expected.Count);
         Assert.Equal(expected, actual);
     }
-
-    /// <summary>The interlaced clip of the deinterlace oracle tests (12 frames; a deinterlacer holds one back until
-    /// the flush).</summary>
-    private static Task<string> DeinterlaceOracle() => Nodes.DeinterlaceOracleTests.InterlacedAsync();
 }
 
 /// <summary>After a run that completed, failed next to the node or was cancelled, every item is back in its pool and
@@ -187,7 +187,7 @@ public abstract class NodeHandleContractTests<TCase>(ITestOutputHelper log) wher
         var outcome = setup.Outcome(run);
         try { await run; }
         catch (Exception e) when (ending != "completes" && e is MediaGraphException or OperationCanceledException) { }
-        await NodeContractTests<TCase>.EndsWithin(outcome, TimeSpan.FromSeconds(10), "the app's side of the run");
+        await Contract.EndsWithin(outcome, TimeSpan.FromSeconds(10), "the app's side of the run");
         var after = NativeMethods.mg_live_handles();
 
         var node = graph.Metrics![setup.Node.Name];
