@@ -19,14 +19,31 @@ public sealed class DeinterlaceOracleTests(ITestOutputHelper log)
         "-f lavfi -i \"testsrc2=size=352x288:rate=50,tinterlace=mode=interleave_top,setfield=tff\" -frames:v 12 " +
         "-c:v libx264 -preset ultrafast -flags +ildct+ilme -x264opts tff=1 -field_order tt -pix_fmt yuv420p");
 
+    /// <summary>The same, bottom field first.</summary>
+    private static Task<string> BottomFieldFirstAsync() => TestMedia.ClipAsync("oracle-interlaced-bff-352x288.mp4",
+        "-f lavfi -i \"testsrc2=size=352x288:rate=50,tinterlace=mode=interleave_bottom,setfield=bff\" -frames:v 12 " +
+        "-c:v libx264 -preset ultrafast -flags +ildct+ilme -x264opts bff=1 -field_order bb -pix_fmt yuv420p");
+
+    /// <summary>12 frames of 719x403 (odd both ways: the chroma planes' last row and column) as raw yuv420p, woven
+    /// from 50 fps like <see cref="InterlacedAsync"/> (crop's exact=1 keeps the odd size; testsrc2 alone would round
+    /// it down to even).</summary>
+    private static Task<string> OddSizeAsync() => TestMedia.ClipAsync("oracle-deinterlace-719x403.nut",
+        "-f lavfi -i \"testsrc2=size=720x404:rate=50,crop=719:403:0:0:exact=1,tinterlace=mode=interleave_top,setfield=tff\" " +
+        "-frames:v 12 -c:v rawvideo -pix_fmt yuv420p");
+
     [Theory(Timeout = 60000)]
-    [InlineData(DeinterlaceMethod.Yadif, DeinterlaceMode.SendFrame)]
-    [InlineData(DeinterlaceMethod.Yadif, DeinterlaceMode.SendField)]
-    [InlineData(DeinterlaceMethod.Bwdif, DeinterlaceMode.SendFrame)]
-    [InlineData(DeinterlaceMethod.Bwdif, DeinterlaceMode.SendField)]
-    public async Task Deinterlace_InterlacedClip_MatchesTheFfmpegCliFrameForFrame(DeinterlaceMethod method, DeinterlaceMode mode)
+    [InlineData("tff", DeinterlaceMethod.Yadif, DeinterlaceMode.SendFrame)]
+    [InlineData("tff", DeinterlaceMethod.Yadif, DeinterlaceMode.SendField)]
+    [InlineData("tff", DeinterlaceMethod.Bwdif, DeinterlaceMode.SendFrame)]
+    [InlineData("tff", DeinterlaceMethod.Bwdif, DeinterlaceMode.SendField)]
+    [InlineData("bff", DeinterlaceMethod.Yadif, DeinterlaceMode.SendField)]
+    [InlineData("bff", DeinterlaceMethod.Bwdif, DeinterlaceMode.SendField)]
+    [InlineData("719x403", DeinterlaceMethod.Yadif, DeinterlaceMode.SendField)]
+    [InlineData("719x403", DeinterlaceMethod.Bwdif, DeinterlaceMode.SendFrame)]
+    public async Task Deinterlace_InterlacedClip_MatchesTheFfmpegCliFrameForFrame(string clip, DeinterlaceMethod method, DeinterlaceMode mode)
     {
-        var input = await InterlacedAsync();
+        var input = clip switch { "tff" => await InterlacedAsync(), "bff" => await BottomFieldFirstAsync(), _ => await OddSizeAsync() };
+        var (width, height) = clip == "719x403" ? (719, 403) : (352, 288);
         var filter = $"{method.ToString().ToLowerInvariant()}=mode={(mode == DeinterlaceMode.SendFrame ? "send_frame" : "send_field")}:parity=auto:deint=all";
 
         var ours = await FrameOracle.MediaGraphAsync(g => g.Decode(input).Video.Deinterlace(new DeinterlaceOptions { Method = method, Mode = mode }));
@@ -35,7 +52,7 @@ public sealed class DeinterlaceOracleTests(ITestOutputHelper log)
         log.WriteLine($"{filter}: ours {ours.Count} frames, ffmpeg {theirs.Count}");
         foreach (var (a, b) in ours.Zip(theirs)) log.WriteLine($"  ours {a}   ffmpeg {b}");
         Assert.Equal(mode == DeinterlaceMode.SendFrame ? 12 : 24, theirs.Count);
-        Assert.All(ours, f => Assert.Equal(("yuv420p", 352, 288), (f.PixelFormat, f.Width, f.Height)));
+        Assert.All(ours, f => Assert.Equal(("yuv420p", width, height), (f.PixelFormat, f.Width, f.Height)));
         Assert.Equal(theirs, ours.WithoutFormat());
     }
 

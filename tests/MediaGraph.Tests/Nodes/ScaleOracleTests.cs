@@ -18,10 +18,11 @@ namespace MediaGraph.Tests.Nodes;
 /// </remarks>
 public sealed class ScaleOracleTests(ITestOutputHelper log)
 {
-    /// <summary>10 frames of testsrc2, 719x403 (odd both ways), stored losslessly as raw <paramref name="pixelFormat"/>.</summary>
-    private static Task<string> SourceAsync(string pixelFormat, int width = 719, int height = 403) => TestMedia.ClipAsync(
-        $"oracle-{width}x{height}-{pixelFormat}.nut",
-        $"-f lavfi -i testsrc2=size={width}x{height}:rate=25 -frames:v 10 -c:v rawvideo -pix_fmt {pixelFormat}");
+    /// <summary>10 frames of testsrc2 cropped to 719x403 (odd both ways: testsrc2 itself rounds its size down to even,
+    /// and crop does too unless told exact=1), stored losslessly as raw <paramref name="pixelFormat"/>.</summary>
+    internal static Task<string> SourceAsync(string pixelFormat) => TestMedia.ClipAsync(
+        $"oracle-719x403-{pixelFormat}.nut",
+        $"-f lavfi -i testsrc2=size=720x404:rate=25 -vf crop=719:403:0:0:exact=1 -frames:v 10 -c:v rawvideo -pix_fmt {pixelFormat}");
 
     [Theory(Timeout = 60000)]
     [InlineData("yuv420p", 353, 199, ScaleAlgorithm.Bicubic, null)]
@@ -36,6 +37,8 @@ public sealed class ScaleOracleTests(ITestOutputHelper log)
         string sourceFormat, int width, int height, ScaleAlgorithm algorithm, string? pixelFormat)
     {
         var input = await SourceAsync(sourceFormat);
+        var source = await Ffprobe.StreamAsync(input, countFrames: false);
+        Assert.Equal((719, 403, sourceFormat), (source.Width, source.Height, source.PixelFormat)); // really odd, really this format
         var flags = algorithm.ToString().ToLowerInvariant();
         var filter = $"scale=w={width}:h={height}:flags={flags}" + (pixelFormat is null ? "" : $",format=pix_fmts={pixelFormat}");
 
@@ -47,6 +50,19 @@ public sealed class ScaleOracleTests(ITestOutputHelper log)
         Assert.Equal(10, theirs.Count);
         Assert.All(ours, f => Assert.Equal(pixelFormat ?? sourceFormat, f.PixelFormat));
         Assert.All(ours, f => Assert.Equal((width, height), (f.Width, f.Height)));
+        Assert.Equal(theirs, ours.WithoutFormat());
+    }
+
+    /// <summary>A real clip: MPEG-2 in MPEG-PS whose first frame is at 0.54 s (both sides start it at 0) and whose
+    /// 720x405 has odd chroma rows.</summary>
+    [Fact(Timeout = 60000)]
+    public async Task Scale_CityClip_MatchesSwscaleOfTheFfmpegCliWithTheSameTimestamps()
+    {
+        var ours = await FrameOracle.MediaGraphAsync(g => g.Decode(TestMedia.CityCC0).Video.Scale(353, 199));
+        var theirs = await FrameOracle.FfmpegAsync(TestMedia.CityCC0, "scale=w=353:h=199:flags=bicubic");
+
+        log.WriteLine($"ours {ours.Count} frames from {ours[0].PtsMicroseconds / 1e6:0.000} s, ffmpeg {theirs.Count} from {theirs[0].PtsMicroseconds / 1e6:0.000} s");
+        Assert.Equal(190, theirs.Count);
         Assert.Equal(theirs, ours.WithoutFormat());
     }
 
