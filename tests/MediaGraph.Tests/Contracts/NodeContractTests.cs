@@ -42,6 +42,28 @@ public abstract class NodeContractTests<TCase>(ITestOutputHelper log) where TCas
         Assert.True(node.FramesIn > 0 || node.FramesOut > 0, $"{setup.Node} moved nothing");
     }
 
+    /// <summary>A graph is a blueprint: each run gets fresh node state, so a second run gives what the first gave.</summary>
+    [Fact(Timeout = 60000)]
+    public async Task Run_TwiceOnTheSameGraph_GivesEveryFrameBothTimes()
+    {
+        var graph = new Graph();
+        var setup = Case.Build(graph, new Feed(await TestMedia.TinyAsync(), 10), TestMedia.OutputFolder());
+
+        var counts = new List<(long Frames, long NodeIn, long NodeOut)>();
+        for (var i = 0; i < 2; i++)
+        {
+            var run = graph.RunAsync();
+            var outcome = setup.Outcome(run);
+            var metrics = await run;
+            var node = metrics[setup.Node.Name];
+            counts.Add((await outcome, node.FramesIn, node.FramesOut));
+        }
+
+        Log.WriteLine($"{setup.Node}: (frames at the end, in, out) first run {counts[0]}, second run {counts[1]}");
+        Assert.Equal(Case.ExpectedFrames(10), counts[0].Frames);
+        Assert.Equal(counts[0], counts[1]);
+    }
+
     [Fact(Timeout = 60000)]
     public async Task Run_WhenANeighbourFails_ThrowsTheNeighboursFaultNotOneNamingThisNode()
     {
@@ -205,22 +227,68 @@ public abstract class NodeHandleContractTests<TCase>(ITestOutputHelper log) wher
     }
 }
 
+/// <summary>A <see cref="NodeSession"/> disposed with frames still inside its node (a deinterlacer's look-ahead, a
+/// filter graph's queue), without a flush, frees them and its FFmpeg state: the live-handle count is back where it
+/// was. Serial, like <see cref="NodeHandleContractTests{TCase}"/>.</summary>
+[Collection(SerialCollection.Name)]
+public abstract class NodeSessionHandleContractTests<TCase>(ITestOutputHelper log) where TCase : OneInputCase, new()
+{
+    [Theory(Timeout = 60000)]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Session_DisposedWithOrWithoutAFlush_LeavesNoNativeHandle(bool flush)
+    {
+        var @case = new TCase();
+        var clip = await Nodes.DeinterlaceOracleTests.InterlacedAsync();
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        var before = NativeMethods.mg_live_handles();
+        long inside;
+
+        var reader = new Graph();
+        var frames = reader.Sink(reader.Decode(clip).Video);
+        var run = reader.RunAsync();
+        var input = new List<VideoFrame>();
+        await foreach (var frame in frames.ReadAllAsync())
+            if (input.Count < 5) input.Add(frame);
+            else frame.Dispose();
+        await run; // the reader graph is gone; the five frames it gave are ours
+        await using (var session = NodeSession.ForVideo(v => @case.Apply(v)))
+        {
+            foreach (var frame in input)
+                foreach (var output in await session.ProcessAsync(frame)) output.Dispose(); // the session owns the frame
+            if (flush)
+                foreach (var output in await session.FlushAsync()) output.Dispose();
+            inside = NativeMethods.mg_live_handles() - before; // the session's own: its FFmpeg state, frames it holds
+        }
+        var after = NativeMethods.mg_live_handles();
+
+        log.WriteLine($"{@case.Kind} session, {(flush ? "flushed" : "not flushed")}: {inside} native handles while open; before {before}, after {after}");
+        Assert.True(inside > 0, "the session held no native handle: the count cannot tell anything");
+        Assert.Equal(before, after);
+    }
+}
+
 // ---- the kinds ----
 
 public sealed class ScaleNodeContract(ITestOutputHelper log) : NodeContractTests<ScaleCase>(log);
 public sealed class ScaleNodeFaultContract(ITestOutputHelper log) : NodeFaultContractTests<ScaleCase>(log);
 public sealed class ScaleNodeSessionContract(ITestOutputHelper log) : NodeSessionContractTests<ScaleCase>(log);
 [Collection(SerialCollection.Name)] public sealed class ScaleNodeHandleContract(ITestOutputHelper log) : NodeHandleContractTests<ScaleCase>(log);
+[Collection(SerialCollection.Name)] public sealed class ScaleNodeSessionHandleContract(ITestOutputHelper log) : NodeSessionHandleContractTests<ScaleCase>(log);
 
 public sealed class DeinterlaceNodeContract(ITestOutputHelper log) : NodeContractTests<DeinterlaceCase>(log);
 public sealed class DeinterlaceNodeFaultContract(ITestOutputHelper log) : NodeFaultContractTests<DeinterlaceCase>(log);
 public sealed class DeinterlaceNodeSessionContract(ITestOutputHelper log) : NodeSessionContractTests<DeinterlaceCase>(log);
 [Collection(SerialCollection.Name)] public sealed class DeinterlaceNodeHandleContract(ITestOutputHelper log) : NodeHandleContractTests<DeinterlaceCase>(log);
+[Collection(SerialCollection.Name)] public sealed class DeinterlaceNodeSessionHandleContract(ITestOutputHelper log) : NodeSessionHandleContractTests<DeinterlaceCase>(log);
 
 public sealed class FilterNodeContract(ITestOutputHelper log) : NodeContractTests<FilterCase>(log);
 public sealed class FilterNodeFaultContract(ITestOutputHelper log) : NodeFaultContractTests<FilterCase>(log);
 public sealed class FilterNodeSessionContract(ITestOutputHelper log) : NodeSessionContractTests<FilterCase>(log);
 [Collection(SerialCollection.Name)] public sealed class FilterNodeHandleContract(ITestOutputHelper log) : NodeHandleContractTests<FilterCase>(log);
+[Collection(SerialCollection.Name)] public sealed class FilterNodeSessionHandleContract(ITestOutputHelper log) : NodeSessionHandleContractTests<FilterCase>(log);
 
 public sealed class OverlayNodeContract(ITestOutputHelper log) : NodeContractTests<OverlayCase>(log);
 public sealed class OverlayNodeFaultContract(ITestOutputHelper log) : NodeFaultContractTests<OverlayCase>(log);
