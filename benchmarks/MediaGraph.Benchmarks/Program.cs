@@ -9,6 +9,15 @@ using MediaGraph.Benchmarks;
 // dotnet run -c Release --project benchmarks/MediaGraph.Benchmarks -- quick [runs] a few plain timed runs of the
 //                                                                   pass-through graph: hops/s and bytes a frame
 // ... -- allocs                                                     the same, naming the types allocated per frame
+// ... -- many OUT_FOLDER CLIP...                                    one Graph per clip (decode -> scale 640x360 ->
+//                                                                   libx264 ultrafast, one thread each), all run at
+//                                                                   once in this process (benchmarks/many-graphs.sh)
+if (args.Length > 0 && args[0] == "many")
+{
+    if (args.Length < 3) { Console.Error.WriteLine("usage: many OUT_FOLDER CLIP..."); Environment.Exit(2); }
+    await ManyGraphs.RunAsync(args[1], args[2..]);
+    return;
+}
 if (args.Length > 0 && args[0] is "quick" or "allocs")
 {
     var runs = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5;
@@ -49,5 +58,32 @@ static class QuickPassThrough
         Console.WriteLine($"sampled allocations over the {runs} timed runs (GC AllocationTick, ~100 KB a sample), bytes a frame by type:");
         foreach (var (type, bytes) in sampler.Top(12))
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{(double)bytes / frames / runs,9:0.0} B/frame  {type}"));
+    }
+}
+
+static class ManyGraphs
+{
+    /// <summary>The job of benchmarks/many-graphs.sh as separate <see cref="MediaGraph.Graph"/> objects, one per
+    /// clip, all started together; clipN.mp4 is written to <paramref name="outputs"/>/outN.mp4. Prints the wall time
+    /// of the whole (building included, process start-up not).</summary>
+    public static async Task RunAsync(string outputs, string[] inputs)
+    {
+        Directory.CreateDirectory(outputs);
+        var clock = Stopwatch.StartNew();
+        var runs = inputs.Select(input =>
+        {
+            var graph = new MediaGraph.Graph();
+            var video = graph.Decode(input, new MediaGraph.DecodeOptions { Threads = 1 }).Video.Scale(640, 360);
+            graph.Encode(Path.Combine(outputs, Path.GetFileName(input).Replace("clip", "out", StringComparison.Ordinal)), video, null, new MediaGraph.EncodeOptions
+            {
+                VideoCodec = "libx264", AudioCodec = "none", Preset = "ultrafast", Threads = 1,
+                VideoCodecOptions = new Dictionary<string, string> { ["x264-params"] = "threads=1" },
+            });
+            return Task.Run(() => graph.RunAsync());
+        }).ToArray();
+        var metrics = await Task.WhenAll(runs);
+        clock.Stop();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{inputs.Length} graphs, {metrics.Sum(m => m.Frames)} frames in {clock.Elapsed.TotalSeconds:0.000} s"));
     }
 }
