@@ -61,6 +61,17 @@ public sealed class Packet : MediaItem
         Duration = info.Duration;
     }
 
+    private protected override MediaItem CreateUnpooled() => new Packet();
+
+    private protected override void ShareContentFrom(MediaItem source)
+    {
+        var packet = (Packet)source;
+        NativeStatus.ThrowIfFailed(NativeMethods.mg_packet_ref(Native, packet.Native), "sharing a packet with another branch");
+        NativeMethods.mg_packet_get_info(Native, out _info);
+        Parameters = packet.Parameters;
+        Dts = packet.Dts;
+    }
+
     /// <summary>Writes this item's timing to the native packet before it goes to FFmpeg.</summary>
     internal void SyncTiming() => NativeMethods.mg_packet_set_timing(Native, Pts, Dts, Duration);
 

@@ -9,6 +9,8 @@ namespace MediaGraph;
 /// size, pixel or sample format and frame rate become the stream's); frames of another format later are converted.
 /// Audio is re-chunked to the codec's frame size. At end of input drains the encoder; emits packets in the
 /// encoder's time base carrying the stream parameters the muxer needs.
+/// Each packet carries the metadata of the frame it was made from, matched by pts (the encoder reorders and delays
+/// frames), so a packet sink still has inference results and tags; muxers ignore it.
 /// Its per-frame async methods use pooled builders, so waiting on a full edge allocates nothing.
 /// </summary>
 public sealed class EncodeNode : Node
@@ -79,13 +81,20 @@ public sealed class EncodeNode : Node
         private Rational _inputTimeBase;   // what frames are rescaled to before encoding (1/frame rate for video, like ffmpeg)
         private long _lastPts = Timestamp.None;
         private long _packetDuration;      // video: one frame in the encoder's time base, for packets the codec leaves without one
+        private MetadataByPts? _metadata;  // frames' metadata waiting for their packets; made at the first frame that has any
 
         [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
         protected internal override async ValueTask ProcessAsync(NodeContext context, int input, MediaItem item, CancellationToken cancellationToken)
         {
             using var frame = (FrameBase)item;
             _encoder ??= Open(context, frame);
-            SendTiming(frame);
+            var (pts, duration) = SendTiming(frame);
+            if (frame.HasMetadata)
+            {
+                var timeBase = _encoder.TimeBase;
+                (_metadata ??= new MetadataByPts()).Remember(Rational.Rescale(pts, _inputTimeBase, timeBase),
+                    Rational.Rescale(duration, _inputTimeBase, timeBase), frame.Metadata.Snapshot!);
+            }
             await SendAsync(context, frame.Native, cancellationToken).ConfigureAwait(false);
         }
 
@@ -98,9 +107,10 @@ public sealed class EncodeNode : Node
             await DrainAsync(context, cancellationToken).ConfigureAwait(false);
         }
 
-        /// <summary>Writes the frame's timing in the encoder's input time base to the native frame; keeps video pts
-        /// strictly increasing after rounding (a variable-rate input rounded to the nominal rate may collide).</summary>
-        private void SendTiming(FrameBase frame)
+        /// <summary>Writes the frame's timing in the encoder's input time base to the native frame and returns it;
+        /// keeps video pts strictly increasing after rounding (a variable-rate input rounded to the nominal rate may
+        /// collide).</summary>
+        private (long Pts, long Duration) SendTiming(FrameBase frame)
         {
             var pts = Rational.Rescale(frame.Pts, frame.TimeBase, _inputTimeBase);
             var duration = Rational.Rescale(frame.Duration, frame.TimeBase, _inputTimeBase);
@@ -112,6 +122,7 @@ public sealed class EncodeNode : Node
                 _lastPts = pts;
             }
             NativeMethods.mg_frame_set_timing(frame.Native, pts, duration);
+            return (pts, duration);
         }
 
         [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
@@ -143,6 +154,7 @@ public sealed class EncodeNode : Node
                     NativeMethods.mg_packet_set_timing(packet.Native, info.Pts, info.Dts, info.Duration);
                 }
                 packet.SetFrom(in info, encoder.Parameters, encoder.TimeBase);
+                _metadata?.AttachTo(packet, info.Dts);
                 await context.EmitAsync(0, packet, cancellationToken).ConfigureAwait(false);
             }
         }
