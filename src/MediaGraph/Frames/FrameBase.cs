@@ -26,8 +26,9 @@ public abstract class FrameBase : MediaItem
         _handle = Handles.Open<FrameHandle>(NativeMethods.mg_frame_alloc, "allocating a frame");
     }
 
-    /// <summary>The AVFrame* (valid while this item is referenced).</summary>
-    internal nint Native => _handle.Ptr;
+    /// <summary>The AVFrame*; throws <see cref="ObjectDisposedException"/> once the item was released, so a node
+    /// handed an item that its producer also released fails instead of sending an empty frame to FFmpeg.</summary>
+    internal nint Native => ReferenceCount > 0 ? _handle.Ptr : throw Released("Use of", "it was used after its last owner released it");
 
     /// <summary>Reads the native frame's description after the native side filled it, pts and duration included.</summary>
     internal void Refresh(Rational timeBase)
@@ -79,7 +80,12 @@ public abstract class FrameBase : MediaItem
         NativeMethods.mg_frame_get_info(Native, out Info);
     }
 
-    protected override void Reset() => NativeMethods.mg_frame_unref(_handle.DangerousGetHandle());
+    /// <summary>Unreferences the buffers and forgets their description, so a released frame shows no planes.</summary>
+    protected override void Reset()
+    {
+        NativeMethods.mg_frame_unref(_handle.DangerousGetHandle());
+        Info = default;
+    }
 
     internal override void FreeNative() => _handle.Dispose();
 }

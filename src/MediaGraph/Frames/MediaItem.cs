@@ -63,7 +63,7 @@ public abstract class MediaItem : IDisposable
         var refs = Volatile.Read(ref _refs);
         while (true)
         {
-            if (refs <= 0) throw ReleasedTwice("AddRef on");
+            if (refs <= 0) throw Released("AddRef on", "it was released twice");
             var seen = Interlocked.CompareExchange(ref _refs, refs + count, refs);
             if (seen == refs) return;
             refs = seen;
@@ -77,7 +77,7 @@ public abstract class MediaItem : IDisposable
         var refs = Volatile.Read(ref _refs);
         while (true)
         {
-            if (refs <= 0) throw ReleasedTwice("Dispose of");
+            if (refs <= 0) throw Released("Dispose of", "it was released twice");
             var seen = Interlocked.CompareExchange(ref _refs, refs - 1, refs);
             if (seen == refs) break;
             refs = seen;
@@ -89,8 +89,9 @@ public abstract class MediaItem : IDisposable
         FreeNative();
     }
 
-    private ObjectDisposedException ReleasedTwice(string what) => new(GetType().Name,
-        $"{what} a {GetType().Name} ({DescribePosition()}) that was already released: it was released twice. " +
+    /// <summary>The exception for touching a released item: <paramref name="what"/> names the operation.</summary>
+    private protected ObjectDisposedException Released(string what, string diagnosis) => new(GetType().Name,
+        $"{what} a {GetType().Name} ({DescribePosition()}) that was already released: {diagnosis}. " +
         "Whoever emits an item passes its reference on and must not dispose it too.");
 
     /// <summary>
