@@ -4,17 +4,20 @@ namespace MediaGraph;
 
 /// <summary>
 /// Anything that travels along an edge: a <see cref="VideoFrame"/>, an <see cref="AudioFrame"/> or a
-/// <see cref="Packet"/>. Items are reference counted so one item can feed several nodes without a copy: whoever
-/// holds an item owns one reference and gives it up with <see cref="Dispose"/>; the last one returns the item to
-/// its pool. A node passes ownership on by emitting the item, and then must not dispose it as well.
+/// <see cref="Packet"/>. Items are reference counted: whoever holds an item owns one reference and gives it up with
+/// <see cref="Dispose"/>; the last one returns the item to its pool. A node passes ownership on by emitting the item,
+/// and then must not dispose it as well. A fan-out gives every consumer its own item over the same native buffers
+/// (no pixel copy), so a branch that writes (after <see cref="FrameBase.MakeWritable"/>) or sets metadata changes
+/// only what it sees.
 /// </summary>
 /// <remarks>
 /// Releasing an item more times than it was referenced is a bug that would corrupt whoever holds the item next, so
 /// it is checked: <see cref="Dispose"/> or <see cref="AddRef"/> on a released item throws
-/// <see cref="ObjectDisposedException"/> ("released twice") and leaves the item untouched. A pooled item is handed
-/// out again only after <see cref="ItemPool{T}.MinIdle"/> other items of its kind were released after it, so a
-/// second release that comes within that window is always caught; one that comes later may find the item owned by
-/// someone else, and then takes that owner's reference (the owner's own release then throws).
+/// <see cref="ObjectDisposedException"/> ("released twice") and leaves the item untouched, and a node given a released
+/// item fails when it hands it to FFmpeg. A pooled item is handed out again only after 16 other items of its kind
+/// were released after it, so a second release within that window is always caught; one that comes later may find
+/// the item owned by someone else, and then takes that owner's reference (the owner's own release then throws when
+/// it comes within the window).
 /// </remarks>
 public abstract class MediaItem : IDisposable
 {

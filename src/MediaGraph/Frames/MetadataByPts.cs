@@ -12,6 +12,10 @@ namespace MediaGraph;
 /// </summary>
 internal sealed class MetadataByPts
 {
+    /// <summary>Frames remembered at most: far beyond any encoder's delay, a bound for one that never reports how
+    /// far it got (no dts), past which the oldest frame is forgotten.</summary>
+    internal const int Capacity = 1024;
+
     private readonly List<Entry> _entries = new();
 
     private readonly record struct Entry(long Start, long End, MetadataValues Values);
@@ -24,6 +28,7 @@ internal sealed class MetadataByPts
     public void Remember(long pts, long duration, MetadataValues values)
     {
         if (pts == Timestamp.None) return;
+        if (_entries.Count == Capacity) _entries.RemoveAt(0);
         _entries.Add(new Entry(pts, pts + Math.Max(duration, 1), values));
     }
 
