@@ -48,6 +48,10 @@ public abstract class MediaItem : IDisposable
         }
     }
 
+    /// <summary>The metadata values (shared, immutable), or null when none are attached; reading it never creates a
+    /// <see cref="FrameMetadata"/>.</summary>
+    internal MetadataValues? MetadataSnapshot => _metadata?.Snapshot;
+
     /// <summary>True when metadata was attached.</summary>
     public bool HasMetadata => _metadata is { Count: > 0 };
 
@@ -122,7 +126,7 @@ public abstract class MediaItem : IDisposable
         copy.Pts = Pts;
         copy.Duration = Duration;
         copy.TimeBase = TimeBase;
-        if (_metadata?.Snapshot is { } values) copy.Metadata.Attach(values);
+        if (MetadataSnapshot is { } values) copy.Metadata.Attach(values);
         return copy;
     }
 

@@ -9,8 +9,9 @@ namespace MediaGraph;
 /// size, pixel or sample format and frame rate become the stream's); frames of another format later are converted.
 /// Audio is re-chunked to the codec's frame size. At end of input drains the encoder; emits packets in the
 /// encoder's time base carrying the stream parameters the muxer needs.
-/// Each packet carries the metadata of the frame it was made from, matched by pts (the encoder reorders and delays
-/// frames), so a packet sink still has inference results and tags; muxers ignore it.
+/// Each packet carries the metadata of the frame it was made from (audio: the frame holding its first sample),
+/// matched by pts because the encoder reorders and delays frames, so a packet sink still has inference results and
+/// tags; muxers ignore it.
 /// Its per-frame async methods use pooled builders, so waiting on a full edge allocates nothing.
 /// </summary>
 public sealed class EncodeNode : Node
@@ -89,11 +90,11 @@ public sealed class EncodeNode : Node
             using var frame = (FrameBase)item;
             _encoder ??= Open(context, frame);
             var (pts, duration) = SendTiming(frame);
-            if (frame.HasMetadata)
+            if (frame.MetadataSnapshot is { } values)
             {
                 var timeBase = _encoder.TimeBase;
                 (_metadata ??= new MetadataByPts()).Remember(Rational.Rescale(pts, _inputTimeBase, timeBase),
-                    Rational.Rescale(duration, _inputTimeBase, timeBase), frame.Metadata.Snapshot!);
+                    Rational.Rescale(duration, _inputTimeBase, timeBase), values);
             }
             await SendAsync(context, frame.Native, cancellationToken).ConfigureAwait(false);
         }
