@@ -200,6 +200,14 @@ public sealed class SharedFramesGraphTests(ITestOutputHelper log)
         Assert.True(copy.Metadata.TryGet<Tag>(out _));
         copy.Metadata.Set(new Painted());
         Assert.False(packet.Metadata.TryGet<Painted>(out _));
+
+        // An app's packet belongs to no pool: its share is unpooled too, over the same bytes.
+        using var app = Packet.FromData(packet.Data, packet.Parameters, packet.Pts, packet.Dts, packet.Duration, packet.IsKeyFrame);
+        using var appCopy = (Packet)app.ShareForBranch();
+        Assert.Null(appCopy.Pool);
+        fixed (byte* a = app.Data, b = appCopy.Data) Assert.True(a == b, "the shared app packet's bytes were copied");
+        Assert.True(appCopy.Data.SequenceEqual(packet.Data));
+        Assert.Equal((app.Pts, app.Dts, app.TimeBase), (appCopy.Pts, appCopy.Dts, appCopy.TimeBase));
         return true;
     }
 
