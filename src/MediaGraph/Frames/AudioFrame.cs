@@ -21,6 +21,8 @@ public sealed class AudioFrame : FrameBase
         return frame;
     }
 
+    private protected override MediaItem CreateUnpooled() => new AudioFrame();
+
     private protected override void CompleteTiming(Rational frameRate)
     {
         if (Duration <= 0 && SampleRate > 0) Duration = Rational.Rescale(SampleCount, new Rational(1, SampleRate), TimeBase);

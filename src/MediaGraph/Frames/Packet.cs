@@ -30,7 +30,8 @@ public sealed class Packet : MediaItem
         return packet;
     }
 
-    internal nint Native => _handle.Ptr;
+    /// <summary>The AVPacket*; throws <see cref="ObjectDisposedException"/> once the packet was released.</summary>
+    internal nint Native => ReferenceCount > 0 ? _handle.Ptr : throw Released("Use of", "it was used after its last owner released it");
 
     /// <summary>The stream this packet belongs to.</summary>
     public StreamParameters Parameters { get; private set; } = null!;
@@ -61,10 +62,26 @@ public sealed class Packet : MediaItem
         Duration = info.Duration;
     }
 
+    private protected override MediaItem CreateUnpooled() => new Packet();
+
+    private protected override void ShareContentFrom(MediaItem source)
+    {
+        var packet = (Packet)source;
+        NativeStatus.ThrowIfFailed(NativeMethods.mg_packet_ref(Native, packet.Native), "sharing a packet with another branch");
+        NativeMethods.mg_packet_get_info(Native, out _info);
+        Parameters = packet.Parameters;
+        Dts = packet.Dts;
+    }
+
     /// <summary>Writes this item's timing to the native packet before it goes to FFmpeg.</summary>
     internal void SyncTiming() => NativeMethods.mg_packet_set_timing(Native, Pts, Dts, Duration);
 
-    protected override void Reset() => NativeMethods.mg_packet_unref(_handle.DangerousGetHandle());
+    /// <summary>Unreferences the payload and forgets its address, so a released packet shows no data.</summary>
+    protected override void Reset()
+    {
+        NativeMethods.mg_packet_unref(_handle.DangerousGetHandle());
+        _info = default;
+    }
 
     internal override void FreeNative() => _handle.Dispose();
 

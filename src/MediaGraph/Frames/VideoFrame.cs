@@ -30,6 +30,14 @@ public sealed class VideoFrame : FrameBase
         return frame;
     }
 
+    private protected override MediaItem CreateUnpooled() => new VideoFrame();
+
+    private protected override void ShareContentFrom(MediaItem source)
+    {
+        base.ShareContentFrom(source);
+        FrameRate = ((VideoFrame)source).FrameRate;
+    }
+
     private protected override void CompleteTiming(Rational frameRate)
     {
         FrameRate = frameRate;

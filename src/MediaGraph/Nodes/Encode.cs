@@ -9,6 +9,9 @@ namespace MediaGraph;
 /// size, pixel or sample format and frame rate become the stream's); frames of another format later are converted.
 /// Audio is re-chunked to the codec's frame size. At end of input drains the encoder; emits packets in the
 /// encoder's time base carrying the stream parameters the muxer needs.
+/// Each packet carries the metadata of the frame it was made from (audio: the frame holding its first sample),
+/// matched by pts because the encoder reorders and delays frames, so a packet sink still has inference results and
+/// tags; muxers ignore it.
 /// Its per-frame async methods use pooled builders, so waiting on a full edge allocates nothing.
 /// </summary>
 public sealed class EncodeNode : Node
@@ -81,13 +84,20 @@ public sealed class EncodeNode : Node
         private long _lastPts = Timestamp.None;
         private StreamParameters? _parameters; // of the packets it makes, from the encoder once open
         private long _packetDuration;      // video: one frame in the encoder's time base, for packets the codec leaves without one
+        private MetadataByPts? _metadata;  // frames' metadata waiting for their packets; made at the first frame that has any
 
         [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
         protected internal override async ValueTask ProcessAsync(NodeContext context, int input, MediaItem item, CancellationToken cancellationToken)
         {
             using var frame = (FrameBase)item;
             _encoder ??= Open(context, frame);
-            SendTiming(frame);
+            var (pts, duration) = SendTiming(frame);
+            if (frame.MetadataSnapshot is { } values)
+            {
+                var timeBase = _encoder.TimeBase;
+                (_metadata ??= new MetadataByPts()).Remember(Rational.Rescale(pts, _inputTimeBase, timeBase),
+                    Rational.Rescale(duration, _inputTimeBase, timeBase), values);
+            }
             await SendAsync(context, frame.Native, cancellationToken).ConfigureAwait(false);
         }
 
@@ -100,9 +110,10 @@ public sealed class EncodeNode : Node
             await DrainAsync(context, cancellationToken).ConfigureAwait(false);
         }
 
-        /// <summary>Writes the frame's timing in the encoder's input time base to the native frame; keeps video pts
-        /// strictly increasing after rounding (a variable-rate input rounded to the nominal rate may collide).</summary>
-        private void SendTiming(FrameBase frame)
+        /// <summary>Writes the frame's timing in the encoder's input time base to the native frame and returns it;
+        /// keeps video pts strictly increasing after rounding (a variable-rate input rounded to the nominal rate may
+        /// collide).</summary>
+        private (long Pts, long Duration) SendTiming(FrameBase frame)
         {
             var pts = Rational.Rescale(frame.Pts, frame.TimeBase, _inputTimeBase);
             var duration = Rational.Rescale(frame.Duration, frame.TimeBase, _inputTimeBase);
@@ -114,6 +125,7 @@ public sealed class EncodeNode : Node
                 _lastPts = pts;
             }
             NativeMethods.mg_frame_set_timing(frame.Native, pts, duration);
+            return (pts, duration);
         }
 
         [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
@@ -145,6 +157,7 @@ public sealed class EncodeNode : Node
                     NativeMethods.mg_packet_set_timing(packet.Native, info.Pts, info.Dts, info.Duration);
                 }
                 packet.SetFrom(in info, _parameters!, encoder.TimeBase);
+                _metadata?.AttachTo(packet, info.Dts);
                 await context.EmitAsync(0, packet, cancellationToken).ConfigureAwait(false);
             }
         }

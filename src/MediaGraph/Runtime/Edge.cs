@@ -103,7 +103,13 @@ internal sealed class Edge
     {
         _closed = true;
         _channel.Writer.TryComplete();
-        while (_channel.Reader.TryRead(out var item)) item.Dispose();
+        while (_channel.Reader.TryRead(out var item))
+        {
+            // An item some node released although it emitted it ("released twice") was already reported where it
+            // happened; ending the run must still free everything else.
+            try { item.Dispose(); }
+            catch (ObjectDisposedException) { }
+        }
         Consumer.Set();
         Producer.Set();
     }

@@ -411,6 +411,7 @@ internal sealed class GraphRunner
         private long _blocked;
         private long _wakeUp = long.MaxValue;
         private bool _prepared;
+        private MediaItem?[] _branches = [];
         private bool _ended;
         private Timer? _timer;
 
@@ -684,15 +685,33 @@ internal sealed class GraphRunner
             }
         }
 
-        /// <summary>Fan-out: every consumer gets its own reference to the item (no pixel copy).</summary>
+        /// <summary>Fan-out: every open consumer gets an item of its own over the same buffers
+        /// (<see cref="MediaItem.ShareForBranch"/>: no pixel copy), so one branch's <c>MakeWritable</c> and metadata
+        /// never reach the other. The shares are made before the first write: once written, an item belongs to its
+        /// consumer. Fills <see cref="_branches"/> (a node never emits twice at once, so one buffer serves).</summary>
+        private void PrepareBranches(Edge[] edges, MediaItem item)
+        {
+            if (_branches.Length < edges.Length) _branches = new MediaItem?[edges.Length];
+            var first = -1;
+            for (var i = 0; i < edges.Length; i++)
+            {
+                if (edges[i].IsClosed) continue;
+                if (first < 0) first = i;
+                else _branches[i] = item.ShareForBranch();
+            }
+            if (first >= 0) _branches[first] = item;
+            else item.Dispose();
+        }
+
         private void FanOutBlocking(int output, Edge[] edges, MediaItem item)
         {
-            item.AddRef(edges.Length - 1);
+            PrepareBranches(edges, item);
             var closed = false;
-            foreach (var edge in edges)
+            for (var i = 0; i < edges.Length; i++)
             {
-                if (edge.IsClosed) { item.Dispose(); closed = true; continue; }
-                if (!edge.TryWrite(item)) WriteBlocking(output, edge, item);
+                if (_branches[i] is not { } branch) { closed = true; continue; }
+                _branches[i] = null;
+                if (!edges[i].TryWrite(branch)) WriteBlocking(output, edges[i], branch);
             }
             if (closed) CloseOutputIfUnread(output);
         }
@@ -700,12 +719,13 @@ internal sealed class GraphRunner
         [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
         private async ValueTask FanOutAsync(int output, Edge[] edges, MediaItem item)
         {
-            item.AddRef(edges.Length - 1);
+            PrepareBranches(edges, item);
             var closed = false;
-            foreach (var edge in edges)
+            for (var i = 0; i < edges.Length; i++)
             {
-                if (edge.IsClosed) { item.Dispose(); closed = true; continue; }
-                if (!edge.TryWrite(item)) await WriteAsync(output, edge, item).ConfigureAwait(false);
+                if (_branches[i] is not { } branch) { closed = true; continue; }
+                _branches[i] = null;
+                if (!edges[i].TryWrite(branch)) await WriteAsync(output, edges[i], branch).ConfigureAwait(false);
             }
             if (closed) CloseOutputIfUnread(output);
         }

@@ -91,6 +91,7 @@ public sealed class VideoFrameTests
         using var frame = VideoFrame.Allocate(16, 16, PixelFormat.Yuv420P, new Rational(1, 25));
         frame.Pts = 42;
         frame.Duration = 1;
+        using var other = frame.ShareForBranch(); // the buffers are shared: MakeWritable copies them
         frame.MakeWritable();
         Assert.Equal((42L, 1L), (frame.Pts, frame.Duration));
         frame.GetPlaneSpan(0)[0] = 200;
