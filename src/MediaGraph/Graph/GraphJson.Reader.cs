@@ -245,8 +245,8 @@ internal sealed partial class JsonGraphReader(GraphOptions options)
         }
     }
 
-    /// <summary>The candidate closest to <paramref name="text"/> (same letters in another case, or at most two
-    /// edits away), for "did you mean".</summary>
+    /// <summary>The candidate closest to <paramref name="text"/> (same letters in another case, or one edit away,
+    /// two for names of six letters or more), for "did you mean".</summary>
     internal static string? Nearest(string text, IEnumerable<string> candidates)
     {
         string? best = null;
@@ -259,18 +259,19 @@ internal sealed partial class JsonGraphReader(GraphOptions options)
         return best;
     }
 
+    /// <summary>Edits (insert, delete, replace, swap two neighbours) from <paramref name="a"/> to <paramref name="b"/>.</summary>
     private static int Distance(string a, string b)
     {
-        var previous = Enumerable.Range(0, b.Length + 1).ToArray();
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (var i = 0; i <= a.Length; i++) d[i, 0] = i;
+        for (var j = 0; j <= b.Length; j++) d[0, j] = j;
         for (var i = 1; i <= a.Length; i++)
-        {
-            var current = new int[b.Length + 1];
-            current[0] = i;
             for (var j = 1; j <= b.Length; j++)
-                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-            previous = current;
-        }
-        return previous[b.Length];
+            {
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
+            }
+        return d[a.Length, b.Length];
     }
 
     private static string? StringProperty(JsonElement element, string name)

@@ -54,6 +54,6 @@ public sealed class DeinterlaceNode : TransformNode
         }
     }
 
-    protected internal override FrameTransform? CreateTransform(FrameLocation location, FrameBase first)
+    protected override FrameTransform? CreateTransform(FrameLocation location, FrameBase first)
         => FilterTransform.OnHost(FilterDescription, 1, Name, location, first);
 }

@@ -52,6 +52,6 @@ public sealed class ScaleNode : TransformNode
         }
     }
 
-    protected internal override FrameTransform? CreateTransform(FrameLocation location, FrameBase first)
+    protected override FrameTransform? CreateTransform(FrameLocation location, FrameBase first)
         => FilterTransform.OnHost(FilterDescription, 1, Name, location, first);
 }

@@ -26,7 +26,7 @@ public abstract class TransformNode : Node
     /// memory; null when the node has none there. Called on the first frame and on every format change, never per
     /// frame: look at the format here and keep what the frames need (buffers, kernels, a filter graph).
     /// </summary>
-    protected internal abstract FrameTransform? CreateTransform(FrameLocation location, FrameBase first);
+    protected abstract FrameTransform? CreateTransform(FrameLocation location, FrameBase first);
 
     /// <summary>The libavfilter description that does the same ("scale=w=1280:h=720"), for nodes that are one
     /// libavfilter filter: a run fuses chains of them into one filter graph. Null for other transforms.</summary>
