@@ -96,16 +96,22 @@ public sealed class Parameter
     public static Parameter StringMap(string name, string doc)
         => new(name, ParameterType.StringMap, doc, null, required: false);
 
-    /// <summary>The value in the parameter's own type (an int for a double parameter becomes a double), or
-    /// <paramref name="value"/> unchanged when it cannot be converted (<see cref="Check"/> then says why).</summary>
-    public object? Normalize(object? value) => Type == ParameterType.Double && value is int i ? (double)i : value;
+    /// <summary>The value in the parameter's own type (an int for a double parameter becomes a double, a choice's
+    /// name its value), or <paramref name="value"/> unchanged when it cannot be converted (<see cref="Check"/> then
+    /// says why).</summary>
+    public object? Normalize(object? value) => value switch
+    {
+        int i when Type == ParameterType.Double => (double)i,
+        string name when Type == ParameterType.Enum && NameOf(name) is null && TryParseName(name, out var choice) => choice,
+        _ => value,
+    };
 
     /// <summary>What is wrong with <paramref name="value"/> ("'width' is 0; it must be ..."), or null when it is
     /// fine. The caller prefixes the node.</summary>
     public string? Check(object? value)
     {
         value = Normalize(value);
-        if (value is null) return Required ? $"'{Name}' is missing" : null;
+        if (value is null || Required && value is string text && string.IsNullOrWhiteSpace(text)) return Required ? $"'{Name}' is missing" : null;
         var typeOk = Type switch
         {
             ParameterType.Int => value is int,

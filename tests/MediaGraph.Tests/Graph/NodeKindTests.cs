@@ -78,6 +78,17 @@ public sealed class NodeKindTests
     }
 
     [Fact]
+    public void Scale_ValuesGivenByName_AreCheckedAndReadAsTheirTypes()
+    {
+        var scale = (ScaleNode)ScaleNode.Descriptor.Create(new ParameterValues { ["width"] = 640, ["height"] = -2, ["algorithm"] = "lanczos" });
+
+        Assert.Equal((640, -2, ScaleAlgorithm.Lanczos, null), (scale.Width, scale.Height, scale.Algorithm, scale.PixelFormat));
+        Assert.Equal(["'algorithm' is 'nearest'; it must be one of bilinear, bicubic, area, lanczos, neighbor, fast_bilinear", "'widht' is not a parameter of scale (its parameters: width, height, algorithm, pixelFormat)"],
+            ScaleNode.Descriptor.Check(new ParameterValues { ["widht"] = 1, ["width"] = 1, ["height"] = 1, ["algorithm"] = "nearest" }).Order());
+        Assert.Equal(["'graph' is missing"], FilterNode.Descriptor.Check(new ParameterValues { ["graph"] = " " }));
+    }
+
+    [Fact]
     public void Parameters_AreDeclaredOnceWithTypeDefaultAndDoc()
     {
         var mix = NegateNode.Descriptor.Find("mix")!;

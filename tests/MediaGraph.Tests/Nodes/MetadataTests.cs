@@ -53,6 +53,23 @@ public sealed class MetadataTests(ITestOutputHelper log)
         AssertEachFrameHasItsOwnTag(frames, 190);
     }
 
+    [Fact(Timeout = 60000)]
+    public async Task Filter_OnAudio_CarriesMetadataToTheFrameWithTheSamePts()
+    {
+        var graph = new Graph();
+        var tagged = graph.Add(new TagNode(MediaKind.Audio), graph.Decode(await TestMedia.SmallWithAudioAsync()).Audio).AudioOutput(0);
+        var sink = graph.Sink(tagged.Filter("volume=0.5"), capacity: 16);
+        var run = graph.RunAsync();
+        var frames = new List<Seen>();
+        await foreach (var frame in sink.ReadAllAsync())
+            using (frame)
+                frames.Add(new Seen(frame.PtsSeconds, frame.Metadata.TryGet<Tag>(out var tag) ? tag : null, (frame.SampleCount, frame.Channels)));
+        await run;
+
+        AssertEachFrameHasItsOwnTag(frames, frames.Count);
+        Assert.InRange(frames.Count, 90, 96); // 2 s of 1024-sample AAC frames at 48 kHz
+    }
+
     /// <summary>A phone video (rotate=90): packets are tagged before the decoder; each upright frame carries the tag
     /// of the packet it was decoded from.</summary>
     [Fact(Timeout = 60000)]
