@@ -141,6 +141,7 @@ internal sealed partial class JsonGraphReader(GraphOptions options)
     private ParameterValues? ReadDeclared(JsonElement element, NodeDescriptor kind, string what, List<(string Slot, string Text)> references)
     {
         var values = new ParameterValues();
+        var unread = new List<string>();
         var problems = _problems.Count;
         bool hasInput = false, hasInputs = false;
         foreach (var property in element.EnumerateObject())
@@ -180,7 +181,11 @@ internal sealed partial class JsonGraphReader(GraphOptions options)
                 continue;
             }
             if (value.ValueKind == JsonValueKind.Null) continue; // as if absent: the default
-            if (ReadValue(value, parameter, out var read) is { } problem) _problems.Add($"{what}: {problem}");
+            if (ReadValue(value, parameter, out var read) is { } problem)
+            {
+                _problems.Add($"{what}: {problem}");
+                unread.Add(parameter.Name);
+            }
             else values[parameter.Name] = read;
         }
         if (hasInput && hasInputs) _problems.Add($"{what}: give 'input' or 'inputs', not both");
@@ -190,8 +195,7 @@ internal sealed partial class JsonGraphReader(GraphOptions options)
             else if (inputs.Count > 1 && references.Count != inputs.Count && _problems.Count == problems)
                 _problems.Add($"{what}: 'inputs' must name {inputs.Count} streams ({string.Join(", ", inputs.Select(p => p.Name))}), not {references.Count}");
         }
-        if (_problems.Count > problems) return null;
-        foreach (var problem in kind.Check(values)) _problems.Add($"{what}: {problem}");
+        foreach (var problem in kind.Check(values, unread)) _problems.Add($"{what}: {problem}"); // every value read is checked too
         return _problems.Count > problems ? null : values;
     }
 

@@ -51,15 +51,19 @@ public sealed class NodeDescriptor
 
     /// <summary>Every problem with <paramref name="values"/> (unknown names, wrong types, out of range, not
     /// allowed, missing, the cross-parameter rule), each naming the parameter; empty when they are fine.</summary>
-    public IReadOnlyList<string> Check(ParameterValues values)
+    public IReadOnlyList<string> Check(ParameterValues values) => Check(values, []);
+
+    /// <summary><see cref="Check(ParameterValues)"/>, leaving out the parameters in <paramref name="unread"/> (a
+    /// reader already reported why it has no value for them).</summary>
+    internal IReadOnlyList<string> Check(ParameterValues values, IReadOnlyCollection<string> unread)
     {
-        Resolve(values, out var problems);
+        Resolve(values, out var problems, unread);
         return problems;
     }
 
     /// <summary>The values with defaults filled in and numbers widened, frozen; <paramref name="problems"/> lists
     /// what is wrong.</summary>
-    internal ParameterValues Resolve(ParameterValues values, out List<string> problems)
+    internal ParameterValues Resolve(ParameterValues values, out List<string> problems, IReadOnlyCollection<string>? unread = null)
     {
         ArgumentNullException.ThrowIfNull(values);
         problems = new List<string>();
@@ -70,10 +74,10 @@ public sealed class NodeDescriptor
         foreach (var p in Parameters)
         {
             var value = p.Normalize(values.Contains(p.Name) ? values[p.Name] : p.Default) ?? p.Default;
-            if (p.Check(value) is { } problem) problems.Add(problem);
+            if (unread?.Contains(p.Name) != true && p.Check(value) is { } problem) problems.Add(problem);
             resolved[p.Name] = value;
         }
-        if (problems.Count == 0 && Rule?.Invoke(resolved) is { } broken) problems.Add(broken);
+        if (problems.Count == 0 && unread is not { Count: > 0 } && Rule?.Invoke(resolved) is { } broken) problems.Add(broken);
         resolved.Freeze();
         return resolved;
     }

@@ -121,6 +121,24 @@ public sealed class NodeKindTests
         Assert.Contains("node 'd' (scale): 'input' is missing", e.Problems);
     });
 
+    [Fact(Timeout = 60000)]
+    public Task Scale_UnreadableAndBadValuesInOneNode_AreAllReported() => Task.Run(() =>
+    {
+        var e = Assert.Throws<GraphValidationException>(() => Graph.FromJson("""
+            {"nodes": [
+              {"id": "in", "type": "decode", "url": "in.mpg"},
+              {"id": "s", "type": "scale", "input": "in.video", "width": "wide", "height": 0, "algorithm": "areaa"},
+              {"id": "out", "type": "encode", "path": "out.mkv", "video": "s"}
+            ]}
+            """));
+
+        Assert.Equal([
+            "node 's' (scale): 'width' must be a whole number",
+            "node 's' (scale): 'algorithm' is 'areaa'; it must be one of bilinear, bicubic, area, lanczos, neighbor, fast_bilinear",
+            "node 's' (scale): 'height' is 0; it must be positive, or -1 / -2 to keep the aspect ratio (-2 keeps it even)",
+        ], e.Problems);
+    });
+
     [Fact]
     public void UnknownType_CloseToAKnownOne_SaysDidYouMean()
     {
