@@ -117,8 +117,13 @@ public sealed class ParameterValues
         }
     }
 
-    /// <summary>The value of <paramref name="name"/> as <typeparamref name="T"/> (default when absent or null).</summary>
-    public T Get<T>(string name) => _values.TryGetValue(name, out var v) && v is T t ? t : default!;
+    /// <summary>The value of <paramref name="name"/> as <typeparamref name="T"/> (default when absent or null);
+    /// throws an <see cref="InvalidCastException"/> naming the parameter when it holds another type.</summary>
+    public T Get<T>(string name)
+    {
+        if (!_values.TryGetValue(name, out var value) || value is null) return default!;
+        return value is T typed ? typed : throw new InvalidCastException($"parameter '{name}' holds {value.GetType().Name} {value}, not {typeof(T).Name}");
+    }
 
     /// <summary>True when <paramref name="name"/> has an entry (possibly null).</summary>
     public bool Contains(string name) => _values.ContainsKey(name);
