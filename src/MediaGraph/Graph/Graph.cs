@@ -84,7 +84,10 @@ public sealed partial class Graph
     public FilterOutputs Filter(string description, params MediaStream[] inputs)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(description);
-        return new FilterOutputs(this, Add(new FilterNode(description, inputs.Select(i => Own(i)).ToArray())));
+        foreach (var input in inputs) Own(input);
+        var node = new FilterNode(description);
+        Add(node, inputs);
+        return new FilterOutputs(this, node);
     }
 
     /// <summary>A sink the app reads with <c>await foreach</c>; see <see cref="AppSink{T}"/>.</summary>
@@ -126,6 +129,34 @@ public sealed partial class Graph
         _nodes.Add(node);
         node.InGraph = true;
         return node;
+    }
+
+    /// <summary>
+    /// Adds <paramref name="node"/> and connects its inputs, in order, to <paramref name="inputs"/>; returns its
+    /// outputs as typed streams. Everything is checked before the graph changes: the number of streams, their kinds
+    /// and that they belong to this graph (an <see cref="ArgumentException"/> names the node and the stream).
+    /// For one input and one output, <see cref="VideoStream.Through"/> says the same in one call.
+    /// </summary>
+    public NodeStreams Add<T>(T node, params MediaStream[] inputs) where T : Node
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        ArgumentNullException.ThrowIfNull(inputs);
+        foreach (var input in inputs) Own(input);
+        if (inputs.Length != node.Inputs.Count)
+        {
+            var what = node is FilterNode f ? $"filter graph '{f.Description}' has {node.Inputs.Count} open input(s)" : $"{node.Kind} has {node.Inputs.Count} input(s)";
+            throw new ArgumentException($"{what} but was given {inputs.Length} stream(s)", nameof(inputs));
+        }
+        for (var i = 0; i < inputs.Length; i++)
+        {
+            var port = node.Inputs[i];
+            if (port.Source is not null) throw new ArgumentException($"input '{port.Name}' of {node.Kind} is already connected to '{port.Source}'", nameof(node));
+            if (port.Kind != inputs[i].Kind)
+                throw new ArgumentException($"input {i} ('{port.Name}') of {node.Kind} takes {port.Kind.ToString().ToLowerInvariant()}, but stream '{inputs[i]}' is {inputs[i].Kind.ToString().ToLowerInvariant()}", nameof(inputs));
+        }
+        Add(node);
+        for (var i = 0; i < inputs.Length; i++) Connect(inputs[i].Port, node.Inputs[i]);
+        return new NodeStreams(this, node);
     }
 
     /// <summary>Typed views of <paramref name="node"/>'s outputs.</summary>

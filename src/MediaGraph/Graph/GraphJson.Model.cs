@@ -3,7 +3,8 @@ using System.Text.Json.Serialization;
 
 namespace MediaGraph;
 
-// The JSON form's schema, one class per node type. Every field is nullable so the reader can tell "missing" from
+// The JSON form's own schema: the document, decode and encode nodes (registered kinds are read from their
+// declarations instead, see JsonGraphReader.ReadDeclared). Every field is nullable so the reader can tell "missing" from
 // "zero" and say which required field is absent; the writer leaves out what is null (the defaults).
 
 /// <summary>The whole document: <c>{"channelCapacity": 8, "nodes": [...]}</c>.</summary>
@@ -36,34 +37,6 @@ internal sealed class DecodeOptionsEntry
     public int? Threads { get; set; }
     public string? VideoDecoder { get; set; }
     public bool? KeepTimestamps { get; set; }
-}
-
-/// <summary><c>{"type": "scale", "input": "v1", "width": 1280, "height": 720, "algorithm": "bicubic"}</c>.</summary>
-internal sealed class ScaleEntry : NodeEntry
-{
-    public string? Input { get; set; }
-    public int? Width { get; set; }
-    public int? Height { get; set; }
-    public string? Algorithm { get; set; }
-    public string? PixelFormat { get; set; }
-}
-
-/// <summary><c>{"type": "deinterlace", "input": "in.video", "method": "yadif", "mode": "send_frame", "parity": "auto"}</c>.</summary>
-internal sealed class DeinterlaceEntry : NodeEntry
-{
-    public string? Input { get; set; }
-    public string? Method { get; set; }
-    public string? Mode { get; set; }
-    public string? Parity { get; set; }
-    public bool? OnlyInterlacedFrames { get; set; }
-}
-
-/// <summary><c>{"type": "filter", "graph": "[0][1]overlay=10:10", "inputs": ["v2", "logo.video"]}</c>; its
-/// outputs are <c>id.out0</c>, <c>id.out1</c> ... (<c>id</c> alone is the first).</summary>
-internal sealed class FilterEntry : NodeEntry
-{
-    public string? Graph { get; set; }
-    public List<string>? Inputs { get; set; }
 }
 
 /// <summary><c>{"type": "encode", "path": "out.mp4", "video": "f.out0", "audio": "in.audio", "options": {...}}</c>.</summary>
@@ -138,8 +111,5 @@ internal sealed class OptionMapConverter : JsonConverter<Dictionary<string, stri
     ReadCommentHandling = JsonCommentHandling.Skip)]
 [JsonSerializable(typeof(GraphEntry))]
 [JsonSerializable(typeof(DecodeEntry))]
-[JsonSerializable(typeof(ScaleEntry))]
-[JsonSerializable(typeof(DeinterlaceEntry))]
-[JsonSerializable(typeof(FilterEntry))]
 [JsonSerializable(typeof(EncodeEntry))]
 internal sealed partial class GraphJsonContext : JsonSerializerContext;

@@ -12,14 +12,14 @@ internal sealed partial class JsonGraphReader
         return dot < 0 ? (reference, null) : (reference[..dot], reference[(dot + 1)..]);
     }
 
-    /// <summary>The slot's required kind: video for a scale or deinterlace input and an encode's video, audio for
-    /// an encode's audio; a filter's inputs take what its pads take (checked when it is built).</summary>
-    private static MediaKind? SlotKind(string slot) => slot switch
+    /// <summary>The kind a slot takes: an encode's video or audio, or the declared kind of a registered node's input
+    /// (a filter's inputs take what its pads take, checked when it is built).</summary>
+    private static MediaKind? SlotKind(ParsedNode consumer, string slot)
     {
-        "input" or "video" => MediaKind.Video,
-        "audio" => MediaKind.Audio,
-        _ => null,
-    };
+        if (consumer.Declared is null) return slot switch { "video" => MediaKind.Video, "audio" => MediaKind.Audio, _ => null };
+        var index = slot == "input" ? 0 : slot.StartsWith("inputs[", StringComparison.Ordinal) ? int.Parse(slot.AsSpan(7, slot.Length - 8)) : -1;
+        return consumer.Declared.Inputs is { } inputs && index >= 0 && index < inputs.Count ? inputs[index].Kind : null;
+    }
 
     private void CheckReference(ParsedNode node, string slot, string text)
     {
@@ -31,28 +31,31 @@ internal sealed partial class JsonGraphReader
         }
         MediaKind? kind = null;
         string? problem = null;
-        switch (source.Type)
+        if (source.Declared is { } declared)
         {
-            case "decode" when port is null:
-                problem = $"'{target}' is an input, not a stream: use '{target}.video' or '{target}.audio'";
-                break;
-            case "decode":
-                if (ParseStreamPort(port) is { } stream) kind = stream.Kind;
-                else problem = $"an input's streams are '{target}.video', '{target}.audio', '{target}.video:N' and '{target}.audio:N' (N counts from 0)";
-                break;
-            case "scale" or "deinterlace":
-                if (port is null or "out0") kind = MediaKind.Video;
-                else problem = $"node '{target}' ({source.Type}) has one output, '{target}'";
-                break;
-            case "filter":
-                if (port is not null && ParseOutputIndex(port) is null) problem = $"a filter's outputs are '{target}' (the first), '{target}.out0', '{target}.out1' ...";
-                break;
-            case "encode":
-                problem = $"node '{target}' is an encode node; it writes a file and has no streams to take";
-                break;
+            var index = port is null ? 0 : ParseOutputIndex(port);
+            if (declared.Outputs is not { } outputs)
+            {
+                if (index is null) problem = $"a {source.Type} node's outputs are '{target}' (the first), '{target}.out0', '{target}.out1' ...";
+            }
+            else if (index is not { } i || i >= outputs.Count)
+                problem = outputs.Count switch
+                {
+                    0 => $"node '{target}' ({source.Type}) has no outputs",
+                    1 => $"node '{target}' ({source.Type}) has one output, '{target}'",
+                    var n => $"node '{target}' ({source.Type}) has {n} outputs, '{target}.out0' to '{target}.out{n - 1}'",
+                };
+            else kind = outputs[i].Kind;
         }
+        else if (source.Type == "decode")
+        {
+            if (port is null) problem = $"'{target}' is an input, not a stream: use '{target}.video' or '{target}.audio'";
+            else if (ParseStreamPort(port) is { } stream) kind = stream.Kind;
+            else problem = $"an input's streams are '{target}.video', '{target}.audio', '{target}.video:N' and '{target}.audio:N' (N counts from 0)";
+        }
+        else problem = $"node '{target}' is an encode node; it writes a file and has no streams to take";
         if (problem is not null) _problems.Add($"{node}: {slot} '{text}' is not a stream: {problem}");
-        else if (kind is { } k && SlotKind(slot) is { } expected && k != expected) _problems.Add(KindMismatch(node, slot, text, k, expected));
+        else if (kind is { } k && SlotKind(node, slot) is { } expected && k != expected) _problems.Add(KindMismatch(node, slot, text, k, expected));
     }
 
     private static string KindMismatch(ParsedNode node, string slot, string text, MediaKind actual, MediaKind expected)
@@ -111,28 +114,23 @@ internal sealed partial class JsonGraphReader
     {
         try
         {
+            if (node.Declared is { } declared)
+            {
+                var inputs = new List<MediaStream>();
+                foreach (var (slot, text) in node.References)
+                    if (Resolve(node, slot, text) is { } stream) inputs.Add(stream);
+                if (inputs.Count < node.References.Count) return;
+                var built = declared.Create(node.Values!);
+                _graph.Add(built, inputs.ToArray());
+                _built[node.Id] = Name(built, node.Id);
+                return;
+            }
             switch (node.Entry)
             {
                 case DecodeEntry d:
                     var input = _graph.Decode(d.Url!, GraphJson.ToOptions(d.Options));
                     Name(input.Demux, node.Id);
                     _built[node.Id] = input;
-                    break;
-                case DeinterlaceEntry d:
-                    if (Resolve(node, "input", d.Input!) is not VideoStream deinterlaceInput) return;
-                    _built[node.Id] = Name(deinterlaceInput.Deinterlace(GraphJson.ToOptions(d)).Port.Node, node.Id);
-                    break;
-                case ScaleEntry s:
-                    if (Resolve(node, "input", s.Input!) is not VideoStream scaleInput) return;
-                    var algorithm = s.Algorithm is null ? ScaleAlgorithm.Bicubic : GraphJson.Algorithms[s.Algorithm];
-                    _built[node.Id] = Name(scaleInput.Scale(s.Width!.Value, s.Height!.Value, algorithm, s.PixelFormat).Port.Node, node.Id);
-                    break;
-                case FilterEntry f:
-                    var inputs = new List<MediaStream>();
-                    foreach (var (slot, text) in node.References)
-                        if (Resolve(node, slot, text) is { } stream) inputs.Add(stream);
-                    if (inputs.Count < node.References.Count) return;
-                    _built[node.Id] = Name(_graph.Filter(f.Graph!, inputs.ToArray()).Node, node.Id);
                     break;
                 case EncodeEntry e:
                     VideoStream? video = null;
@@ -175,10 +173,9 @@ internal sealed partial class JsonGraphReader
                 _problems.Add($"{consumer}: {slot} '{text}' does not exist: node '{target}' has {node.Outputs.Count} output(s), '{target}.out0' to '{target}.out{node.Outputs.Count - 1}'");
                 return null;
             }
-            var streams = _graph.Streams(node);
-            stream = node.Outputs[index].Kind == MediaKind.Audio ? streams.AudioOutput(index) : streams.VideoOutput(index);
+            stream = _graph.Streams(node).Output(index);
         }
-        if (SlotKind(slot) is { } expected && stream.Kind != expected)
+        if (SlotKind(consumer, slot) is { } expected && stream.Kind != expected)
         {
             _problems.Add(KindMismatch(consumer, slot, text, stream.Kind, expected));
             return null;

@@ -5,13 +5,18 @@ namespace MediaGraph;
 
 /// <summary>
 /// Reads the JSON form in four steps: parse (syntax, with line and position), check each node (type, properties,
-/// required fields, enum values), check references and order the nodes by them (unknown ids, wrong stream kinds,
-/// cycles), then build with the fluent API, so a JSON graph is exactly the graph the same C# builds. Every step
+/// required fields, parameter values), check references and order the nodes by them (unknown ids, wrong stream
+/// kinds, cycles), then build with the fluent API, so a JSON graph is exactly the graph the same C# builds. Decode and
+/// encode nodes have their own schema; every other type is a registered kind (<see cref="NodeRegistry"/>) read from
+/// its declaration: <c>"input"</c> (or <c>"inputs"</c>) plus one property per declared parameter. Every step
 /// collects all its problems before throwing one <see cref="GraphValidationException"/>.
 /// </summary>
 internal sealed partial class JsonGraphReader(GraphOptions options)
 {
-    private sealed record ParsedNode(int Index, string Id, string Type, NodeEntry Entry, IReadOnlyList<(string Slot, string Text)> References)
+    /// <summary>A node as read: <paramref name="Entry"/> for decode and encode, <paramref name="Declared"/> and
+    /// <paramref name="Values"/> for a registered kind.</summary>
+    private sealed record ParsedNode(int Index, string Id, string Type, NodeEntry? Entry, NodeDescriptor? Declared, ParameterValues? Values,
+        IReadOnlyList<(string Slot, string Text)> References)
     {
         public override string ToString() => $"node '{Id}' ({Type})";
     }
@@ -95,27 +100,182 @@ internal sealed partial class JsonGraphReader(GraphOptions options)
         if (id is null) _problems.Add($"{label} has no \"id\": give it a unique name such as \"in\" or \"scale1\"");
         else if (!GraphJson.IsValidId(id)) _problems.Add($"{label}: id '{id}' may hold only letters, digits, '_' and '-' ('.' and ':' separate stream references)");
         else if (!_ids.TryAdd(id, index)) _problems.Add($"node '{id}' is defined twice (nodes #{_ids[id] + 1} and #{index + 1}): ids must be unique");
+        var types = GraphJson.Types;
         if (type is null)
         {
-            _problems.Add($"{where} has no \"type\" (one of: {string.Join(", ", GraphJson.Types)})");
+            _problems.Add($"{where} has no \"type\" (one of: {string.Join(", ", types)})");
             return;
         }
         var what = $"{where} ({type})";
-        NodeEntry? entry = type switch
+        var declared = type is "decode" or "encode" ? null : NodeRegistry.Find(type);
+        if (declared is null && type is not ("decode" or "encode"))
         {
-            "decode" => Deserialize(element, GraphJson.Context.DecodeEntry, what),
-            "deinterlace" => Deserialize(element, GraphJson.Context.DeinterlaceEntry, what),
-            "scale" => Deserialize(element, GraphJson.Context.ScaleEntry, what),
-            "filter" => Deserialize(element, GraphJson.Context.FilterEntry, what),
-            "encode" => Deserialize(element, GraphJson.Context.EncodeEntry, what),
-            _ => null,
-        };
-        if (!GraphJson.Types.Contains(type)) _problems.Add($"{where} has unknown type '{type}' (known types: {string.Join(", ", GraphJson.Types)})");
+            var hint = Nearest(type, types) is { } near ? $"did you mean '{near}'? " : "";
+            _problems.Add($"{where} has unknown type '{type}' ({hint}known types: {string.Join(", ", types)})");
+            return;
+        }
+        if (declared is not null)
+        {
+            var references = new List<(string Slot, string Text)>();
+            var values = ReadDeclared(element, declared, what, references);
+            if (values is null || id is null || _ids.GetValueOrDefault(id, -1) != index) return;
+            Register(new ParsedNode(index, id, type, null, declared, values, references));
+            return;
+        }
+        NodeEntry? entry = type == "decode"
+            ? Deserialize(element, GraphJson.Context.DecodeEntry, what)
+            : Deserialize(element, GraphJson.Context.EncodeEntry, what);
         if (entry is null || id is null || _ids.GetValueOrDefault(id, -1) != index) return;
-        var references = CheckFields(entry, what);
-        var node = new ParsedNode(index, id, type, entry, references);
-        _byId[id] = node;
+        Register(new ParsedNode(index, id, type, entry, null, null, CheckFields(entry, what)));
+    }
+
+    private void Register(ParsedNode node)
+    {
+        _byId[node.Id] = node;
         _nodes.Add(node);
+    }
+
+    /// <summary>A registered kind's node: its stream references ("input" or "inputs") and one property per declared
+    /// parameter, each read in the parameter's type, then checked against the declaration (range, allowed names,
+    /// required, the kind's own rule). Null when anything is wrong (each problem is reported).</summary>
+    private ParameterValues? ReadDeclared(JsonElement element, NodeDescriptor kind, string what, List<(string Slot, string Text)> references)
+    {
+        var values = new ParameterValues();
+        var unread = new List<string>();
+        var problems = _problems.Count;
+        bool hasInput = false, hasInputs = false;
+        foreach (var property in element.EnumerateObject())
+        {
+            var value = property.Value;
+            switch (property.Name)
+            {
+                case "id" or "type":
+                    continue;
+                case "input":
+                    hasInput = true;
+                    if (value.ValueKind == JsonValueKind.String) references.Add(("input", value.GetString()!));
+                    else _problems.Add($"{what}: 'input' must be a stream reference (a string)");
+                    continue;
+                case "inputs":
+                    hasInputs = true;
+                    if (value.ValueKind != JsonValueKind.Array)
+                    {
+                        _problems.Add($"{what}: 'inputs' must be an array of stream references (strings)");
+                        continue;
+                    }
+                    var i = 0;
+                    foreach (var item in value.EnumerateArray())
+                    {
+                        if (item.ValueKind == JsonValueKind.String) references.Add(($"inputs[{i}]", item.GetString()!));
+                        else if (item.ValueKind == JsonValueKind.Null) _problems.Add($"{what}: inputs[{i}] is null; give a stream reference");
+                        else _problems.Add($"{what}: 'inputs[{i}]' must be a stream reference (a string)");
+                        i++;
+                    }
+                    continue;
+            }
+            if (kind.Find(property.Name) is not { } parameter)
+            {
+                var known = new[] { "id", "type", InputsName(kind) }.Concat(kind.Parameters.Select(p => p.Name)).ToArray();
+                var hint = Nearest(property.Name, known) is { } near ? $"did you mean '{near}'?" : $"known: {string.Join(", ", known)}";
+                _problems.Add($"{what}: unknown property '{property.Name}' ({hint})");
+                continue;
+            }
+            if (value.ValueKind == JsonValueKind.Null) continue; // as if absent: the default
+            if (ReadValue(value, parameter, out var read) is { } problem)
+            {
+                _problems.Add($"{what}: {problem}");
+                unread.Add(parameter.Name);
+            }
+            else values[parameter.Name] = read;
+        }
+        if (hasInput && hasInputs) _problems.Add($"{what}: give 'input' or 'inputs', not both");
+        else if (kind.Inputs is { } inputs)
+        {
+            if (inputs.Count == 1 && !hasInput && !hasInputs) _problems.Add($"{what}: 'input' is missing");
+            else if (inputs.Count > 1 && references.Count != inputs.Count && _problems.Count == problems)
+                _problems.Add($"{what}: 'inputs' must name {inputs.Count} streams ({string.Join(", ", inputs.Select(p => p.Name))}), not {references.Count}");
+        }
+        foreach (var problem in kind.Check(values, unread)) _problems.Add($"{what}: {problem}"); // every value read is checked too
+        return _problems.Count > problems ? null : values;
+    }
+
+    private static string InputsName(NodeDescriptor kind) => kind.Inputs is { Count: 1 } ? "input" : "inputs";
+
+    /// <summary>Reads <paramref name="json"/> as <paramref name="parameter"/>'s type; returns the problem, or null.</summary>
+    private static string? ReadValue(JsonElement json, Parameter parameter, out object? value)
+    {
+        var name = parameter.Name;
+        value = null;
+        switch (parameter.Type)
+        {
+            case ParameterType.Int when json.ValueKind == JsonValueKind.Number && json.TryGetInt32(out var i):
+                value = i;
+                return null;
+            case ParameterType.Double when json.ValueKind == JsonValueKind.Number:
+                value = json.GetDouble();
+                return null;
+            case ParameterType.Bool when json.ValueKind is JsonValueKind.True or JsonValueKind.False:
+                value = json.GetBoolean();
+                return null;
+            case ParameterType.String when json.ValueKind == JsonValueKind.String:
+                value = json.GetString();
+                return null;
+            case ParameterType.Enum when json.ValueKind == JsonValueKind.String:
+                var text = json.GetString()!;
+                if (parameter.TryParseName(text, out var choice))
+                {
+                    value = choice;
+                    return null;
+                }
+                return $"'{name}' is '{text}'; it must be one of {string.Join(", ", parameter.Allowed)}";
+            case ParameterType.StringMap when json.ValueKind == JsonValueKind.Object:
+                var map = new Dictionary<string, string>();
+                foreach (var option in json.EnumerateObject())
+                {
+                    map[option.Name] = option.Value.ValueKind switch
+                    {
+                        JsonValueKind.String => option.Value.GetString()!,
+                        JsonValueKind.Number => option.Value.GetRawText(),
+                        JsonValueKind.True => "1",
+                        JsonValueKind.False => "0",
+                        _ => null!,
+                    };
+                    if (map[option.Name] is null) return $"'{name}.{option.Name}' must be a string, a number or a boolean";
+                }
+                value = map;
+                return null;
+            default:
+                return $"'{name}' must be {parameter.Expected}";
+        }
+    }
+
+    /// <summary>The candidate closest to <paramref name="text"/> (same letters in another case, or one edit away,
+    /// two for names of six letters or more), for "did you mean".</summary>
+    internal static string? Nearest(string text, IEnumerable<string> candidates)
+    {
+        string? best = null;
+        var bestDistance = 3;
+        foreach (var candidate in candidates)
+        {
+            var d = string.Equals(candidate, text, StringComparison.OrdinalIgnoreCase) ? 0 : Distance(text.ToLowerInvariant(), candidate.ToLowerInvariant());
+            if (d < bestDistance && d <= Math.Max(1, Math.Min(2, candidate.Length / 3))) (best, bestDistance) = (candidate, d);
+        }
+        return best;
+    }
+
+    /// <summary>Edits (insert, delete, replace, swap two neighbours) from <paramref name="a"/> to <paramref name="b"/>.</summary>
+    private static int Distance(string a, string b)
+    {
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (var i = 0; i <= a.Length; i++) d[i, 0] = i;
+        for (var j = 0; j <= b.Length; j++) d[0, j] = j;
+        for (var i = 1; i <= a.Length; i++)
+            for (var j = 1; j <= b.Length; j++)
+            {
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
+            }
+        return d[a.Length, b.Length];
     }
 
     private static string? StringProperty(JsonElement element, string name)
@@ -133,43 +293,10 @@ internal sealed partial class JsonGraphReader(GraphOptions options)
         {
             if (text is not null) references.Add((slot, text));
         }
-        void Size(int? value, string name)
-        {
-            if (value is { } v && (v == 0 || v < -2)) _problems.Add($"{what}: '{name}' must be positive, or -1 / -2 to keep the aspect ratio (-2 keeps it even), not {v}");
-        }
-        void OneOf<T>(string? value, string name, IReadOnlyDictionary<string, T> allowed)
-        {
-            if (value is not null && !allowed.ContainsKey(value)) _problems.Add($"{what}: '{name}' is '{value}'; it must be one of {string.Join(", ", allowed.Keys)}");
-        }
         switch (entry)
         {
             case DecodeEntry d:
                 Require(d.Url, "url");
-                break;
-            case ScaleEntry s:
-                Require(s.Input, "input");
-                Require(s.Width, "width");
-                Require(s.Height, "height");
-                Size(s.Width, "width");
-                Size(s.Height, "height");
-                if (s.Width < 0 && s.Height < 0) _problems.Add($"{what}: at most one of 'width' and 'height' may be -1 / -2");
-                OneOf(s.Algorithm, "algorithm", GraphJson.Algorithms);
-                Reference(s.Input, "input");
-                break;
-            case DeinterlaceEntry d:
-                Require(d.Input, "input");
-                OneOf(d.Method, "method", GraphJson.Methods);
-                OneOf(d.Mode, "mode", GraphJson.Modes);
-                OneOf(d.Parity, "parity", GraphJson.Parities);
-                Reference(d.Input, "input");
-                break;
-            case FilterEntry f:
-                Require(f.Graph, "graph");
-                for (var i = 0; i < (f.Inputs?.Count ?? 0); i++)
-                {
-                    if (f.Inputs![i] is null) _problems.Add($"{what}: inputs[{i}] is null; give a stream reference");
-                    else Reference(f.Inputs[i], $"inputs[{i}]");
-                }
                 break;
             case EncodeEntry e:
                 Require(e.Path, "path");
@@ -206,8 +333,8 @@ internal sealed partial class JsonGraphReader(GraphOptions options)
             var match = info.Properties.FirstOrDefault(p => p.Name == property.Name);
             if (match is null)
             {
-                var hint = info.Properties.FirstOrDefault(p => string.Equals(p.Name, property.Name, StringComparison.OrdinalIgnoreCase)) is { } near
-                    ? $"did you mean '{near.Name}'?"
+                var hint = Nearest(property.Name, info.Properties.Select(p => p.Name)) is { } near
+                    ? $"did you mean '{near}'?"
                     : $"known: {string.Join(", ", info.Properties.Select(p => p.Name))}";
                 _problems.Add($"{where}: unknown property '{prefix}{property.Name}' ({hint})");
                 ok = false;
@@ -234,7 +361,6 @@ internal sealed partial class JsonGraphReader(GraphOptions options)
             if (property is null) break;
             var type = property.PropertyType;
             if (type == typeof(Dictionary<string, string>)) return $"'{path}': {e.Message}";
-            if (type == typeof(List<string>) && segments[i].Contains('[')) return $"'{path}' must be a stream reference (a string)";
             if (i == segments.Length - 1 || !IsNested(type)) return $"'{path}' must be {Expected(type)}";
             info = GraphJson.Context.GetTypeInfo(type)!;
         }
@@ -245,7 +371,6 @@ internal sealed partial class JsonGraphReader(GraphOptions options)
         type == typeof(int?) || type == typeof(long?) ? "a whole number" :
         type == typeof(bool?) ? "true or false" :
         type == typeof(string) ? "a string" :
-        type == typeof(List<string>) ? "an array of stream references (strings)" :
         type == typeof(List<JsonElement>) ? "an array of node objects" :
         "an object";
 }

@@ -4,8 +4,9 @@ namespace MediaGraph;
 
 /// <summary>
 /// Writes a built graph in the JSON form: a demuxer becomes a decode node (its decoders are folded into the
-/// references <c>id.video</c> / <c>id.audio</c>), an encoder–muxer group becomes one encode node, scale,
-/// deinterlace and filter nodes are written as themselves. Node names are the ids. Nodes are written in the order
+/// references <c>id.video</c> / <c>id.audio</c>), an encoder–muxer group becomes one encode node, a node of a
+/// registered kind (scale, deinterlace, filter, yours) is written from its declaration: its input(s), then each
+/// parameter that is required or differs from its default. Node names are the ids. Nodes are written in the order
 /// they were added, which is a dependency order.
 /// </summary>
 internal static class JsonGraphWriter
@@ -21,27 +22,8 @@ internal static class JsonGraphWriter
                     new DecodeEntry { Id = Id(d), Type = "decode", Url = d.Url, Options = GraphJson.ToEntry(d.Options) },
                     GraphJson.Context.DecodeEntry),
                 DecodeNode or EncodeNode => null, // folded into references and encode nodes
-                ScaleNode s => JsonSerializer.SerializeToElement(
-                    new ScaleEntry
-                    {
-                        Id = Id(s), Type = "scale", Input = Reference(s.Inputs[0]), Width = s.Width, Height = s.Height,
-                        Algorithm = GraphJson.NameOf(GraphJson.Algorithms, s.Algorithm), PixelFormat = s.PixelFormat,
-                    },
-                    GraphJson.Context.ScaleEntry),
-                DeinterlaceNode d => JsonSerializer.SerializeToElement(
-                    new DeinterlaceEntry
-                    {
-                        Id = Id(d), Type = "deinterlace", Input = Reference(d.Inputs[0]),
-                        Method = GraphJson.NameOf(GraphJson.Methods, d.Options.Method),
-                        Mode = GraphJson.NameOf(GraphJson.Modes, d.Options.Mode),
-                        Parity = GraphJson.NameOf(GraphJson.Parities, d.Options.Parity),
-                        OnlyInterlacedFrames = d.Options.OnlyInterlacedFrames ? true : null,
-                    },
-                    GraphJson.Context.DeinterlaceEntry),
-                FilterNode f when f.GetType() == typeof(FilterNode) => JsonSerializer.SerializeToElement(
-                    new FilterEntry { Id = Id(f), Type = "filter", Graph = f.Description, Inputs = f.Inputs.Select(Reference).ToList() },
-                    GraphJson.Context.FilterEntry),
                 MuxNode m => JsonSerializer.SerializeToElement(Encode(m), GraphJson.Context.EncodeEntry),
+                { Declaration: { } declared } => Declared(node, declared),
                 _ => throw Unsupported(node),
             };
             if (element is { } e) nodes.Add(e);
@@ -54,7 +36,50 @@ internal static class JsonGraphWriter
         $"node '{node.Name}' ({node.Kind}) has no JSON form: " +
         (why ?? (node.Kind is "sink" or "source"
             ? "app sinks and sources are wired in code, so a graph that has one can only be built in C#"
-            : $"the JSON form has only {string.Join(", ", GraphJson.Types)} nodes")));
+            : $"the JSON form has only {string.Join(", ", GraphJson.Types)} nodes; declare the node's kind and register it (NodeRegistry.Register)")));
+
+    /// <summary>A node of a registered kind: id, type, "input" (one declared input) or "inputs", then each parameter
+    /// that is required or not at its default, in declaration order.</summary>
+    private static JsonElement Declared(Node node, NodeDescriptor declared)
+    {
+        if (!ReferenceEquals(NodeRegistry.Find(declared.Kind), declared))
+            throw Unsupported(node, $"its kind is not registered: call NodeRegistry.Register({node.GetType().Name}.Descriptor) first");
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = GraphJson.Context.Options.Encoder }))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("id", Id(node));
+            writer.WriteString("type", declared.Kind);
+            if (declared.Inputs is { Count: 1 }) writer.WriteString("input", Reference(node.Inputs[0]));
+            else if (node.Inputs.Count > 0 || declared.Inputs is null)
+            {
+                writer.WriteStartArray("inputs");
+                foreach (var input in node.Inputs) writer.WriteStringValue(Reference(input));
+                writer.WriteEndArray();
+            }
+            foreach (var parameter in declared.Parameters)
+            {
+                var value = node.Values[parameter.Name];
+                if (value is null || !parameter.Required && Equals(value, parameter.Normalize(parameter.Default))) continue;
+                writer.WritePropertyName(parameter.Name);
+                switch (value)
+                {
+                    case int i: writer.WriteNumberValue(i); break;
+                    case double d: writer.WriteNumberValue(d); break;
+                    case bool b: writer.WriteBooleanValue(b); break;
+                    case IReadOnlyDictionary<string, string> map:
+                        writer.WriteStartObject();
+                        foreach (var (name, text) in map) writer.WriteString(name, text);
+                        writer.WriteEndObject();
+                        break;
+                    default: writer.WriteStringValue(parameter.Format(value)); break;
+                }
+            }
+            writer.WriteEndObject();
+        }
+        using var document = JsonDocument.Parse(buffer.WrittenMemory);
+        return document.RootElement.Clone();
+    }
 
     private static string Id(Node node) => GraphJson.IsValidId(node.Name)
         ? node.Name
@@ -105,8 +130,8 @@ internal static class JsonGraphWriter
                     throw Unsupported(demux, $"its output '{output.Name}' picks a stream by container index; the JSON form names streams as '{demux.Name}.video', '{demux.Name}.video:N'");
                 var kind = GraphJson.MediaName(selector.Kind);
                 return selector.Nth >= 0 ? $"{Id(demux)}.{kind}:{selector.Nth}" : $"{Id(demux)}.{kind}";
-            case FilterNode filter:
-                return filter.Outputs.Count == 1 ? Id(filter) : $"{Id(filter)}.out{output.Index}";
+            case { Declaration: not null } declared:
+                return declared.Outputs.Count == 1 ? Id(declared) : $"{Id(declared)}.out{output.Index}";
             default:
                 throw Unsupported(output.Node);
         }

@@ -18,6 +18,9 @@ namespace MediaGraph;
 ///    "options": {"videoCodec": "libx264", "preset": "veryfast", "crf": 23, "audioCodec": "copy", "formatOptions": {"movflags": "+faststart"}}}
 /// ]}
 /// </code>
+/// Decode and encode nodes have their own schema; every other type is a kind in <see cref="NodeRegistry"/> (built in:
+/// deinterlace, scale, filter), whose properties are <c>input</c> (one stream) or <c>inputs</c> (several) and its
+/// declared parameters, checked against the declaration.
 /// A node's <c>id</c> becomes its name in the graph (errors, metrics, <see cref="Graph.ToDot"/>). A stream is named
 /// by a reference: <c>id</c> (the node's first output), <c>id.out1</c> (a filter's output 1), <c>id.video</c> /
 /// <c>id.audio</c> (an input's best stream), <c>id.video:1</c> (its second video stream). Nodes may be listed in any
@@ -26,8 +29,15 @@ namespace MediaGraph;
 /// </remarks>
 internal static partial class GraphJson
 {
-    /// <summary>The node types of the JSON form, in the order the docs list them.</summary>
-    internal static readonly string[] Types = ["decode", "deinterlace", "scale", "filter", "encode"];
+    /// <summary>The node types of the JSON form: decode, the built-in kinds, encode, then kinds registered since.</summary>
+    internal static IReadOnlyList<string> Types
+    {
+        get
+        {
+            var kinds = NodeRegistry.Kinds.Select(k => k.Kind).ToList();
+            return ["decode", .. kinds.Take(NodeRegistry.BuiltInCount), "encode", .. kinds.Skip(NodeRegistry.BuiltInCount)];
+        }
+    }
 
     /// <summary>The generated contract with relaxed escaping: a hand-edited file keeps "+faststart" and "é" as
     /// written instead of "\u002Bfaststart" (the HTML-safe default matters only inside web pages).</summary>
@@ -59,19 +69,6 @@ internal static partial class GraphJson
 
     internal static string MediaName(MediaKind kind) => kind.ToString().ToLowerInvariant();
 
-    // The enums' names in the JSON form are FFmpeg's own ("fast_bilinear", "send_field", "tff").
-    internal static readonly Dictionary<string, ScaleAlgorithm> Algorithms = new()
-    {
-        ["bilinear"] = ScaleAlgorithm.Bilinear, ["bicubic"] = ScaleAlgorithm.Bicubic, ["area"] = ScaleAlgorithm.Area,
-        ["lanczos"] = ScaleAlgorithm.Lanczos, ["neighbor"] = ScaleAlgorithm.Neighbor, ["fast_bilinear"] = ScaleAlgorithm.FastBilinear,
-    };
-    internal static readonly Dictionary<string, DeinterlaceMethod> Methods = new() { ["yadif"] = DeinterlaceMethod.Yadif, ["bwdif"] = DeinterlaceMethod.Bwdif };
-    internal static readonly Dictionary<string, DeinterlaceMode> Modes = new() { ["send_frame"] = DeinterlaceMode.SendFrame, ["send_field"] = DeinterlaceMode.SendField };
-    internal static readonly Dictionary<string, FieldParity> Parities = new() { ["auto"] = FieldParity.Auto, ["tff"] = FieldParity.TopFieldFirst, ["bff"] = FieldParity.BottomFieldFirst };
-
-    internal static string NameOf<T>(Dictionary<string, T> names, T value) where T : struct, Enum
-        => names.First(kv => kv.Value.Equals(value)).Key;
-
     // ---- options: entry ↔ record (every field of DecodeOptions and EncodeOptions has a JSON field) ----
 
     internal static DecodeOptions ToOptions(DecodeOptionsEntry? o) => o is null ? new DecodeOptions() : new DecodeOptions
@@ -95,14 +92,6 @@ internal static partial class GraphJson
         };
         return entry is { Format: null, FormatOptions: null, Threads: null, VideoDecoder: null, KeepTimestamps: null } ? null : entry;
     }
-
-    internal static DeinterlaceOptions ToOptions(DeinterlaceEntry d) => new()
-    {
-        Method = d.Method is null ? DeinterlaceMethod.Yadif : Methods[d.Method],
-        Mode = d.Mode is null ? DeinterlaceMode.SendFrame : Modes[d.Mode],
-        Parity = d.Parity is null ? FieldParity.Auto : Parities[d.Parity],
-        OnlyInterlacedFrames = d.OnlyInterlacedFrames ?? false,
-    };
 
     internal static EncodeOptions ToOptions(EncodeOptionsEntry? o)
     {

@@ -30,13 +30,17 @@ public sealed class VideoStream : MediaStream
     /// <summary>The compressed stream these frames were decoded from, for stream copy; null after any processing.</summary>
     public PacketStream? Packets { get; }
 
+    /// <summary>Adds <paramref name="node"/> (one video input, one video output) fed by this stream and returns its
+    /// output: <c>video.Through(new NegateNode(...))</c>. Throws an <see cref="ArgumentException"/> naming the node
+    /// when it does not take one video stream or give one back.</summary>
+    public VideoStream Through(Node node) => Graph.Add(node, this).VideoOutput(0);
+
     /// <summary>Scales to <paramref name="width"/>×<paramref name="height"/> with swscale (-1 or -2 keeps the aspect ratio).</summary>
     public VideoStream Scale(int width, int height, ScaleAlgorithm algorithm = ScaleAlgorithm.Bicubic, string? pixelFormat = null)
-        => Graph.Streams(Graph.Add(new ScaleNode(Graph.Own(this), width, height, algorithm, pixelFormat))).VideoOutput(0);
+        => Through(new ScaleNode(width, height, algorithm, pixelFormat));
 
     /// <summary>Deinterlaces with yadif (default) or bwdif.</summary>
-    public VideoStream Deinterlace(DeinterlaceOptions? options = null)
-        => Graph.Streams(Graph.Add(new DeinterlaceNode(Graph.Own(this), options ?? new DeinterlaceOptions()))).VideoOutput(0);
+    public VideoStream Deinterlace(DeinterlaceOptions? options = null) => Through(new DeinterlaceNode(options));
 
     /// <summary>Runs a one-input, one-output libavfilter video graph ("hflip", "crop=640:360", "fps=30").</summary>
     public VideoStream Filter(string description) => Graph.Filter(description, this).Video(0);
@@ -49,6 +53,9 @@ public sealed class AudioStream : MediaStream
 
     /// <summary>The compressed stream these frames were decoded from, for stream copy; null after any processing.</summary>
     public PacketStream? Packets { get; }
+
+    /// <summary>Adds <paramref name="node"/> (one audio input, one audio output) fed by this stream and returns its output.</summary>
+    public AudioStream Through(Node node) => Graph.Add(node, this).AudioOutput(0);
 
     /// <summary>Runs a one-input, one-output libavfilter audio graph ("volume=0.5", "aresample=48000").</summary>
     public AudioStream Filter(string description) => Graph.Filter(description, this).Audio(0);
@@ -94,6 +101,17 @@ public readonly struct NodeStreams
     }
 
     public Node Node { get; }
+
+    /// <summary>How many outputs the node has.</summary>
+    public int Count => Node.Outputs.Count;
+
+    /// <summary>Output <paramref name="index"/> as the stream type of its kind (video, audio or packets).</summary>
+    public MediaStream Output(int index) => Node.Outputs[index].Kind switch
+    {
+        MediaKind.Video => VideoOutput(index),
+        MediaKind.Audio => AudioOutput(index),
+        var media => new PacketStream(_graph, Node.Outputs[index], media),
+    };
 
     public VideoStream VideoOutput(int index) => Node.Outputs[index].Kind == MediaKind.Video
         ? new VideoStream(_graph, Node.Outputs[index])

@@ -7,7 +7,9 @@ namespace MediaGraph;
 /// Decodes the packets of one stream into frames (video or audio). Opens the decoder from the first packet's
 /// stream parameters. Emits frames in presentation order with best-effort timestamps in the stream's time base;
 /// at end of input drains the decoder so no reordered frame is lost. Damaged packets are skipped and counted as
-/// warnings (the frames that can be decoded still come out); any other decoder failure fails the node.
+/// warnings (the frames that can be decoded still come out); any other decoder failure fails the node. A frame
+/// carries the metadata of the packet with its pts (or the latest packet before it). Rotated video (phone clips) is
+/// turned upright, metadata included, unless <see cref="DecodeOptions.AutoRotate"/> is off.
 /// Its per-frame async methods use pooled builders, so waiting on a full edge allocates nothing.
 /// </summary>
 public sealed class DecodeNode : Node
@@ -49,7 +51,8 @@ public sealed class DecodeNode : Node
         private Decoder? _decoder;
         private StreamParameters? _parameters;
         private Rational _frameRate;
-        private Rotator? _rotator;
+        private NodeInstance? _rotator;
+        private readonly MetadataByPts _packetMetadata = new();
 
         [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
         protected internal override async ValueTask ProcessAsync(NodeContext context, int input, MediaItem item, CancellationToken cancellationToken)
@@ -61,8 +64,9 @@ public sealed class DecodeNode : Node
                 _frameRate = _parameters.Description.FrameRate;
                 var codec = node.MediaKind == MediaKind.Video ? node.Options.VideoDecoder : null;
                 _decoder = new Decoder(_parameters.Handle, _parameters.CodecName, codec, node.Options.Threads, null, context.NodeName);
-                if (node.MediaKind == MediaKind.Video && node.Options.AutoRotate) _rotator = Rotator.For(_parameters.Description.Rotation);
+                if (node.MediaKind == MediaKind.Video && node.Options.AutoRotate) _rotator = Rotator.For(node, _parameters.Description.Rotation);
             }
+            _packetMetadata.Remember(packet);
             while (true)
             {
                 var status = _decoder.Send(packet.Native);
@@ -84,7 +88,7 @@ public sealed class DecodeNode : Node
             var status = _decoder.Send(0);
             if (status < 0 && status != NativeStatus.InvalidData) NativeStatus.ThrowIfFailed(status, "flushing the decoder", context.NodeName);
             await DrainAsync(context, cancellationToken).ConfigureAwait(false);
-            if (_rotator is not null) await _rotator.PushAsync(context, null, cancellationToken).ConfigureAwait(false);
+            if (_rotator is not null) await _rotator.FinishAsync(context, cancellationToken).ConfigureAwait(false);
         }
 
         private static void HandleDecodeError(NodeContext context, int status, Packet packet)
@@ -118,22 +122,22 @@ public sealed class DecodeNode : Node
                     return;
                 }
                 frame.RefreshProduced(_parameters!.TimeBase, _frameRate);
+                _packetMetadata.AttachTo(frame);
                 if (frame is VideoFrame { IsDamaged: true } v)
                     context.Warn($"the decoder concealed damage in the frame at {v.DescribePosition()}");
-                if (_rotator is not null && frame is VideoFrame upright)
+                if (_rotator is not null)
                 {
-                    using (upright) await _rotator.PushAsync(context, upright, cancellationToken).ConfigureAwait(false);
+                    await _rotator.ProcessAsync(context, 0, frame, cancellationToken).ConfigureAwait(false); // takes the frame
                     continue;
                 }
                 await context.EmitAsync(0, frame, cancellationToken).ConfigureAwait(false);
             }
         }
 
-        public override ValueTask DisposeAsync()
+        public override async ValueTask DisposeAsync()
         {
             _decoder?.Dispose();
-            _rotator?.Dispose();
-            return default;
+            if (_rotator is not null) await _rotator.DisposeAsync().ConfigureAwait(false);
         }
     }
 }

@@ -4,33 +4,56 @@ namespace MediaGraph;
 /// Deinterlaces video with libavfilter's yadif or bwdif. In <see cref="DeinterlaceMode.SendFrame"/> mode emits one
 /// frame per input frame (same rate); in <see cref="DeinterlaceMode.SendField"/> one per field (double rate, time
 /// base halved by the filter). Both filters look one frame ahead, so output lags input by a frame; the last frame
-/// comes out when the input ends.
+/// comes out when the input ends. Each output frame carries the metadata of the input frame it was made from.
 /// </summary>
-public sealed class DeinterlaceNode : FilterNode
+public sealed class DeinterlaceNode : TransformNode
 {
-    internal DeinterlaceNode(OutputPort input, DeinterlaceOptions options)
-        : base(Build(options), [input])
+    public static readonly NodeDescriptor Descriptor = new()
     {
-        Options = options;
-    }
-
-    public DeinterlaceOptions Options { get; }
-    public override string Kind => "deinterlace";
-
-    public override IReadOnlyDictionary<string, string> DescribeOptions() => new Dictionary<string, string>
-    {
-        ["method"] = Options.Method.ToString().ToLowerInvariant(),
-        ["mode"] = Options.Mode == DeinterlaceMode.SendFrame ? "send_frame" : "send_field",
-        ["parity"] = Options.Parity switch { FieldParity.TopFieldFirst => "tff", FieldParity.BottomFieldFirst => "bff", _ => "auto" },
-        ["deint"] = Options.OnlyInterlacedFrames ? "interlaced" : "all",
+        Kind = "deinterlace",
+        Doc = "Deinterlaces video with yadif or bwdif.",
+        Inputs = [new("in", MediaKind.Video)],
+        Outputs = [new("out", MediaKind.Video)],
+        Parameters =
+        [
+            Parameter.Enum("method", "The filter: yadif, or bwdif (sharper motion, a little slower).", DeinterlaceMethod.Yadif,
+                ("yadif", DeinterlaceMethod.Yadif), ("bwdif", DeinterlaceMethod.Bwdif)),
+            Parameter.Enum("mode", "One frame per frame (send_frame) or per field (send_field, double rate).", DeinterlaceMode.SendFrame,
+                ("send_frame", DeinterlaceMode.SendFrame), ("send_field", DeinterlaceMode.SendField)),
+            Parameter.Enum("parity", "Which field comes first; auto reads it from the frames.", FieldParity.Auto,
+                ("auto", FieldParity.Auto), ("tff", FieldParity.TopFieldFirst), ("bff", FieldParity.BottomFieldFirst)),
+            Parameter.Bool("onlyInterlacedFrames", "Deinterlace only frames flagged interlaced (true) or all frames (false)."),
+        ],
+        Create = v => new DeinterlaceNode(v),
     };
 
-    private static string Build(DeinterlaceOptions o)
+    /// <summary>Deinterlaces with <paramref name="options"/> (yadif, one frame per frame, by default).</summary>
+    public DeinterlaceNode(DeinterlaceOptions? options = null) : this(ValuesOf(options ?? new DeinterlaceOptions())) { }
+
+    private DeinterlaceNode(ParameterValues values) : base(Descriptor, values) { }
+
+    private static ParameterValues ValuesOf(DeinterlaceOptions o) => new()
     {
-        var filter = o.Method == DeinterlaceMethod.Yadif ? "yadif" : "bwdif";
-        var mode = o.Mode == DeinterlaceMode.SendFrame ? "send_frame" : "send_field";
-        var parity = o.Parity switch { FieldParity.TopFieldFirst => "tff", FieldParity.BottomFieldFirst => "bff", _ => "auto" };
-        var deint = o.OnlyInterlacedFrames ? "interlaced" : "all";
-        return $"{filter}=mode={mode}:parity={parity}:deint={deint}";
+        ["method"] = o.Method, ["mode"] = o.Mode, ["parity"] = o.Parity, ["onlyInterlacedFrames"] = o.OnlyInterlacedFrames,
+    };
+
+    public DeinterlaceOptions Options => new()
+    {
+        Method = Values.Get<DeinterlaceMethod>("method"),
+        Mode = Values.Get<DeinterlaceMode>("mode"),
+        Parity = Values.Get<FieldParity>("parity"),
+        OnlyInterlacedFrames = Values.Get<bool>("onlyInterlacedFrames"),
+    };
+
+    internal override string FilterDescription
+    {
+        get
+        {
+            string Choice(string parameter) => Descriptor.Find(parameter)!.NameOf(Values[parameter]!)!;
+            return $"{Choice("method")}=mode={Choice("mode")}:parity={Choice("parity")}:deint={(Options.OnlyInterlacedFrames ? "interlaced" : "all")}";
+        }
     }
+
+    protected override FrameTransform? CreateTransform(FrameLocation location, FrameBase first)
+        => FilterTransform.OnHost(FilterDescription, 1, Name, location, first);
 }

@@ -92,11 +92,12 @@ public sealed class EncodeNode : Node
             using var frame = (FrameBase)item;
             _encoder ??= Open(context, frame);
             var (pts, duration) = SendTiming(frame);
-            if (frame.MetadataSnapshot is { } values)
+            // Once any frame had metadata, frames without any are remembered too: their packets must not borrow it.
+            if (frame.MetadataSnapshot is not null || _metadata is not null)
             {
                 var timeBase = _encoder.TimeBase;
                 (_metadata ??= new MetadataByPts()).Remember(Rational.Rescale(pts, _inputTimeBase, timeBase),
-                    Rational.Rescale(duration, _inputTimeBase, timeBase), values);
+                    Rational.Rescale(duration, _inputTimeBase, timeBase), timeBase, frame.MetadataSnapshot);
             }
             await SendAsync(context, frame.Native, cancellationToken).ConfigureAwait(false);
         }

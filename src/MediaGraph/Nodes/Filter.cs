@@ -5,48 +5,46 @@ namespace MediaGraph;
 /// <summary>
 /// Runs any libavfilter graph description (BMF's ff_filter): one input per open input pad and one output per open
 /// output pad, in order of appearance — "hflip", "[0][1]overlay=10:10", "concat=n=2:v=1:a=1", "amix=inputs=2",
-/// "split[a][b]". The description is parsed when the node is built, so a typo fails at once with FFmpeg's
-/// message. Emits whatever the filters emit, in each output's time base; drains every filter at end of input.
+/// "split[a][b]". The description is parsed when the node is made, so a typo fails at once with FFmpeg's message.
+/// With one input and one output it runs as a transform (<see cref="TransformNode"/>'s behaviour: metadata carried
+/// by pts, re-negotiation on a format change); with several it reads the inputs libavfilter asks for first. Emits
+/// whatever the filters emit, in each output's time base; drains every filter at end of input.
 /// </summary>
 public class FilterNode : Node
 {
-    internal FilterNode(string description, IReadOnlyList<OutputPort> inputs, int threads = 1)
-        : this(description, inputs, threads, register: true)
+    public static readonly NodeDescriptor Descriptor = new()
+    {
+        Kind = "filter",
+        Doc = "Runs a libavfilter graph; its open input and output pads are the node's inputs and outputs, in order.",
+        Parameters =
+        [
+            Parameter.String("graph", "The libavfilter graph description (\"hflip\", \"[0][1]overlay=10:10\").", required: true),
+            Parameter.Int("threads", "Filter threads (0 = automatic). Every node already has its own thread.", @default: 1, min: 0),
+        ],
+        Create = v => new FilterNode(v),
+    };
+
+    /// <summary>A filter node running <paramref name="description"/> on <paramref name="threads"/> threads (0 =
+    /// automatic). Throws a <see cref="MediaGraphException"/> with FFmpeg's message when it does not parse.</summary>
+    public FilterNode(string description, int threads = 1)
+        : this(new ParameterValues { ["graph"] = description, ["threads"] = threads })
     {
     }
 
-    /// <param name="description">The libavfilter graph description.</param>
-    /// <param name="inputs">The streams feeding its open input pads, in order.</param>
-    /// <param name="threads">Filter threads (0 = automatic).</param>
-    /// <param name="register">False for a run-only node (a fused chain): its inputs point at their sources
-    /// without becoming consumers in the blueprint.</param>
-    private protected FilterNode(string description, IReadOnlyList<OutputPort> inputs, int threads, bool register)
+    private protected FilterNode(ParameterValues values) : base(Descriptor, values)
     {
-        Description = description;
-        Threads = threads;
-        using var probe = new FilterGraph(description, threads, null);
-        if (probe.InputCount != inputs.Count)
-            throw new ArgumentException($"filter graph '{description}' has {probe.InputCount} open input(s) but was given {inputs.Count} stream(s)");
-        for (var i = 0; i < inputs.Count; i++)
-        {
-            var kind = probe.InputKind(i);
-            if (kind != inputs[i].Kind)
-                throw new ArgumentException($"input {i} of filter graph '{description}' takes {kind.ToString().ToLowerInvariant()}, but stream '{inputs[i]}' is {inputs[i].Kind.ToString().ToLowerInvariant()}");
-            var port = AddInput(kind, $"in{i}");
-            port.Source = inputs[i];
-            if (register) inputs[i].Consumers.Add(port);
-        }
+        using var probe = new FilterGraph(Description, Threads, null);
+        for (var i = 0; i < probe.InputCount; i++) AddInput(probe.InputKind(i), $"in{i}");
         for (var o = 0; o < probe.OutputCount; o++) AddOutput(probe.OutputKind(o), $"out{o}");
     }
 
     /// <summary>The libavfilter graph description.</summary>
-    public string Description { get; }
+    public string Description => Values.Get<string>("graph");
     /// <summary>Filter threads (0 = automatic). Default 1: every node already runs on its own thread, and more
     /// threads per filter only oversubscribe the cores a pipeline shares.</summary>
-    public int Threads { get; }
-    public override string Kind => "filter";
+    public int Threads => Values.Get<int>("threads");
 
-    public override IReadOnlyDictionary<string, string> DescribeOptions() => new Dictionary<string, string> { ["graph"] = Description };
-
-    protected internal override NodeInstance CreateInstance() => new FilterGraphInstance(this);
+    protected internal override NodeInstance CreateInstance() => Inputs.Count == 1 && Outputs.Count == 1
+        ? new TransformInstance(this, (location, first) => FilterTransform.OnHost(Description, Threads, Name, location, first))
+        : new FilterGraphInstance(this);
 }

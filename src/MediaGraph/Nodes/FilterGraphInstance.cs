@@ -4,7 +4,9 @@ using MediaGraph.Interop;
 namespace MediaGraph;
 
 /// <summary>
-/// The running side of every libavfilter-backed node (Filter, Scale, Deinterlace). Negotiates once: waits until
+/// The running side of a filter node with several inputs or outputs (concat, amix, overlay, split); one input and
+/// one output run as a transform instead (<see cref="TransformInstance"/> with a <see cref="FilterTransform"/>,
+/// which also carries metadata). Frames made here do not carry their inputs' metadata yet. Negotiates once: waits until
 /// each input has shown its first frame, builds and configures the graph from those formats, then pushes and
 /// pulls. When an input's size or format changes mid-stream it drains the old graph and builds a new one. At end
 /// of input it drains every output, so filters holding frames (yadif's lookahead) lose none.

@@ -2,50 +2,56 @@ namespace MediaGraph;
 
 /// <summary>
 /// Scales video with swscale (through libavfilter's scale filter) to a size, optionally converting the pixel
-/// format. A width or height of -1 keeps the aspect ratio (-2 also keeps it even). Emits one frame per frame with
-/// the same timestamps; re-negotiates when the input size changes.
-/// Supported formats: every format swscale reads and writes (yuv420p, yuv422p, yuv444p, nv12, rgb24, bgra, 10-bit ...).
+/// format. A width or height of -1 keeps the aspect ratio (-2 also keeps it even). Emits one frame per frame, as it
+/// arrives, with the same timestamps and metadata; re-negotiates when the input size or format changes.
+/// Supported formats: every format swscale reads and writes (yuv420p, yuv422p, yuv444p, nv12, rgb24, bgra, 10-bit ...),
+/// on host frames.
 /// </summary>
-public sealed class ScaleNode : FilterNode
+public sealed class ScaleNode : TransformNode
 {
-    internal ScaleNode(OutputPort input, int width, int height, ScaleAlgorithm algorithm, string? pixelFormat)
-        : base(Build(width, height, algorithm, pixelFormat), [input])
+    public static readonly NodeDescriptor Descriptor = new()
     {
-        Width = width;
-        Height = height;
-        Algorithm = algorithm;
-        PixelFormat = pixelFormat;
+        Kind = "scale",
+        Doc = "Scales video with swscale to a size, optionally converting the pixel format.",
+        Inputs = [new("in", MediaKind.Video)],
+        Outputs = [new("out", MediaKind.Video)],
+        Parameters =
+        [
+            Parameter.Int("width", "Output width; -1 keeps the aspect ratio, -2 also keeps it even.", required: true, rule: Size),
+            Parameter.Int("height", "Output height; -1 keeps the aspect ratio, -2 also keeps it even.", required: true, rule: Size),
+            Parameter.Enum("algorithm", "swscale's interpolation.", ScaleAlgorithm.Bicubic,
+                ("bilinear", ScaleAlgorithm.Bilinear), ("bicubic", ScaleAlgorithm.Bicubic), ("area", ScaleAlgorithm.Area),
+                ("lanczos", ScaleAlgorithm.Lanczos), ("neighbor", ScaleAlgorithm.Neighbor), ("fast_bilinear", ScaleAlgorithm.FastBilinear)),
+            Parameter.String("pixelFormat", "Output pixel format (\"yuv420p\", \"rgb24\"); absent keeps the input's."),
+        ],
+        Rule = v => v.Get<int>("width") < 0 && v.Get<int>("height") < 0 ? "at most one of 'width' and 'height' may be -1 / -2" : null,
+        Create = v => new ScaleNode(v),
+    };
+
+    private static string? Size(int value) => value == 0 || value < -2 ? "it must be positive, or -1 / -2 to keep the aspect ratio (-2 keeps it even)" : null;
+
+    /// <summary>Scales to <paramref name="width"/>×<paramref name="height"/>.</summary>
+    public ScaleNode(int width, int height, ScaleAlgorithm algorithm = ScaleAlgorithm.Bicubic, string? pixelFormat = null)
+        : this(new ParameterValues { ["width"] = width, ["height"] = height, ["algorithm"] = algorithm, ["pixelFormat"] = pixelFormat })
+    {
     }
 
-    public int Width { get; }
-    public int Height { get; }
-    public ScaleAlgorithm Algorithm { get; }
-    public string? PixelFormat { get; }
-    public override string Kind => "scale";
+    private ScaleNode(ParameterValues values) : base(Descriptor, values) { }
 
-    public override IReadOnlyDictionary<string, string> DescribeOptions()
-    {
-        var d = new Dictionary<string, string> { ["width"] = Width.ToString(), ["height"] = Height.ToString(), ["algorithm"] = Algorithm.ToString().ToLowerInvariant() };
-        if (PixelFormat is { } f) d["pix_fmt"] = f;
-        return d;
-    }
+    public int Width => Values.Get<int>("width");
+    public int Height => Values.Get<int>("height");
+    public ScaleAlgorithm Algorithm => Values.Get<ScaleAlgorithm>("algorithm");
+    public string? PixelFormat => Values.Get<string?>("pixelFormat");
 
-    private static string Build(int width, int height, ScaleAlgorithm algorithm, string? pixelFormat)
+    internal override string FilterDescription
     {
-        if (width == 0 || width < -2) throw new ArgumentOutOfRangeException(nameof(width), width, "width must be positive, or -1/-2 to keep the aspect ratio");
-        if (height == 0 || height < -2) throw new ArgumentOutOfRangeException(nameof(height), height, "height must be positive, or -1/-2 to keep the aspect ratio");
-        if (width < 0 && height < 0) throw new ArgumentException("at most one of width and height may be -1/-2");
-        var flags = algorithm switch
+        get
         {
-            ScaleAlgorithm.Bilinear => "bilinear",
-            ScaleAlgorithm.Bicubic => "bicubic",
-            ScaleAlgorithm.Area => "area",
-            ScaleAlgorithm.Lanczos => "lanczos",
-            ScaleAlgorithm.Neighbor => "neighbor",
-            ScaleAlgorithm.FastBilinear => "fast_bilinear",
-            _ => throw new ArgumentOutOfRangeException(nameof(algorithm)),
-        };
-        var text = $"scale=w={width}:h={height}:flags={flags}";
-        return pixelFormat is null ? text : $"{text},format=pix_fmts={pixelFormat}";
+            var text = $"scale=w={Width}:h={Height}:flags={Descriptor.Find("algorithm")!.NameOf(Algorithm)}";
+            return PixelFormat is null ? text : $"{text},format=pix_fmts={PixelFormat}";
+        }
     }
+
+    protected override FrameTransform? CreateTransform(FrameLocation location, FrameBase first)
+        => FilterTransform.OnHost(FilterDescription, 1, Name, location, first);
 }

@@ -5,7 +5,7 @@ namespace MediaGraph;
 /// built and allocates nothing that runs: each run asks it for a fresh <see cref="NodeInstance"/>, so one graph can
 /// run many times.
 /// </summary>
-public abstract class Node
+public abstract partial class Node
 {
     private readonly List<InputPort> _inputs = new();
     private readonly List<OutputPort> _outputs = new();
@@ -30,14 +30,15 @@ public abstract class Node
     /// <summary>Renames a node already in a graph (the JSON reader names nodes after their ids).</summary>
     internal void Rename(string name) => _name = name;
 
-    /// <summary>The node's kind, as in the JSON form ("decode", "scale", "encode").</summary>
-    public abstract string Kind { get; }
+    /// <summary>The node's kind, as in the JSON form ("decode", "scale", "encode"): its declaration's kind, or the
+    /// class name for a node without one.</summary>
+    public virtual string Kind => Declaration?.Kind ?? GetType().Name;
 
     public IReadOnlyList<InputPort> Inputs => _inputs;
     public IReadOnlyList<OutputPort> Outputs => _outputs;
 
-    /// <summary>The options that define this node, for the JSON form, ToDot() and messages.</summary>
-    public virtual IReadOnlyDictionary<string, string> DescribeOptions() => new Dictionary<string, string>();
+    /// <summary>The options that define this node, for ToDot() and messages; derived from the declared parameters.</summary>
+    public virtual IReadOnlyDictionary<string, string> DescribeOptions() => DescribeDeclared();
 
     /// <summary>An implicit node is made by the builder for the user (a decoder behind <c>input.Video</c>); it is
     /// left out of a run when nothing consumes it.</summary>

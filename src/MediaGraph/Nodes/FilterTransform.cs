@@ -1,0 +1,78 @@
+using MediaGraph.Interop;
+
+namespace MediaGraph;
+
+/// <summary>
+/// A one-input, one-output libavfilter graph as a <see cref="FrameTransform"/> on host frames: configured from the
+/// first frame's format, it pushes each frame and adds every frame the graph gives back (in the graph's output time
+/// base, frame rate and duration filled in); a flush pushes the end and drains what filters hold (yadif's
+/// lookahead). Used by Scale, Deinterlace, one-input Filter nodes and the decoder's autorotation.
+/// </summary>
+internal sealed class FilterTransform : FrameTransform
+{
+    private readonly FilterGraph _graph;
+    private readonly Rational _timeBase;
+    private readonly Rational _frameRate;
+    private readonly bool _video;
+
+    public FilterTransform(string description, int threads, string node, FrameBase first)
+    {
+        var graph = new FilterGraph(description, threads, node);
+        try
+        {
+            graph.SetInput(0, FilterGraphInstance.Describe(first));
+            graph.Configure();
+            var info = graph.OutputInfo(0);
+            _timeBase = new Rational(info.TbNum, info.TbDen);
+            _frameRate = new Rational(info.FrNum, info.FrDen);
+            _video = graph.OutputKind(0) == MediaKind.Video;
+        }
+        catch
+        {
+            graph.Dispose();
+            throw;
+        }
+        _graph = graph;
+    }
+
+    /// <summary>The transform for a node that is one libavfilter description, on host frames only.</summary>
+    public static FrameTransform? OnHost(string description, int threads, string node, FrameLocation location, FrameBase first)
+        => location == FrameLocation.Host ? new FilterTransform(description, threads, node, first) : null;
+
+    public override void Transform(FrameBase input, TransformOutput output)
+    {
+        input.SyncTiming();
+        _graph.Push(0, input.Native);
+        Drain(output);
+    }
+
+    public override void Flush(TransformOutput output)
+    {
+        _graph.Push(0, 0);
+        Drain(output);
+    }
+
+    private void Drain(TransformOutput output)
+    {
+        while (true)
+        {
+            FrameBase frame = _video ? output.RentVideoFrame() : output.RentAudioFrame();
+            int status;
+            try { status = _graph.Pull(0, frame.Native); }
+            catch { frame.Dispose(); throw; }
+            if (status != NativeMethods.Ok)
+            {
+                frame.Dispose();
+                return;
+            }
+            frame.RefreshProduced(_timeBase, _frameRate);
+            output.Add(frame);
+        }
+    }
+
+    public override void Dispose()
+    {
+        _graph.Dispose();
+        base.Dispose();
+    }
+}
