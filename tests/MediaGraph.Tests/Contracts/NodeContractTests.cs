@@ -10,10 +10,13 @@ using Graph = global::MediaGraph.Graph; // a MediaGraph.Tests.Graph namespace wo
 /// <summary>
 /// What every node kind promises, checked the same way for each (STYLE.md section 6: one abstract test class run
 /// for every kind; a <see cref="NodeCase"/> says how to build one kind). Every node: completes on a real clip with
-/// every frame; when a neighbour fails, the run throws that neighbour's fault, not one blamed on this node; stops
-/// promptly when the run is cancelled. Kinds with a failure of their own also derive
-/// <see cref="NodeFaultContractTests{TCase}"/>, one-input video kinds <see cref="NodeSessionContractTests{TCase}"/>,
-/// and every kind <see cref="NodeHandleContractTests{TCase}"/> (which counts native handles, so runs alone).
+/// every frame; runs again on the same graph with the same result; when a neighbour fails, the run throws that
+/// neighbour's fault, not one blamed on this node; stops promptly when the run is cancelled. Kinds with a failure of
+/// their own also derive <see cref="NodeFaultContractTests{TCase}"/>; one-input video kinds
+/// <see cref="NodeSessionContractTests{TCase}"/> and <see cref="NodeSessionHandleContractTests{TCase}"/>; every kind
+/// <see cref="NodeHandleContractTests{TCase}"/> (the handle counts are process-wide, so those run alone).
+/// The cases keep to the stable builder surface (Decode, Scale, Deinterlace, Filter, Encode, Sink, AddVideoSource,
+/// NodeSession.ForVideo, RunAsync) so the node-model work underneath can change freely.
 /// </summary>
 public abstract class NodeContractTests<TCase>(ITestOutputHelper log) where TCase : NodeCase, new()
 {
