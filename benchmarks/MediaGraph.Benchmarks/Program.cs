@@ -12,6 +12,15 @@ using MediaGraph.Benchmarks;
 // ... -- many OUT_FOLDER CLIP...                                    one Graph per clip (decode -> scale 640x360 ->
 //                                                                   libx264 ultrafast, one thread each), all run at
 //                                                                   once in this process (benchmarks/many-graphs.sh)
+// ... -- busy-pool CLIP [BLOCKERS]                                  a transcode (CLIP -> 1280x720 libx264 ultrafast)
+//                                                                   alone, then while the app keeps BLOCKERS (default
+//                                                                   8) thread-pool threads blocked
+if (args.Length > 0 && args[0] == "busy-pool")
+{
+    if (args.Length < 2) { Console.Error.WriteLine("usage: busy-pool CLIP [BLOCKERS]"); Environment.Exit(2); }
+    await BusyPool.RunAsync(args[1], args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 8);
+    return;
+}
 if (args.Length > 0 && args[0] == "many")
 {
     if (args.Length < 3) { Console.Error.WriteLine("usage: many OUT_FOLDER CLIP..."); Environment.Exit(2); }
@@ -85,5 +94,43 @@ static class ManyGraphs
         clock.Stop();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{inputs.Length} graphs, {metrics.Sum(m => m.Frames)} frames in {clock.Elapsed.TotalSeconds:0.000} s"));
+    }
+}
+
+/// <summary>
+/// A graph in a process whose thread pool is busy (sync-over-async code, a loaded web server): the same transcode
+/// alone, then while <c>blockers</c> pool threads are blocked. Nodes that work in native code run on threads of
+/// their own, and neither the start nor the end of a run waits for a pool thread, so the two times should be close;
+/// a runtime whose node loops ran on the pool would wait for the pool to grow (about a thread per half second).
+/// </summary>
+static class BusyPool
+{
+    public static async Task RunAsync(string clip, int blockers)
+    {
+        ThreadPool.GetMinThreads(out var minWorkers, out _);
+        Console.WriteLine($"{Environment.ProcessorCount} cores, thread pool minimum {minWorkers}");
+        await TranscodeAsync(clip, 0); // warm-up (JIT, native library)
+        foreach (var blocked in new[] { 0, blockers })
+        {
+            using var stop = new CancellationTokenSource();
+            var busy = Enumerable.Range(0, blocked).Select(_ => Task.Run(() => { while (!stop.IsCancellationRequested) Thread.Sleep(20); })).ToArray();
+            await Task.Delay(200); // let them take the pool's threads
+            var seconds = await TranscodeAsync(clip, blocked);
+            stop.Cancel();
+            await Task.WhenAll(busy);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{blocked,3} pool threads blocked by the app: {seconds,7:0.000} s"));
+        }
+    }
+
+    private static async Task<double> TranscodeAsync(string clip, int blocked)
+    {
+        var output = Path.Combine(Path.GetTempPath(), $"busy-pool-{Environment.ProcessId}-{blocked}.mp4");
+        var graph = new Graph();
+        graph.Encode(output, graph.Decode(clip).Video.Scale(1280, 720), null, new EncodeOptions { Preset = "ultrafast" });
+        var clock = Stopwatch.StartNew();
+        await graph.RunAsync();
+        var seconds = clock.Elapsed.TotalSeconds;
+        File.Delete(output);
+        return seconds;
     }
 }

@@ -327,7 +327,9 @@ public sealed partial class Graph
             Volatile.Write(ref _runState, 0);
             throw;
         }
-        return Task.Run(() => RunCoreAsync(cancellationToken), CancellationToken.None);
+        // Validation and start-up on a thread of their own, not the pool's: a busy pool must not delay the start.
+        return Task.Factory.StartNew(() => RunCoreAsync(cancellationToken), CancellationToken.None,
+            TaskCreationOptions.LongRunning | TaskCreationOptions.DenyChildAttach, TaskScheduler.Default).Unwrap();
     }
 
     private async Task<GraphMetrics> RunCoreAsync(CancellationToken cancellationToken)

@@ -24,7 +24,9 @@ internal sealed class GraphRunner
     private readonly CancellationTokenSource _soft = new();
     private readonly CancellationTokenSource _hard = new();
     private readonly CancellationTokenSource _ended = new(); // cancels the progress ticker and pending hard-stop delays
-    private readonly TaskCompletionSource _allEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Completed by the last node's thread, which then finalises the run itself: the end of a run never waits for a
+    // thread-pool thread (an app that keeps the pool busy must not delay it).
+    private readonly TaskCompletionSource _allEnded = new();
     private readonly RunPools _pools = new();
     private int _live;
     private bool _closing;
