@@ -623,19 +623,16 @@ internal sealed class GraphRunner
             if (edges.Length == 1)
             {
                 var edge = edges[0];
-                if (edge.TryWrite(item)) return default;
-                if (!Dedicated) return WriteAsync(output, edge, item);
-                WriteBlocking(output, edge, item);
-                return default;
+                return edge.TryWrite(item) ? default : WriteWaitingAsync(output, edge, item);
             }
             if (edges.Length == 0) { item.Dispose(); return default; }
-            if (!Dedicated) return FanOutAsync(output, edges, item);
-            FanOutBlocking(output, edges, item);
-            return default;
+            return FanOutAsync(output, edges, item);
         }
 
-        /// <summary>Waits on this node's thread until <paramref name="edge"/> has room or its consumer left.</summary>
-        private void WriteBlocking(int output, Edge edge, MediaItem item)
+        /// <summary>Waits until <paramref name="edge"/> has room or its consumer left. On the node's own thread the
+        /// wait blocks that thread, so this completes before it returns.</summary>
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+        private async ValueTask WriteWaitingAsync(int output, Edge edge, MediaItem item)
         {
             var start = Stopwatch.GetTimestamp();
             edge.BeginWaitingToWrite();
@@ -649,7 +646,7 @@ internal sealed class GraphRunner
                         CloseOutputIfUnread(output);
                         break;
                     }
-                    OutputWakeup.Wait();
+                    await WaitForRoomAsync().ConfigureAwait(false);
                 }
             }
             finally
@@ -661,37 +658,19 @@ internal sealed class GraphRunner
             }
         }
 
-        /// <summary>The same wait for code a node runs on another thread (an app source's loop).</summary>
-        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-        private async ValueTask WriteAsync(int output, Edge edge, MediaItem item)
+        private ValueTask WaitForRoomAsync()
         {
-            var start = Stopwatch.GetTimestamp();
-            edge.BeginWaitingToWrite();
-            try
-            {
-                while (!edge.TryWrite(item))
-                {
-                    if (edge.IsClosed)
-                    {
-                        item.Dispose();
-                        CloseOutputIfUnread(output);
-                        break;
-                    }
-                    await OutputWakeup.WaitAsync().ConfigureAwait(false);
-                }
-            }
-            finally
-            {
-                edge.EndWaitingToWrite();
-                Metrics.AddBlocked(Stopwatch.GetTimestamp() - start);
-            }
+            if (!Dedicated) return OutputWakeup.WaitAsync();
+            OutputWakeup.Wait();
+            return default;
         }
 
         /// <summary>Fan-out: every open consumer gets an item of its own over the same buffers
         /// (<see cref="MediaItem.ShareForBranch"/>: no pixel copy), so one branch's <c>MakeWritable</c> and metadata
         /// never reach the other. The shares are made before the first write: once written, an item belongs to its
-        /// consumer. Fills <see cref="_branches"/> (a node never emits twice at once, so one buffer serves).</summary>
-        private void PrepareBranches(Edge[] edges, MediaItem item)
+        /// consumer. (A node never emits twice at once, so one buffer of branches serves.)</summary>
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+        private async ValueTask FanOutAsync(int output, Edge[] edges, MediaItem item)
         {
             if (_branches.Length < edges.Length) _branches = new MediaItem?[edges.Length];
             var first = -1;
@@ -703,31 +682,13 @@ internal sealed class GraphRunner
             }
             if (first >= 0) _branches[first] = item;
             else item.Dispose();
-        }
 
-        private void FanOutBlocking(int output, Edge[] edges, MediaItem item)
-        {
-            PrepareBranches(edges, item);
             var closed = false;
             for (var i = 0; i < edges.Length; i++)
             {
                 if (_branches[i] is not { } branch) { closed = true; continue; }
                 _branches[i] = null;
-                if (!edges[i].TryWrite(branch)) WriteBlocking(output, edges[i], branch);
-            }
-            if (closed) CloseOutputIfUnread(output);
-        }
-
-        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-        private async ValueTask FanOutAsync(int output, Edge[] edges, MediaItem item)
-        {
-            PrepareBranches(edges, item);
-            var closed = false;
-            for (var i = 0; i < edges.Length; i++)
-            {
-                if (_branches[i] is not { } branch) { closed = true; continue; }
-                _branches[i] = null;
-                if (!edges[i].TryWrite(branch)) await WriteAsync(output, edges[i], branch).ConfigureAwait(false);
+                if (!edges[i].TryWrite(branch)) await WriteWaitingAsync(output, edges[i], branch).ConfigureAwait(false);
             }
             if (closed) CloseOutputIfUnread(output);
         }
