@@ -29,6 +29,31 @@ public sealed class NodeSessionTests
     }
 
     [Fact(Timeout = 30000)]
+    public async Task Session_NodeDefinitionNotInAnyGraph_RunsOnTheFramesHandedToIt()
+    {
+        await using var scale = NodeSession.Create(new ScaleNode(32, 24));
+        var outputs = new List<MediaItem>();
+        for (var i = 0; i < 3; i++) outputs.AddRange(await scale.ProcessAsync(TestFrames.Gray(i)));
+        outputs.AddRange(await scale.FlushAsync());
+
+        Assert.Equal([0L, 1, 2], outputs.Select(o => o.Pts));
+        Assert.All(outputs, o => Assert.Equal((32, 24), (((VideoFrame)o).Width, ((VideoFrame)o).Height)));
+        foreach (var o in outputs) o.Dispose();
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task Session_TwoOutputSplit_SaysWhichOutputEachItemCameOutOf()
+    {
+        await using var split = NodeSession.For([MediaKind.Video], (g, s) => g.Filter("split[a][b];[b]hflip", s).Node);
+        var emitted = new List<NodeOutput>();
+        emitted.AddRange(await split.ProcessAsync(0, TestFrames.Gray(0)));
+        emitted.AddRange(await split.FinishAsync());
+
+        Assert.Equal([0, 1], emitted.Select(o => o.Output).Order());
+        foreach (var o in emitted) o.Item.Dispose();
+    }
+
+    [Fact(Timeout = 30000)]
     public async Task Session_ItemOfTheWrongKind_IsRefusedNamingTheInputAndReleased()
     {
         await using var volume = NodeSession.ForAudio(a => a.Filter("volume=0.5"));
