@@ -191,7 +191,8 @@ public sealed class TranscodeCommandTests
             progressed.TrySetResult();
         });
 
-        await Task.WhenAny(progressed.Task, Task.Delay(1000)); // mid-run: a progress line, or 1 s of a veryslow encode
+        // Mid-run: once a progress line shows frames moving (a fixed delay fired before the run started on a loaded machine).
+        await progressed.Task.WaitAsync(TimeSpan.FromSeconds(40));
         using (var kill = System.Diagnostics.Process.Start("kill", ["-INT", process.Id.ToString()])) await kill!.WaitForExitAsync();
         await process.WaitForExitAsync();
         await reader;
