@@ -55,20 +55,40 @@ internal sealed class MetadataByPts
     /// it only grows and pts is never below it).</summary>
     public void AttachTo(MediaItem output, long horizon)
     {
-        var found = Find(output);
+        var found = Find(output, exact: false);
         if (found >= 0 && _entries[found].Values is { } values) output.Metadata.Attach(values);
+        Forget(output.TimeBase, horizon);
+    }
+
+    /// <summary>For one input of a step with several (overlay, amix, concat): attaches the values of this input's item
+    /// whose span holds <paramref name="output"/>'s pts — only an exact hold, since an output made from another input
+    /// must not borrow these — then forgets what ends at or before <paramref name="horizon"/>
+    /// (<see cref="Timestamp.None"/>: nothing). True when it attached values.</summary>
+    public bool AttachHolding(MediaItem output, long horizon)
+    {
+        var found = Find(output, exact: true);
+        var attached = found >= 0 && _entries[found].Values is not null;
+        if (attached) output.Metadata.Attach(_entries[found].Values);
+        Forget(output.TimeBase, horizon);
+        return attached;
+    }
+
+    /// <summary>Forgets the inputs that end at or before <paramref name="horizon"/> (in <paramref name="timeBase"/>;
+    /// <see cref="Timestamp.None"/>: nothing).</summary>
+    public void Forget(Rational timeBase, long horizon)
+    {
         if (horizon == Timestamp.None) return;
         var done = 0;
-        while (done < _entries.Count && Rational.Rescale(_entries[done].End, _entries[done].TimeBase, output.TimeBase) <= horizon) done++;
+        while (done < _entries.Count && Rational.Rescale(_entries[done].End, _entries[done].TimeBase, timeBase) <= horizon) done++;
         if (done > 0) _entries.RemoveRange(0, done);
     }
 
-    /// <summary>The input whose span holds <paramref name="output"/>'s pts, else the latest one starting at or before
-    /// it; the newest input for an output without a pts; -1 for none.</summary>
-    private int Find(MediaItem output)
+    /// <summary>The input whose span holds <paramref name="output"/>'s pts, else (unless <paramref name="exact"/>)
+    /// the latest one starting at or before it, or the newest input for an output without a pts; -1 for none.</summary>
+    private int Find(MediaItem output, bool exact = false)
     {
         if (_entries.Count == 0) return -1;
-        if (output.Pts == Timestamp.None) return _entries.Count - 1;
+        if (output.Pts == Timestamp.None) return exact ? -1 : _entries.Count - 1;
         var found = -1;
         for (var i = 0; i < _entries.Count; i++)
         {
@@ -78,7 +98,7 @@ internal sealed class MetadataByPts
             found = i;
             if (output.Pts < Rational.Rescale(e.End, e.TimeBase, output.TimeBase)) return i;
         }
-        return found;
+        return exact ? -1 : found;
     }
 
     private static int Compare(in Entry a, in Entry b) => Rational.Rescale(a.Start, a.TimeBase, b.TimeBase).CompareTo(b.Start);

@@ -22,6 +22,7 @@ internal sealed class FilterGraphInstance(FilterNode node) : NodeInstance
     private Rational[] _outputTimeBase = [];
     private Rational[] _outputFrameRate = [];
     private readonly List<(int Input, FrameBase Frame)> _waiting = new();
+    private MetadataByPts?[] _metadata = []; // per input, made when its first frame with metadata arrives
     private StreamInfo?[] _firstFormat = [];
     private bool[] _ended = [];
     private bool[] _closed = [];     // end of input pushed into the current graph
@@ -30,6 +31,7 @@ internal sealed class FilterGraphInstance(FilterNode node) : NodeInstance
     protected internal override ValueTask StartAsync(NodeContext context, CancellationToken cancellationToken)
     {
         _firstFormat = new StreamInfo?[node.Inputs.Count];
+        _metadata = new MetadataByPts?[node.Inputs.Count];
         _ended = new bool[node.Inputs.Count];
         _closed = new bool[node.Inputs.Count];
         return default;
@@ -185,6 +187,7 @@ internal sealed class FilterGraphInstance(FilterNode node) : NodeInstance
     private async ValueTask PushAsync(NodeContext context, int input, FrameBase frame, CancellationToken cancellationToken)
     {
         frame.SyncTiming();
+        if (frame.HasMetadata || _metadata[input] is not null) (_metadata[input] ??= new MetadataByPts()).Remember(frame);
         _graph!.Push(input, frame.Native);
         if (_closed.Length > 1) await PullAndCloseAsync(context, cancellationToken).ConfigureAwait(false);
         else await PullAllAsync(context, cancellationToken).ConfigureAwait(false);
@@ -215,8 +218,25 @@ internal sealed class FilterGraphInstance(FilterNode node) : NodeInstance
                     break;
                 }
                 frame.RefreshProduced(_outputTimeBase[o], _outputFrameRate[o]);
+                CarryMetadata(frame, graph.OutputCount);
                 await context.EmitAsync(o, frame, cancellationToken).ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>Gives an output frame the metadata of the input frame that presents its time, trying the inputs in
+    /// order (overlay's main picture first): matched by pts, exactly, so a concat's later file or a mix never borrows
+    /// an earlier frame's results. With one output, what ends before it is forgotten; with several, each input keeps
+    /// its last <see cref="MetadataByPts.Capacity"/> frames.</summary>
+    private void CarryMetadata(FrameBase output, int outputs)
+    {
+        var horizon = outputs == 1 ? output.Pts : Timestamp.None;
+        var attached = false;
+        foreach (var trail in _metadata)
+        {
+            if (trail is null) continue;
+            if (!attached) attached = trail.AttachHolding(output, horizon);
+            else trail.Forget(output.TimeBase, horizon);
         }
     }
 

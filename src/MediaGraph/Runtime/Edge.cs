@@ -12,7 +12,11 @@ namespace MediaGraph;
 /// </summary>
 internal sealed class Edge
 {
-    private readonly Channel<MediaItem> _channel;
+    private readonly Channel<Queued> _channel;
+
+    /// <summary>An item in the edge and the generation it had when written: if it comes out released, or reused by
+    /// another owner, its producer released it after emitting it.</summary>
+    private readonly record struct Queued(MediaItem Item, int Generation);
     private int _writerWaiting;
 
     public Edge(OutputPort from, InputPort to, int capacity, Wakeup consumer, Wakeup producer, NodeMetrics? consumerMetrics = null)
@@ -30,8 +34,8 @@ internal sealed class Edge
             AllowSynchronousContinuations = false,
         };
         _channel = to.DropOldest
-            ? Channel.CreateBounded<MediaItem>(options, dropped => { consumerMetrics?.CountDropped(); dropped.Dispose(); })
-            : Channel.CreateBounded<MediaItem>(options);
+            ? Channel.CreateBounded<Queued>(options, dropped => { consumerMetrics?.CountDropped(); Release(dropped); })
+            : Channel.CreateBounded<Queued>(options);
     }
 
     public OutputPort From { get; }
@@ -58,7 +62,7 @@ internal sealed class Edge
     /// full; the caller waits on <see cref="Producer"/> after <see cref="BeginWaitingToWrite"/>.</summary>
     public bool TryWrite(MediaItem item)
     {
-        if (!_channel.Writer.TryWrite(item)) return false;
+        if (!_channel.Writer.TryWrite(new Queued(item, item.Generation))) return false;
         Consumer.Set();
         return true;
     }
@@ -73,11 +77,31 @@ internal sealed class Edge
 
     public void EndWaitingToWrite() => Interlocked.Exchange(ref _writerWaiting, 0);
 
+    /// <summary>Takes the oldest item. Throws <see cref="MediaGraphException"/> naming the producer when the item
+    /// was released while it waited here (its producer disposed what it had emitted): the consumer would otherwise
+    /// read an empty frame, or one that another owner rented since.</summary>
     public bool TryRead(out MediaItem item)
     {
-        if (!_channel.Reader.TryRead(out item!)) return false;
+        if (!_channel.Reader.TryRead(out var queued))
+        {
+            item = null!;
+            return false;
+        }
         if (Volatile.Read(ref _writerWaiting) != 0) Producer.Set();
+        item = queued.Item;
+        if (item.Generation != queued.Generation || item.ReferenceCount <= 0)
+            throw new MediaGraphException(From.Node.Name,
+                $"released a {item.GetType().Name} after emitting it on '{From}' to '{To}' (released twice): an emitted item belongs to its consumer, which would have read an empty frame or another owner's");
         return true;
+    }
+
+    private static void Release(Queued queued)
+    {
+        // An item some node released although it emitted it ("released twice") is reported where it is read; ending
+        // the run or dropping must still free everything else.
+        if (queued.Item.Generation != queued.Generation) return;
+        try { queued.Item.Dispose(); }
+        catch (ObjectDisposedException) { }
     }
 
     /// <summary>The producer is done.</summary>
@@ -103,13 +127,7 @@ internal sealed class Edge
     {
         _closed = true;
         _channel.Writer.TryComplete();
-        while (_channel.Reader.TryRead(out var item))
-        {
-            // An item some node released although it emitted it ("released twice") was already reported where it
-            // happened; ending the run must still free everything else.
-            try { item.Dispose(); }
-            catch (ObjectDisposedException) { }
-        }
+        while (_channel.Reader.TryRead(out var queued)) Release(queued);
         Consumer.Set();
         Producer.Set();
     }

@@ -110,19 +110,38 @@ public sealed class DoubleReleaseTests(ITestOutputHelper log)
         Assert.Contains("released twice", e.Message);
     }
 
+    [Fact(Timeout = 60000)]
+    public async Task NodeThatDisposesWhatItEmitted_WhileItWaitsInTheEdge_FailsNamingThatNode()
+    {
+        var input = await TestMedia.TinyAsync();
+        var graph = new Graph();
+        var buggy = graph.Add(new EmitThenDisposeNode());
+        graph.Connect(graph.Decode(input).Video.Port, buggy.Inputs[0]);
+        var slow = graph.Add(new ReleaseNode { Delay = TimeSpan.FromMilliseconds(100) }); // the third frame waits in the edge
+        graph.Connect(buggy.Outputs[0], slow.Inputs[0]);
+
+        var e = await Assert.ThrowsAnyAsync<MediaGraphException>(() => graph.RunAsync());
+
+        log.WriteLine(e.Message);
+        Assert.Equal(buggy.Name, e.Node);
+        Assert.Contains("released a VideoFrame after emitting it", e.Message);
+    }
+
     /// <summary>A consumer that only releases what it gets (it touches no native frame, so the test cannot race
     /// FFmpeg on a frame the buggy node released).</summary>
     private sealed class ReleaseNode : Node
     {
         public ReleaseNode() => AddInput(MediaKind.Video, "in");
         public override string Kind => "release";
-        protected internal override NodeInstance CreateInstance() => new Instance();
+        public TimeSpan Delay { get; init; }
+        protected internal override NodeInstance CreateInstance() => new Instance(Delay);
 
-        private sealed class Instance : NodeInstance
+        private sealed class Instance(TimeSpan delay) : NodeInstance
         {
             protected internal override ValueTask ProcessAsync(NodeContext context, int input, MediaItem item, CancellationToken cancellationToken)
             {
                 item.Dispose();
+                if (delay > TimeSpan.Zero) Thread.Sleep(delay);
                 return default;
             }
         }

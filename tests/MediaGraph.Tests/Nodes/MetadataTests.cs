@@ -93,6 +93,26 @@ public sealed class MetadataTests(ITestOutputHelper log)
 
     private sealed record Seen(double Pts, Tag? Tag, (int, int) Size);
 
+    [Fact(Timeout = 60000)]
+    public async Task Overlay_CarriesTheMainPicturesMetadataToTheComposite()
+    {
+        var logo = await TestMedia.TinyAsync(); // 64x48, 10 frames, untagged: its last frame stays on top
+        var (frames, _) = await RunCityAsync(v => v.Graph.Filter("[0][1]overlay=10:10", v, v.Graph.Decode(logo).Video).Video(0));
+
+        AssertEachFrameHasItsOwnTag(frames, 190);
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task Overlay_OfTwoTaggedStreams_TakesTheMainPictures()
+    {
+        var graph = new Graph();
+        var main = graph.Add(new TagNode(MediaKind.Video), graph.Decode(TestMedia.CityCC0).Video).VideoOutput(0);
+        var small = graph.Add(new TagNode(MediaKind.Video), graph.Decode(TestMedia.CityCC0).Video.Scale(64, 36)).VideoOutput(0);
+        var sink = graph.Sink(graph.Filter("[0][1]overlay=10:10", main, small).Video(0), capacity: 16);
+
+        AssertEachFrameHasItsOwnTag(await CollectAsync(graph, sink), 190);
+    }
+
     private static void AssertEachFrameHasItsOwnTag(List<Seen> frames, int count)
     {
         Assert.Equal(count, frames.Count);
