@@ -121,3 +121,32 @@ public sealed class RunLifecycleTests
         }
     }
 }
+
+/// <summary>What a run leaves behind: nothing that ticks.</summary>
+[Collection(SerialCollection.Name)]
+public sealed class RunLeftoverTests
+{
+    [Fact(Timeout = 60000)]
+    public async Task RunAsync_CancelledWithProgressReporting_LeavesNoTimerBehind()
+    {
+        var input = await TestMedia.TinyAsync(frames: 50);
+        await Task.Delay(200); // timers of earlier tests' Task.Delay calls expire
+        var before = Timer.ActiveCount;
+        for (var i = 0; i < 5; i++)
+        {
+            var graph = new Graph(new GraphOptions
+            {
+                Progress = new Progress<GraphProgress>(_ => { }),
+                ProgressInterval = TimeSpan.FromMilliseconds(10),
+                CancelGracePeriod = TimeSpan.FromSeconds(30), // a pending hard-stop timer when the run ends
+            });
+            var slow = graph.Add(new PassThroughNode { Delay = TimeSpan.FromMilliseconds(20) });
+            graph.Connect(graph.Decode(input).Video.Port, slow.Inputs[0]);
+            graph.Sink(graph.Streams(slow).VideoOutput(0), capacity: 64);
+            using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(150));
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => graph.RunAsync(cancel.Token));
+        }
+
+        Assert.Equal(before, Timer.ActiveCount);
+    }
+}
