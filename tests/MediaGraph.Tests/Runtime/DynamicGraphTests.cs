@@ -79,6 +79,41 @@ public sealed class DynamicGraphTests(ITestOutputHelper log)
         Assert.InRange(tapped.Frames, 1, 40);
     }
 
+    [Fact(Timeout = 120000)]
+    public async Task AddBranch_TapsJoiningAndLeavingWhileFramesFanOut_EveryTapFilePlaysAndTheMainOutputLosesNothing()
+    {
+        var folder = TestMedia.OutputFolder();
+        var graph = new Graph();
+        var source = graph.AddVideoSource();
+        var small = ((VideoStream)source.Stream(graph)).Scale(32, 24);
+        graph.Encode(Path.Combine(folder, "main.mkv"), small, null, new EncodeOptions { VideoCodec = "ffv1" });
+        graph.Sink(small, capacity: 1000); // a second consumer from the start: every frame already fans out
+        var run = graph.RunAsync();
+
+        var taps = new List<(GraphBranch Branch, string Path)>();
+        var writing = Task.Run(async () =>
+        {
+            for (var i = 0; i < 300; i++) await source.WriteAsync(TestFrames.Gray(i));
+            source.Complete();
+        });
+        for (var t = 0; t < 8; t++)
+        {
+            var path = Path.Combine(folder, $"tap{t}.mkv");
+            taps.Add((await graph.AddBranchAsync(g => g.Encode(path, small, null, new EncodeOptions { VideoCodec = "ffv1" })), path));
+            if (t % 2 == 1) await taps[t - 1].Branch.RemoveAsync(); // one leaves while the next has just joined
+        }
+        await writing;
+        await run;
+
+        Assert.Equal(300, (await Ffprobe.StreamAsync(Path.Combine(folder, "main.mkv"))).Frames);
+        foreach (var (_, path) in taps.Where(t => File.Exists(t.Path)))
+        {
+            var tap = await Ffprobe.FrameTimesAsync(path);
+            log.WriteLine($"{Path.GetFileName(path)}: {tap.Count} frames");
+            for (var i = 1; i < tap.Count; i++) Assert.Equal(0.04, tap[i].Pts - tap[i - 1].Pts, 3); // contiguous
+        }
+    }
+
     [Fact(Timeout = 60000)]
     public async Task AddBranch_InvalidBranch_ThrowsListingTheProblemAndTheRunGoesOnUntouched()
     {
