@@ -31,15 +31,8 @@ for i in $(seq 0 $((jobs - 1))); do
   mv "$clip.tmp.mp4" "$clip"
 done
 
-# The CLI as it ships: a Native AOT executable (see side-by-side.sh). MG_CLI=path overrides it.
-mg=${MG_CLI:-}
-if [ -z "$mg" ]; then
-  echo "publishing the mediagraph CLI (Release, Native AOT)"
-  dotnet publish src/MediaGraph.Cli -c Release -r linux-x64 -p:PublishAot=true -o "$work/cli" -v quiet -nologo > "$work/build.log" 2>&1 \
-    || { cat "$work/build.log"; exit 1; }
-  mg=$work/cli/MediaGraph.Cli
-fi
-[ -x "$mg" ] || { echo "no CLI binary at $mg" >&2; exit 1; }
+# The CLI as it ships (Native AOT); MG_CLI=path overrides it.
+. benchmarks/cli.sh
 bench=benchmarks/MediaGraph.Benchmarks/bin/Release/net10.0/MediaGraph.Benchmarks.dll
 if [ "$graphs" = 1 ]; then
   echo "building MediaGraph.Benchmarks (Release) for (c)"

@@ -20,16 +20,8 @@ if [ ! -s "$in" ]; then
   mv "$in.tmp.mp4" "$in"
 fi
 
-# The CLI as it ships: a Native AOT executable (start-up like a C program; a JIT-ed `dotnet` start costs ~0.25 s
-# a run, which is not pipeline work). MG_CLI=path overrides it, e.g. the framework-dependent build.
-mg=${MG_CLI:-}
-if [ -z "$mg" ]; then
-  echo "publishing the mediagraph CLI (Release, Native AOT)"
-  dotnet publish src/MediaGraph.Cli -c Release -r linux-x64 -p:PublishAot=true -o "$work/cli" -v quiet -nologo > "$work/build.log" 2>&1 \
-    || { cat "$work/build.log"; exit 1; }
-  mg=$work/cli/MediaGraph.Cli
-fi
-[ -x "$mg" ] || { echo "no CLI binary at $mg" >&2; exit 1; }
+# The CLI as it ships (Native AOT); MG_CLI=path overrides it.
+. benchmarks/cli.sh
 
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
