@@ -130,9 +130,10 @@ public sealed class RunLeftoverTests
     public async Task RunAsync_CancelledWithProgressReporting_LeavesNoTimerBehind()
     {
         var input = await TestMedia.TinyAsync(frames: 50);
-        await Task.Delay(200); // timers of earlier tests' Task.Delay calls expire
+        // Timer.ActiveCount is process-wide: earlier tests' timers may expire meanwhile, never start (this class runs
+        // alone). Twenty runs that each left a 30 s hard-stop timer would outnumber what expires in these seconds.
         var before = Timer.ActiveCount;
-        for (var i = 0; i < 5; i++)
+        for (var i = 0; i < 20; i++)
         {
             var graph = new Graph(new GraphOptions
             {
@@ -140,13 +141,14 @@ public sealed class RunLeftoverTests
                 ProgressInterval = TimeSpan.FromMilliseconds(10),
                 CancelGracePeriod = TimeSpan.FromSeconds(30), // a pending hard-stop timer when the run ends
             });
-            var slow = graph.Add(new PassThroughNode { Delay = TimeSpan.FromMilliseconds(20) });
+            var slow = graph.Add(new PassThroughNode { Delay = TimeSpan.FromMilliseconds(5) });
             graph.Connect(graph.Decode(input).Video.Port, slow.Inputs[0]);
             graph.Sink(graph.Streams(slow).VideoOutput(0), capacity: 64);
-            using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(150));
+            using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => graph.RunAsync(cancel.Token));
         }
 
-        Assert.Equal(before, Timer.ActiveCount);
+        var after = Timer.ActiveCount;
+        Assert.True(after <= before, $"{after - before} more timers after 20 runs than before");
     }
 }
