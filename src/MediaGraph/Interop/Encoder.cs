@@ -32,7 +32,7 @@ internal sealed unsafe class Encoder : IDisposable
     public int Receive(nint packet, out PacketInfo info)
         => NativeStatus.ThrowIfFailed(NativeMethods.mg_encoder_receive(_handle.Ptr, packet, out info), "encoding", _node);
 
-    /// <summary>Frees the encoder; <see cref="Parameters"/> stays valid (packets in flight refer to it) and is
+    /// <summary>Frees the encoder; <see cref="CodecParameters"/> stays valid (packets in flight refer to it) and is
     /// disposed by its owner.</summary>
     public void Dispose() => _handle.Dispose();
 }

@@ -186,12 +186,12 @@ public sealed class TranscodeCommandTests
             while ((n = await process.StandardError.ReadAsync(buffer)) > 0)
             {
                 lock (stderr) stderr.Append(buffer, 0, n);
-                if (stderr.ToString().Contains("frame=")) progressed.TrySetResult();
+                if (ShowsOutput(stderr.ToString())) progressed.TrySetResult();
             }
             progressed.TrySetResult();
         });
 
-        // Mid-run: once a progress line shows frames moving (a fixed delay fired before the run started on a loaded machine).
+        // Mid-run: once a progress line shows the output under way (a fixed delay fired before the run started on a loaded machine).
         await progressed.Task.WaitAsync(TimeSpan.FromSeconds(40));
         using (var kill = System.Diagnostics.Process.Start("kill", ["-INT", process.Id.ToString()])) await kill!.WaitForExitAsync();
         await process.WaitForExitAsync();
@@ -203,13 +203,18 @@ public sealed class TranscodeCommandTests
         Assert.InRange(probed.VideoFrames, 1, 499);
     }
 
-    /// <summary>stderr that cancels when the CLI prints progress.</summary>
+    /// <summary>True when <paramref name="progress"/> holds a progress line whose time is past 0 (the muxer wrote).</summary>
+    private static bool ShowsOutput(string? progress)
+        => progress is not null && System.Text.RegularExpressions.Regex.IsMatch(progress, @"time=(?!00:00:00\.00)\d\d:\d\d:\d\d\.\d\d");
+
+    /// <summary>stderr that cancels when the CLI's progress shows the output under way (packets muxed: time past 0;
+    /// frames merely handed to a slow encoder's lookahead may not reach the file within the cancel's grace period).</summary>
     private sealed class CancelOnProgress(CancellationTokenSource stop) : StringWriter
     {
         public override void Write(string? value)
         {
             base.Write(value);
-            if (value?.Contains("frame=") == true) stop.Cancel();
+            if (ShowsOutput(value)) stop.Cancel();
         }
 
         public override void WriteLine(string? value)
