@@ -21,6 +21,9 @@ internal sealed class CliContext(TextWriter output, TextWriter error, bool error
     };
 
     public TextWriter Out { get; } = output;
+
+    /// <summary>The first Ctrl+C: a running graph drains (<see cref="Graph.StopAsync"/>).</summary>
+    public CancellationToken Drain { get; init; }
     public TextWriter Error { get; } = error;
 
     /// <summary>Graph options for this run: logging to stderr (warnings, or information with --verbose) and progress.</summary>
@@ -40,13 +43,19 @@ internal sealed class CliContext(TextWriter output, TextWriter error, bool error
 
     public ProgressLine CreateProgress() => new(Error, errorIsTerminal);
 
-    /// <summary>Runs <paramref name="graph"/>; afterwards (also on failure or Ctrl+C) ends the progress line and prints
-    /// the metrics summary on stderr.</summary>
-    public async Task<GraphMetrics> RunGraphAsync(Graph graph, ProgressLine progress, CancellationToken cancellationToken)
+    /// <summary>Runs <paramref name="graph"/>; <see cref="Drain"/> stops it without losing work. Afterwards (also on
+    /// failure or Ctrl+C) ends the progress line and prints the metrics summary on stderr. Returns the exit code: 0, or
+    /// <see cref="Program.Cancelled"/> after a drain.</summary>
+    public async Task<int> RunGraphAsync(Graph graph, ProgressLine progress, CancellationToken cancellationToken)
     {
         try
         {
-            return await graph.RunAsync(cancellationToken).ConfigureAwait(false);
+            using var drain = Drain.Register(() => _ = graph.StopAsync());
+            var metrics = await graph.RunAsync(cancellationToken).ConfigureAwait(false);
+            if (!metrics.Stopped) return 0;
+            progress.Complete();
+            Error.WriteLine("mediagraph: stopped; every frame decoded until then was encoded and the output finalised");
+            return Program.Cancelled;
         }
         finally
         {

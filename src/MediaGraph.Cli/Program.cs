@@ -18,39 +18,57 @@ public static class Program
     /// <summary>Exit code of a failure.</summary>
     public const int Failed = 1;
 
-    /// <summary>The process entry point: the first Ctrl+C stops the graph gracefully (outputs are finalised); another
-    /// one, pressed a second or more later, ends the process at once.</summary>
+    /// <summary>The process entry point. The first Ctrl+C (or SIGINT) drains, like the ffmpeg CLI's first <c>q</c>:
+    /// sources stop, every frame already decoded is encoded, encoders flush and the output is finalised. A second one,
+    /// pressed a second or more later, aborts: the output is finalised within about a second with what was already
+    /// muxed. A third ends the process at once.</summary>
     public static async Task<int> Main(string[] args)
     {
-        using var stop = new CancellationTokenSource();
-        var firstPress = 0L;
+        using var drain = new CancellationTokenSource();
+        using var abort = new CancellationTokenSource();
+        var lastPress = 0L;
         Console.CancelKeyPress += (_, e) =>
         {
             // A signal sent to the process and to its group (timeout, kill -INT -PGID) arrives twice at once; only a
-            // press a moment after the first one means "abort now".
-            if (stop.IsCancellationRequested && Environment.TickCount64 - firstPress > 1000) return;
+            // press a moment after the previous one counts as the next step.
+            if (drain.IsCancellationRequested && Environment.TickCount64 - lastPress < 1000) { e.Cancel = true; return; }
+            if (abort.IsCancellationRequested) return; // third: the process ends now
             e.Cancel = true;
-            if (stop.IsCancellationRequested) return;
-            firstPress = Environment.TickCount64;
+            lastPress = Environment.TickCount64;
             Console.Error.WriteLine();
-            Console.Error.WriteLine("mediagraph: stopping and finalising the output (press Ctrl+C again to abort at once)");
-            stop.Cancel();
+            if (!drain.IsCancellationRequested)
+            {
+                Console.Error.WriteLine("mediagraph: stopping: encoding the frames already decoded and finalising the output (Ctrl+C again to abort at once)");
+                drain.Cancel();
+            }
+            else
+            {
+                Console.Error.WriteLine("mediagraph: aborting: finalising the output with what is already written (Ctrl+C again to end at once)");
+                abort.Cancel();
+            }
         };
-        return await RunAsync(args, Console.Out, Console.Error, stop.Token).ConfigureAwait(false);
+        return await RunAsync(args, Console.Out, Console.Error, drain.Token, abort.Token).ConfigureAwait(false);
     }
+
+    /// <summary>Runs one command line in-process; <paramref name="cancellationToken"/> plays the role of an abort
+    /// (the second Ctrl+C). See <see cref="RunAsync(string[], TextWriter, TextWriter, CancellationToken, CancellationToken)"/>.</summary>
+    public static Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
+        => RunAsync(args, stdout, stderr, CancellationToken.None, cancellationToken);
 
     /// <summary>
     /// Runs one command line in-process, writing results to <paramref name="stdout"/> and messages, progress and
-    /// metrics to <paramref name="stderr"/>; returns the exit code. <paramref name="cancellationToken"/> plays the role
-    /// of Ctrl+C. Progress is a single updating line only when <paramref name="stderr"/> is the console's stderr and
+    /// metrics to <paramref name="stderr"/>; returns the exit code. <paramref name="drain"/> plays the role of the first
+    /// Ctrl+C (stop without losing work: exit 130 once the output is complete up to there), <paramref name="abort"/>
+    /// that of the second (stop now: exit 130, the output finalised with what was muxed). Progress is a single updating line only when <paramref name="stderr"/> is the console's stderr and
     /// that is a terminal; otherwise one line every two seconds.
     /// </summary>
-    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken drain, CancellationToken abort)
     {
+        var cancellationToken = abort;
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
-        using var cli = new CliContext(stdout, stderr, ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected);
+        using var cli = new CliContext(stdout, stderr, ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected) { Drain = drain };
         var parse = CreateRootCommand(cli).Parse(args);
         if (parse.Action is ParseErrorAction)
         {

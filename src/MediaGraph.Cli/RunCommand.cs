@@ -14,8 +14,7 @@ internal static class RunCommand
         {
             var progress = cli.CreateProgress();
             var graph = GraphFile.Load(parse.GetValue(file)!, cli.CreateGraphOptions(parse, progress));
-            await cli.RunGraphAsync(graph, progress, cancellationToken).ConfigureAwait(false);
-            return 0;
+            return await cli.RunGraphAsync(graph, progress, cancellationToken).ConfigureAwait(false);
         });
         return command;
     }

@@ -69,8 +69,7 @@ internal static class TranscodeCommand
                 parse.GetValue(threads) ?? 0);
             var progress = cli.CreateProgress();
             var graph = Build(new Graph(cli.CreateGraphOptions(parse, progress)), request, cli.Error);
-            await cli.RunGraphAsync(graph, progress, cancellationToken).ConfigureAwait(false);
-            return 0;
+            return await cli.RunGraphAsync(graph, progress, cancellationToken).ConfigureAwait(false);
         });
         return command;
     }

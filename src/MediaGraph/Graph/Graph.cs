@@ -332,6 +332,25 @@ public sealed partial class Graph
             TaskCreationOptions.LongRunning | TaskCreationOptions.DenyChildAttach, TaskScheduler.Default).Unwrap();
     }
 
+    /// <summary>
+    /// Stops the running graph without losing work (a drain, the ffmpeg CLI's first <c>q</c> or Ctrl+C): its sources
+    /// stop reading, every frame already decoded is processed and encoded, encoders are flushed and trailers written.
+    /// There is no deadline: it takes as long as that work does. The run's task then completes normally with its
+    /// metrics (<see cref="GraphMetrics.Stopped"/> true). To stop at once instead, cancel the token given to
+    /// <see cref="RunAsync"/> (an abort: within a second, keeping everything already muxed). Completes when the run
+    /// ended; at once when the graph is not running.
+    /// </summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (Volatile.Read(ref _runState) == 0 || _started is not { } started) return;
+        GraphRunner runner;
+        try { runner = await started.Task.WaitAsync(cancellationToken).ConfigureAwait(false); }
+        catch (Exception e) when (e is not OperationCanceledException) { return; } // the run failed before it started
+        runner.Metrics.Stopped = true;
+        runner.RequestStop(Timeout.InfiniteTimeSpan);
+        await runner.Completion.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     private async Task<GraphMetrics> RunCoreAsync(CancellationToken cancellationToken)
     {
         var started = _started!;

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using MediaGraph.Interop;
 
 namespace MediaGraph;
@@ -57,9 +58,11 @@ public sealed class MuxNode : Node
         private bool[] _seen = [];
         private readonly List<(int Input, Packet Packet)> _pending = new();
         private long _timestampFixes;
+        private NodeContext? _context;
 
         protected internal override ValueTask StartAsync(NodeContext context, CancellationToken cancellationToken)
         {
+            _context = context;
             _muxer = new Muxer(node.Path, node.Options.Format, OptionString.Of(node.Options.FormatOptions), context.NodeName);
             _streamOf = Enumerable.Repeat(-1, node.Inputs.Count).ToArray();
             _seen = new bool[node.Inputs.Count];
@@ -108,8 +111,12 @@ public sealed class MuxNode : Node
             foreach (var (input, packet) in _pending.OrderBy(p => p.Input))
                 if (_streamOf[input] < 0) _streamOf[input] = muxer.AddStream(packet.Parameters.Handle, packet.Parameters.CodecName);
             muxer.WriteHeader();
-            foreach (var (input, packet) in _pending)
+            for (var i = 0; i < _pending.Count; i++)
+            {
+                var (input, packet) = _pending[i];
+                _pending[i] = default; // handed over: a failed write must not leave it to be released twice
                 using (packet) Write(context, input, packet);
+            }
             _pending.Clear();
         }
 
@@ -127,7 +134,15 @@ public sealed class MuxNode : Node
 
         public override ValueTask DisposeAsync()
         {
-            foreach (var (_, packet) in _pending) packet.Dispose();
+            if (_muxer is { HeaderWritten: false } && _pending.Count > 0 && _context is { } context)
+            {
+                // Aborted or failed before every stream's first packet: an output that received any packet is never
+                // lost; it is written with the streams that have data (audio muxed while a slow encoder still held
+                // its first video frames, say).
+                try { WriteHeader(context); }
+                catch (MediaGraphException e) { context.Logger.LogWarning("{Node}: could not finalise '{Path}' with the streams that had data: {Message}", context.NodeName, node.Path, e.Message); }
+            }
+            foreach (var (_, packet) in _pending) packet?.Dispose();
             _pending.Clear();
             if (_muxer is { } muxer)
             {

@@ -67,6 +67,10 @@ public sealed class GraphMetrics
     /// <summary>Duration of the longest input in seconds, NaN when unknown (set by the graph from its inputs).</summary>
     public double DurationSeconds { get; internal set; } = double.NaN;
 
+    /// <summary>True when the run was stopped early with a drain (<c>Graph.StopAsync</c>): its outputs hold every frame
+    /// decoded until then.</summary>
+    public bool Stopped { get; internal set; }
+
     /// <summary>Wall time of the run so far (or in all, once it ended).</summary>
     public TimeSpan Elapsed { get; internal set; }
 

@@ -40,6 +40,9 @@ internal sealed partial class GraphRunner
     }
 
     public GraphMetrics Metrics { get; }
+
+    /// <summary>Completes when every node of the run has ended (never faults).</summary>
+    public Task Completion => _allEnded.Task;
     public bool Finished { get; private set; }
 
     /// <summary>The first fault recorded so far (the exception <see cref="RunAsync"/> will throw).</summary>
@@ -166,9 +169,10 @@ internal sealed partial class GraphRunner
         progress.Report(GraphProgress.From(Metrics));
     }
 
-    /// <summary>Soft stop now, hard stop after <paramref name="grace"/>.</summary>
-    /// <remarks>Every request keeps its own deadline: a cancel after a fault still stops within the cancel's grace.
-    /// The deadline's timer is cancelled when the run ends.</remarks>
+    /// <summary>Soft stop now, hard stop after <paramref name="grace"/> (<see cref="Timeout.InfiniteTimeSpan"/>: never,
+    /// a drain).</summary>
+    /// <remarks>Every request keeps its own deadline: a cancel after a fault or a drain still stops within the cancel's
+    /// grace. The deadline's timer is cancelled when the run ends.</remarks>
     public void RequestStop(TimeSpan grace)
     {
         if (_hard.IsCancellationRequested) return;
@@ -180,8 +184,12 @@ internal sealed partial class GraphRunner
                 foreach (var run in _runs.Values) run.Context.RequestStop();
             }
         }
-        _ = HardStopAfterAsync(grace);
+        if (grace != Timeout.InfiniteTimeSpan) _ = HardStopAfterAsync(grace);
     }
+
+    /// <summary>True once the run was stopped hard (an abort): nodes finalise what they have and must not wait for
+    /// work still queued (an encoder's lookahead).</summary>
+    public bool Aborted => _hard.IsCancellationRequested;
 
     private async Task HardStopAfterAsync(TimeSpan grace)
     {
@@ -195,6 +203,33 @@ internal sealed partial class GraphRunner
         if (_hard.IsCancellationRequested) return;
         _hard.Cancel();
         lock (_lock) foreach (var edge in _edges) edge.Abandon();
+        _ = EndWithoutStragglersAsync();
+    }
+
+    /// <summary>How long, after an abort, the run waits for nodes other than its outputs once every output is
+    /// finalised: a node inside a long native call (an encoder's frame at a slow preset, its close joining its
+    /// threads) cannot be interrupted, and an abort must not wait for it.</summary>
+    private static readonly TimeSpan StragglerWait = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>After an abort: once every output node (muxers, app sinks) has ended — its file finalised — and the
+    /// others had <see cref="StragglerWait"/> more, the run ends without the nodes still inside native code. They end
+    /// on their own threads when that call returns and free what they own then; whatever they emit is released at
+    /// once (their edges are abandoned, the run's pools closed).</summary>
+    private async Task EndWithoutStragglersAsync()
+    {
+        Task[] outputs;
+        lock (_lock) outputs = _runs.Values.Where(r => r.Node.Roles.HasFlag(NodeRoles.Output)).Select(r => r.Ended.Task).ToArray();
+        await Task.WhenAll(outputs).ConfigureAwait(false);
+        await Task.WhenAny(_allEnded.Task, Task.Delay(StragglerWait, _ended.Token)).ConfigureAwait(false);
+        string[] busy;
+        lock (_lock)
+        {
+            if (_allEnded.Task.IsCompleted) return;
+            _closing = true;
+            busy = _runs.Values.Where(r => !r.Ended.Task.IsCompleted).Select(r => r.Node.Name).ToArray();
+        }
+        _logger?.LogWarning("aborted: {Nodes} still inside native code; the run ends without waiting for them (they free their resources when the call returns)", string.Join(", ", busy));
+        _allEnded.TrySetResult();
     }
 
     private void RecordFault(Node node, Exception exception)

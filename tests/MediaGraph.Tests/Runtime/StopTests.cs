@@ -1,0 +1,64 @@
+using System.Diagnostics;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace MediaGraph.Tests.Runtime;
+
+using Graph = global::MediaGraph.Graph; // a MediaGraph.Tests.Graph namespace would hide the type
+
+/// <summary>The two stops: a drain loses nothing; an abort ends within a second and keeps what was muxed.</summary>
+[Collection(SerialCollection.Name)]
+public sealed class StopTests(ITestOutputHelper log)
+{
+    [Fact(Timeout = 120000)]
+    public async Task StopAsync_MidRun_EncodesEveryFrameAlreadyDecodedAndReturnsNormally()
+    {
+        var input = await TestMedia.Long720pAsync();
+        var output = Path.Combine(TestMedia.OutputFolder(), "drained.mp4");
+        var graph = new Graph();
+        graph.Encode(output, graph.Decode(input).Video, null, new EncodeOptions { Preset = "medium" });
+        var run = graph.RunAsync();
+        while (graph.Metrics is not { } m || m.Frames < 20) await Task.Delay(20);
+
+        await graph.StopAsync();
+        var metrics = await run; // a drain is a normal end: no exception
+
+        var decoder = metrics.Nodes.Single(n => n.Roles.HasFlag(NodeRoles.DecodesVideo));
+        var encoder = metrics.Nodes.Single(n => n.Roles.HasFlag(NodeRoles.EncodesVideo));
+        var written = await Ffprobe.StreamAsync(output);
+        log.WriteLine($"decoded {decoder.FramesOut}, encoder received {encoder.FramesIn}, the file holds {written.Frames} frames");
+        Assert.True(metrics.Stopped);
+        Assert.InRange(written.Frames, 20, 499);                 // stopped early ...
+        Assert.Equal(decoder.FramesOut, encoder.FramesIn);      // ... every decoded frame reached the encoder ...
+        Assert.Equal(encoder.FramesIn, written.Frames);         // ... and the file: the encoder was flushed
+    }
+
+    [Fact(Timeout = 120000)]
+    public async Task Abort_EarlyInASlowEncodeOnALoadedMachine_EndsWithinASecondAndKeepsTheMuxedAudio()
+    {
+        // 1080p at libx264 veryslow holds its first video packet for dozens of frames (lookahead), while the audio is
+        // copied and reaches the muxer at once: the case where an abort used to delete a file holding muxed audio.
+        var input = await TestMedia.ClipAsync("1080p-av-10s.mp4",
+            "-f lavfi -i testsrc2=size=1920x1080:rate=25 -f lavfi -i sine=frequency=1000:sample_rate=48000 -t 10 " +
+            "-map 0:v -map 1:a -c:v libx264 -preset ultrafast -g 25 -pix_fmt yuv420p -c:a aac");
+        var output = Path.Combine(TestMedia.OutputFolder(), "aborted.mp4");
+        var graph = new Graph();
+        var file = graph.Decode(input);
+        graph.Encode(output, file.Video, file.Audio, new EncodeOptions { Preset = "veryslow", AudioCodec = "copy" });
+        using var load = new BusyThreads(Environment.ProcessorCount); // other work on the machine
+        using var cancel = new CancellationTokenSource();
+        var clock = Stopwatch.StartNew();
+        long cancelledAt = 0;
+        cancel.Token.Register(() => cancelledAt = clock.ElapsedTicks);
+        cancel.CancelAfter(TimeSpan.FromSeconds(1.5));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => graph.RunAsync(cancel.Token));
+        var latency = Stopwatch.GetElapsedTime(0, clock.ElapsedTicks - cancelledAt);
+        load.Dispose();
+
+        var audio = await Ffprobe.StreamAsync(output, "a:0", countFrames: false);
+        log.WriteLine($"RunAsync threw {latency.TotalMilliseconds:0} ms after the cancel; the file holds {audio.Packets} audio packets");
+        Assert.True(latency <= TimeSpan.FromSeconds(1), $"the abort took {latency.TotalMilliseconds:0} ms");
+        Assert.True(audio.Packets > 0, "the audio muxed before the abort is in the file");
+    }
+}
