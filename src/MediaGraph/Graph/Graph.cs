@@ -358,6 +358,7 @@ public sealed partial class Graph
         {
             cancellationToken.ThrowIfCancellationRequested();
             var (active, duration) = ValidateCore(forRun: true);
+            cancellationToken.ThrowIfCancellationRequested(); // cancelled while the inputs were being opened
             var (nodes, remap) = Options.FuseFilters ? FilterFusion.Apply(active) : (active, null);
             var runner = new GraphRunner(Options);
             runner.Metrics.DurationSeconds = duration;
