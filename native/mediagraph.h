@@ -61,6 +61,7 @@ MG_API int mg_pix_fmt_from_name(const char *name);
 MG_API const char *mg_pix_fmt_name(int pix_fmt);           /* NULL when unknown */
 MG_API int mg_sample_fmt_from_name(const char *name);
 MG_API const char *mg_sample_fmt_name(int sample_fmt);     /* NULL when unknown */
+MG_API int mg_sample_fmt_layout(int sample_fmt, int *out_bytes_per_sample, int *out_planar);
 /* Looks up an encoder (is_encoder=1) or decoder by name. Returns MG_OK and its media type, or AVERROR_ENCODER_NOT_FOUND /
    AVERROR_DECODER_NOT_FOUND with a message. */
 MG_API int mg_codec_find(const char *name, int is_encoder, int *out_media_type);

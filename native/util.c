@@ -216,6 +216,15 @@ const char *mg_sample_fmt_name(int sample_fmt)
     return av_get_sample_fmt_name((enum AVSampleFormat)sample_fmt);   /* NULL when out of range */
 }
 
+int mg_sample_fmt_layout(int sample_fmt, int *out_bytes_per_sample, int *out_planar)
+{
+    if (!out_bytes_per_sample || !out_planar) return AVERROR(EINVAL);
+    if (!av_get_sample_fmt_name((enum AVSampleFormat)sample_fmt)) return mg_fail(AVERROR(EINVAL), "unknown sample format %d", sample_fmt);
+    *out_bytes_per_sample = av_get_bytes_per_sample((enum AVSampleFormat)sample_fmt);
+    *out_planar = av_sample_fmt_is_planar((enum AVSampleFormat)sample_fmt);
+    return MG_OK;
+}
+
 int mg_codec_find(const char *name, int is_encoder, int *out_media_type)
 {
     const char *kind = is_encoder ? "encoder" : "decoder";

@@ -43,6 +43,33 @@ public sealed class AudioFrame : FrameBase
         return ((nint)Info.Data[index], Info.Linesize[0]);
     }
 
+    /// <summary>Number of planes: one per channel for a planar format, else one.</summary>
+    public int PlaneCount => Format.IsPlanar ? Channels : 1;
+
+    /// <summary>The samples of plane <paramref name="index"/> in host memory, exactly
+    /// <see cref="SampleCount"/> × bytes per sample (× channels when interleaved), without the padding after them.
+    /// Valid while this frame is referenced; write only after <see cref="FrameBase.MakeWritable"/>.</summary>
+    public unsafe Span<byte> GetPlaneSpan(int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, PlaneCount);
+        var format = Format;
+        var bytes = SampleCount * format.BytesPerSample * (format.IsPlanar ? 1 : Channels);
+        var data = (nint)Info.Data[index];
+        if (data == 0) throw new InvalidOperationException($"plane {index} of this {format} frame has no data");
+        return new Span<byte>((void*)data, bytes);
+    }
+
+    /// <summary>Plane <paramref name="index"/> as samples of type <typeparamref name="T"/> (<c>float</c> for flt/fltp,
+    /// <c>short</c> for s16/s16p ...); the type's size must be the format's bytes per sample.</summary>
+    public Span<T> GetSamples<T>(int index) where T : unmanaged
+    {
+        var size = System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+        if (size != Format.BytesPerSample)
+            throw new InvalidOperationException($"{Format} samples are {Format.BytesPerSample} bytes; {typeof(T).Name} is {size}");
+        return System.Runtime.InteropServices.MemoryMarshal.Cast<byte, T>(GetPlaneSpan(index));
+    }
+
     /// <inheritdoc />
     public override string ToString() => $"AudioFrame {SampleCount} samples {SampleRate} Hz {Channels} ch {Format} {DescribePosition()}";
 }

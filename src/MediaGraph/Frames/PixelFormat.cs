@@ -66,6 +66,18 @@ public readonly record struct SampleFormat
     /// <summary>FFmpeg's name, or "none".</summary>
     public unsafe string Name => Id < 0 ? "none" : NativeMethods.Utf8(NativeMethods.mg_sample_fmt_name(Id)) ?? $"sample_fmt#{Id}";
 
+    /// <summary>Bytes of one sample of one channel (2 for s16, 4 for flt/fltp).</summary>
+    public int BytesPerSample => Layout().Bytes;
+
+    /// <summary>True when each channel has its own plane (fltp, s16p); false when channels are interleaved (s16, flt).</summary>
+    public bool IsPlanar => Layout().Planar;
+
+    private (int Bytes, bool Planar) Layout()
+    {
+        NativeStatus.ThrowIfFailed(NativeMethods.mg_sample_fmt_layout(Id, out var bytes, out var planar), "describing a sample format");
+        return (bytes, planar != 0);
+    }
+
     /// <inheritdoc />
     public override string ToString() => Name;
 }

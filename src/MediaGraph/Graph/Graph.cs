@@ -21,6 +21,12 @@ namespace MediaGraph;
 public sealed partial class Graph
 {
     private readonly List<Node> _nodes = new();
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Node, Graph> Holders = new();
+
+    /// <summary>The graph <paramref name="node"/> was added to.</summary>
+    internal static Graph Holding(Node node) => Holders.TryGetValue(node, out var graph)
+        ? graph
+        : throw new InvalidOperationException($"{node} is in no graph; add it with graph.Add first");
     private readonly Dictionary<string, int> _kindCounts = new();
     private GraphRunner? _running;
     private int _runState; // 1 from RunAsync's call until its task ends
@@ -91,11 +97,28 @@ public sealed partial class Graph
     }
 
     /// <summary>A sink the app reads with <c>await foreach</c>; see <see cref="AppSink{T}"/>.</summary>
-    public AppSink<VideoFrame> Sink(VideoStream video, int capacity = 4) => Add(new AppSink<VideoFrame>(Own(video), capacity));
+    public AppSink<VideoFrame> Sink(VideoStream video, int capacity = 4) => Attach(Add(new AppSink<VideoFrame>(Own(video), capacity)));
     /// <inheritdoc cref="Sink(VideoStream, int)"/>
-    public AppSink<AudioFrame> Sink(AudioStream audio, int capacity = 4) => Add(new AppSink<AudioFrame>(Own(audio), capacity));
+    public AppSink<AudioFrame> Sink(AudioStream audio, int capacity = 4) => Attach(Add(new AppSink<AudioFrame>(Own(audio), capacity)));
     /// <inheritdoc cref="Sink(VideoStream, int)"/>
-    public AppSink<Packet> Sink(PacketStream packets, int capacity = 4) => Add(new AppSink<Packet>(Own(packets), capacity));
+    public AppSink<Packet> Sink(PacketStream packets, int capacity = 4) => Attach(Add(new AppSink<Packet>(Own(packets), capacity)));
+
+    /// <summary>Lets reading <paramref name="sink"/> start this graph when it is not running.</summary>
+    private AppSink<T> Attach<T>(AppSink<T> sink) where T : MediaItem
+    {
+        sink.StartRun = StartIfIdle;
+        return sink;
+    }
+
+    /// <summary>Starts a run when none is going (reading a sink of an idle graph) and returns it; null when one runs.</summary>
+    private Task? StartIfIdle(CancellationToken cancellationToken)
+    {
+        lock (_nodes)
+        {
+            if (Volatile.Read(ref _runState) != 0) return null;
+            return RunAsync(cancellationToken);
+        }
+    }
 
     /// <summary>A source of video frames the app writes; see <see cref="AppSource{T}"/>.</summary>
     public AppSource<VideoFrame> AddVideoSource(int capacity = 4) => Add(new AppSource<VideoFrame>(MediaKind.Video, capacity));
@@ -127,6 +150,7 @@ public sealed partial class Graph
         }
         else if (_nodes.Any(x => x.Name == node.Name)) throw new ArgumentException($"a node named '{node.Name}' is already in the graph");
         _nodes.Add(node);
+        Holders.AddOrUpdate(node, this);
         node.InGraph = true;
         return node;
     }
@@ -314,7 +338,7 @@ public sealed partial class Graph
     public Task<GraphMetrics> RunAsync(CancellationToken cancellationToken = default)
     {
         if (Interlocked.CompareExchange(ref _runState, 1, 0) != 0)
-            throw new InvalidOperationException("the graph is already running: await the task of the first RunAsync before running it again, or build a second graph to run both at once");
+            throw new InvalidOperationException("the graph is already running (reading a sink of an idle graph runs it too): await the task of the first run before running it again, or build a second graph to run both at once");
         _started = new TaskCompletionSource<GraphRunner>(TaskCreationOptions.RunContinuationsAsynchronously);
         try
         {

@@ -35,6 +35,10 @@ public sealed class InputFile
     /// <summary>The best audio stream, decoded.</summary>
     public AudioStream Audio => AudioStreamAt(-1);
 
+    /// <summary>The best audio stream when the input has one, else null (probes the input): "its audio if any", as
+    /// the ffmpeg CLI and FFMpegCore treat an input without audio — <c>graph.Encode(path, input.Video, input.AudioIfAny)</c>.</summary>
+    public AudioStream? AudioIfAny => HasAudio ? Audio : null;
+
     /// <summary>The <paramref name="nth"/> video stream (0-based), decoded; -1 for the best.</summary>
     public VideoStream VideoStreamAt(int nth) => (VideoStream)Decoded(new StreamSelector(MediaKind.Video, Nth: nth));
     /// <summary>The <paramref name="nth"/> audio stream (0-based), decoded; -1 for the best.</summary>

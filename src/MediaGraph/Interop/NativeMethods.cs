@@ -26,6 +26,7 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library)] internal static partial byte* mg_pix_fmt_name(int pixFmt);
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)] internal static partial int mg_sample_fmt_from_name(string name);
     [LibraryImport(Library)] internal static partial byte* mg_sample_fmt_name(int sampleFmt);
+    [LibraryImport(Library)] internal static partial int mg_sample_fmt_layout(int sampleFmt, out int bytesPerSample, out int planar);
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)] internal static partial int mg_codec_find(string name, int isEncoder, out int mediaType);
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)] internal static partial int mg_format_find(string name, int isOutput);
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)] internal static partial int mg_format_guess(string path, string? format, byte* buf, int bufSize);

@@ -20,6 +20,7 @@ internal sealed class RunChannel<T>(int capacity, bool singleWriter)
 {
     private volatile Channel<T> _current = Create(capacity, singleWriter);
     private bool _taken; // a run's instance took _current
+    private volatile Channel<T>? _read; // the channel an app has started reading
 
     /// <summary>The channel the app meets now.</summary>
     public Channel<T> Current => _current;
@@ -31,6 +32,12 @@ internal sealed class RunChannel<T>(int capacity, bool singleWriter)
         _current = Create(capacity, singleWriter);
         _taken = false;
     }
+
+    /// <summary>An app started reading <paramref name="channel"/>.</summary>
+    public void AttachReader(Channel<T> channel) => _read = channel;
+
+    /// <summary>True once an app started reading <paramref name="channel"/>.</summary>
+    public bool HasReader(Channel<T> channel) => ReferenceEquals(_read, channel);
 
     /// <summary>Hands the current channel to a run's instance.</summary>
     public Channel<T> Take()

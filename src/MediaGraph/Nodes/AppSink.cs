@@ -37,10 +37,27 @@ public sealed class AppSink<T> : Node, IAppEndpoint where T : MediaItem
     internal override bool IsSink => true;
 
 
-    /// <summary>Reads the items of the current (or next) run until the run ends. Break out to stop the graph early.</summary>
+    /// <summary>How long the sink waits, full, for an app that has not started reading it before the run fails with a
+    /// message saying so (awaiting <c>RunAsync</c> before reading would otherwise wait forever). Default 10 s.</summary>
+    public TimeSpan ReaderTimeout
+    {
+        get => _readerTimeout;
+        set { ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(value, TimeSpan.Zero); _readerTimeout = value; }
+    }
+    private TimeSpan _readerTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>Starts the sink's graph when it is not running and returns that run; null when a run is going (set by
+    /// the graph that holds the sink).</summary>
+    internal Func<CancellationToken, Task?>? StartRun { get; set; }
+
+    /// <summary>Reads the items of the run until it ends; the app owns each item. When the graph is not running,
+    /// reading starts it (and a fault or cancellation of that run is thrown here, after the last item); when it
+    /// runs, reading joins it. Break out to stop the graph early.</summary>
     public async IAsyncEnumerable<T> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        var started = StartRun?.Invoke(cancellationToken);
         var channel = _channel.Current;
+        _channel.AttachReader(channel);
         try
         {
             while (await channel.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
@@ -52,27 +69,62 @@ public sealed class AppSink<T> : Node, IAppEndpoint where T : MediaItem
             channel.Writer.TryComplete(); // the reader is gone: the instance sees a closed channel and stops the graph
             while (channel.Reader.TryRead(out var left)) left.Dispose();
         }
+        if (started is not null) await started.ConfigureAwait(false);
     }
 
     void IAppEndpoint.BeginRun() => _channel.BeginRun();
 
     protected internal override NodeInstance CreateInstance()
     {
-        return new Instance(_channel.Take());
+        return new Instance(this, _channel.Take());
     }
 
-    private sealed class Instance(Channel<T> channel) : NodeInstance
+    private sealed class Instance(AppSink<T> sink, Channel<T> channel) : NodeInstance
     {
         protected internal override async ValueTask ProcessAsync(NodeContext context, int input, MediaItem item, CancellationToken cancellationToken)
         {
             try
             {
+                if (channel.Writer.TryWrite((T)item)) return;
+                if (!sink._channel.HasReader(channel))
+                {
+                    await WaitForAReaderAsync(context, item, cancellationToken).ConfigureAwait(false);
+                    return;
+                }
                 if (await channel.Writer.WaitToWriteAsync(cancellationToken).ConfigureAwait(false) && channel.Writer.TryWrite((T)item))
                     return;
             }
             catch (ChannelClosedException) { }
             item.Dispose();
             context.StopInputs(); // the app stopped reading: end the graph cleanly
+        }
+
+        /// <summary>The sink is full and nobody has started reading it: wait <see cref="ReaderTimeout"/> for a reader,
+        /// then fail saying what to do instead of holding the graph forever.</summary>
+        private async ValueTask WaitForAReaderAsync(NodeContext context, MediaItem item, CancellationToken cancellationToken)
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(sink.ReaderTimeout);
+            try
+            {
+                while (await channel.Writer.WaitToWriteAsync(timeout.Token).ConfigureAwait(false))
+                    if (channel.Writer.TryWrite((T)item)) return;
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && !sink._channel.HasReader(channel))
+            {
+                item.Dispose();
+                throw new MediaGraphException(context.NodeName,
+                    $"nothing read this sink for {sink.ReaderTimeout.TotalSeconds:0.#} s while it was full, so the graph could not go on: " +
+                    "read it with `await foreach (var item in sink.ReadAllAsync())` while the graph runs (reading alone runs the graph; " +
+                    "with RunAsync, start it, read, then await the run, rather than awaiting RunAsync first)");
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // A reader came just as the wait timed out: hand it the item the normal way.
+                if (await channel.Writer.WaitToWriteAsync(cancellationToken).ConfigureAwait(false) && channel.Writer.TryWrite((T)item)) return;
+            }
+            item.Dispose();
+            context.StopInputs();
         }
 
         public override ValueTask DisposeAsync()
