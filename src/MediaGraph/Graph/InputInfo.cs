@@ -66,7 +66,7 @@ public sealed partial record InputInfo(string Url, string Format, double Duratio
     public override string ToString()
     {
         var text = new System.Text.StringBuilder();
-        text.Append($"{Url}: {Format}, duration {DurationSeconds:0.000} s, start {StartSeconds:0.000} s");
+        text.Append($"{Url}: {Format}").Append(FormatLongName.Length > 0 ? $" ({FormatLongName})" : "").Append($", duration {DurationSeconds:0.000} s, start {StartSeconds:0.000} s");
         if (SizeBytes >= 0) text.Append($", {SizeBytes} bytes");
         if (BitRate > 0) text.Append($", {BitRate / 1000} kb/s");
         AppendTags(text, Tags, "    ");
