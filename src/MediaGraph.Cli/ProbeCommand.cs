@@ -46,7 +46,9 @@ internal sealed record ProbeResult(string Url, string Format, double? DurationSe
     internal static double? Known(double value) => double.IsFinite(value) ? value : null;
 }
 
-/// <summary>One stream: the fields of its kind only (video: size, pixel format, frame rate; audio: rate, channels).</summary>
+/// <summary>One stream: the fields of its kind only (video: size, pixel format, frame rate, level, colour, field order;
+/// audio: rate, channels, channel layout), then what every stream has (profile, both frame rates as ffprobe writes
+/// them, disposition, tags).</summary>
 internal sealed record ProbeStream
 {
     public int Index { get; init; }
