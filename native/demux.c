@@ -1,7 +1,11 @@
 /* demux.c — input files and streams (libavformat). */
 #include "internal.h"
+#include <libavutil/avstring.h>
+#include <libavutil/channel_layout.h>
 #include <libavutil/display.h>
+#include <libavutil/pixdesc.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <stdatomic.h>
@@ -217,4 +221,95 @@ void mg_demuxer_interrupt(mg_demuxer *d)
 int mg_demuxer_ts_discontinuous(const mg_demuxer *d)
 {
     return d && d->fmt && d->fmt->iformat && (d->fmt->iformat->flags & AVFMT_TS_DISCONT) ? 1 : 0;
+}
+
+/* ---------- what ffprobe -show_format -show_streams reports ---------- */
+
+static void copy_name(char *dst, size_t size, const char *name)
+{
+    av_strlcpy(dst, name ? name : "", size);
+}
+
+int mg_demuxer_format_details(const mg_demuxer *d, mg_format_details *out)
+{
+    if (!d || !out)
+        return mg_fail_msg(AVERROR(EINVAL), "mg_demuxer_format_details: NULL argument");
+    memset(out, 0, sizeof *out);
+    const AVFormatContext *fmt = d->fmt;
+    copy_name(out->long_name, sizeof out->long_name, fmt->iformat ? fmt->iformat->long_name : NULL);
+    /* ffprobe: pb ? avio_size(pb) : -1; avio_size returns a negative AVERROR where the size cannot be known. */
+    int64_t size = fmt->pb ? avio_size(fmt->pb) : -1;
+    out->size = size >= 0 ? size : -1;
+    out->bit_rate = fmt->bit_rate > 0 ? fmt->bit_rate : 0;
+    out->nb_programs = (int)fmt->nb_programs;
+    out->probe_score = fmt->probe_score;
+    out->tag_count = av_dict_count(fmt->metadata);
+    return MG_OK;
+}
+
+int mg_demuxer_stream_details(const mg_demuxer *d, int index, mg_stream_details *out)
+{
+    int ret = check_stream_index(d, index, "mg_demuxer_stream_details");
+    if (ret < 0)
+        return ret;
+    if (!out)
+        return mg_fail_msg(AVERROR(EINVAL), "mg_demuxer_stream_details: no output pointer");
+    memset(out, 0, sizeof *out);
+    const AVStream *st = d->fmt->streams[index];
+    const AVCodecParameters *par = st->codecpar;
+
+    /* As ffprobe: the profile's name, else its number, else nothing. */
+    const char *profile = avcodec_profile_name(par->codec_id, par->profile);
+    if (profile)
+        copy_name(out->profile, sizeof out->profile, profile);
+    else if (par->profile != FF_PROFILE_UNKNOWN)
+        snprintf(out->profile, sizeof out->profile, "%d", par->profile);
+    out->level = par->level;
+
+    if (par->color_range != AVCOL_RANGE_UNSPECIFIED)
+        copy_name(out->color_range, sizeof out->color_range, av_color_range_name(par->color_range));
+    if (par->color_space != AVCOL_SPC_UNSPECIFIED)
+        copy_name(out->color_space, sizeof out->color_space, av_color_space_name(par->color_space));
+    if (par->color_primaries != AVCOL_PRI_UNSPECIFIED)
+        copy_name(out->color_primaries, sizeof out->color_primaries, av_color_primaries_name(par->color_primaries));
+    if (par->color_trc != AVCOL_TRC_UNSPECIFIED)
+        copy_name(out->color_transfer, sizeof out->color_transfer, av_color_transfer_name(par->color_trc));
+
+    if (par->codec_type == AVMEDIA_TYPE_AUDIO && par->ch_layout.order != AV_CHANNEL_ORDER_UNSPEC
+        && av_channel_layout_describe(&par->ch_layout, out->channel_layout, sizeof out->channel_layout) < 0)
+        out->channel_layout[0] = '\0';
+
+    out->r_fr_num = st->r_frame_rate.num;
+    out->r_fr_den = st->r_frame_rate.den;
+    out->avg_fr_num = st->avg_frame_rate.num;
+    out->avg_fr_den = st->avg_frame_rate.den;
+    out->disposition = st->disposition;
+    out->tag_count = av_dict_count(st->metadata);
+    return MG_OK;
+}
+
+int mg_demuxer_tag(const mg_demuxer *d, int stream, int i, char *key, int key_size, int *key_len,
+                   char *value, int value_size, int *value_len)
+{
+    if (!d || !key || key_size <= 0 || !value || value_size <= 0 || !key_len || !value_len)
+        return mg_fail_msg(AVERROR(EINVAL), "mg_demuxer_tag: NULL argument or empty buffer");
+    if (stream != -1) {
+        int ret = check_stream_index(d, stream, "mg_demuxer_tag");
+        if (ret < 0)
+            return ret;
+    }
+    const AVDictionary *metadata = stream == -1 ? d->fmt->metadata : d->fmt->streams[stream]->metadata;
+    if (i < 0)
+        return mg_fail_msg(AVERROR(EINVAL), "mg_demuxer_tag: tag index %d is negative", i);
+    const AVDictionaryEntry *e = NULL;
+    for (int n = 0; n <= i; n++) {
+        e = av_dict_get(metadata, "", e, AV_DICT_IGNORE_SUFFIX);
+        if (!e)
+            return MG_EOF;
+    }
+    *key_len = (int)strlen(e->key);
+    *value_len = (int)strlen(e->value);
+    av_strlcpy(key, e->key, (size_t)key_size);
+    av_strlcpy(value, e->value, (size_t)value_size);
+    return MG_OK;
 }

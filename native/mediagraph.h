@@ -182,6 +182,39 @@ MG_API int mg_demuxer_read(mg_demuxer *d, mg_packet *pkt, mg_packet_info *info);
 /* Makes a blocking open/read on this demuxer return AVERROR_EXIT as soon as possible; thread-safe. */
 MG_API void mg_demuxer_interrupt(mg_demuxer *d);
 
+/* What ffprobe -show_format -show_streams reports beyond mg_stream_info (strings in ffprobe's spelling). */
+#define MG_LEVEL_UNKNOWN (-99)   /* FF_LEVEL_UNKNOWN */
+typedef struct mg_format_details {
+    char long_name[128];       /* "QuickTime / MOV"; "" when the format has none */
+    int64_t size;              /* bytes (ffprobe's "size"), -1 unknown (a pipe, a live stream) */
+    int64_t bit_rate;          /* bits per second, 0 unknown */
+    int nb_programs;
+    int probe_score;
+    int tag_count;             /* entries of the container's metadata: mg_demuxer_tag(d, -1, i, ...) */
+} mg_format_details;
+MG_API int mg_demuxer_format_details(const mg_demuxer *d, mg_format_details *out);
+
+typedef struct mg_stream_details {
+    char profile[64];          /* "High", "Main", "LC"; the number when FFmpeg has no name for it; "" unknown */
+    int level;                 /* as ffprobe prints it (H.264 level 4.0 is 40); MG_LEVEL_UNKNOWN unknown */
+    char color_range[32];      /* "tv", "pc"; "" unspecified (ffprobe omits unspecified colour fields) */
+    char color_space[32];      /* "bt709", "smpte170m", "bt2020nc" ... */
+    char color_primaries[32];
+    char color_transfer[32];
+    char channel_layout[64];   /* "stereo", "5.1(side)" (av_channel_layout_describe); "" when the order is unspecified */
+    int r_fr_num, r_fr_den;    /* r_frame_rate, 0/0 unknown */
+    int avg_fr_num, avg_fr_den;/* avg_frame_rate, 0/0 unknown */
+    int disposition;           /* AV_DISPOSITION_* flags: 1 default, 2 dub, 0x40 forced, 0x400 attached_pic ... */
+    int tag_count;             /* entries of the stream's metadata: mg_demuxer_tag(d, index, i, ...) */
+} mg_stream_details;
+MG_API int mg_demuxer_stream_details(const mg_demuxer *d, int index, mg_stream_details *out);
+/* Tag i (0-based, in the container's order) of the input (stream -1) or of stream `stream`, copied NUL-terminated
+   into the caller's buffers. *key_len and *value_len receive the full lengths in bytes without the NUL: when one is
+   not less than its buffer's size the copy was cut short, and a call with larger buffers gets it whole.
+   MG_OK, or MG_EOF when i is past the last tag. */
+MG_API int mg_demuxer_tag(const mg_demuxer *d, int stream, int i, char *key, int key_size, int *key_len,
+                          char *value, int value_size, int *value_len);
+
 /* ---------- decoder ---------- */
 typedef struct mg_decoder mg_decoder;
 /* codec_name NULL: the default decoder for the parameters' codec id. threads 0: automatic. */

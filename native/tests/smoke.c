@@ -429,6 +429,64 @@ static void test_demux_errors(void)
     CHECK(mg_live_handles() == base, "handles after errors %lld", (long long)mg_live_handles());
 }
 
+/* ---------- what ffprobe -show_format -show_streams reports ---------- */
+
+static void test_demux_details(void)
+{
+    printf("test_demux_details\n");
+    if (!have_video) {
+        printf("  SKIP (could not make test video with ffmpeg)\n");
+        return;
+    }
+    mg_demuxer *dm = NULL;
+    CHECK(mg_demuxer_open(video_path, NULL, NULL, &dm) == 0, "open %s", video_path);
+    if (!dm)
+        return;
+
+    mg_format_details fd;
+    FILE *fp = fopen(video_path, "rb");
+    long file_size = -2;
+    if (fp) {
+        fseek(fp, 0, SEEK_END);
+        file_size = ftell(fp);
+        fclose(fp);
+    }
+    CHECK(mg_demuxer_format_details(dm, &fd) == 0 && fd.size == file_size && fd.bit_rate > 0 &&
+              strcmp(fd.long_name, "QuickTime / MOV") == 0 && fd.tag_count > 0,
+          "format details: size %lld (file %ld), bit rate %lld, '%s', %d tags", (long long)fd.size, file_size,
+          (long long)fd.bit_rate, fd.long_name, fd.tag_count);
+
+    /* Every container tag, then MG_EOF; major_brand is among them. */
+    char key[64], value[256];
+    int key_len = 0, value_len = 0, found = 0, i = 0, rc;
+    while ((rc = mg_demuxer_tag(dm, -1, i, key, sizeof key, &key_len, value, sizeof value, &value_len)) == MG_OK) {
+        if (strcmp(key, "major_brand") == 0)
+            found = strcmp(value, "isom") == 0;
+        i++;
+    }
+    CHECK(rc == MG_EOF && i == fd.tag_count && found, "container tags: %d of %d, rc %d, major_brand isom %d", i,
+          fd.tag_count, rc, found);
+    /* A buffer too small: cut short, NUL-terminated, and the full length said. */
+    char small[4];
+    CHECK(mg_demuxer_tag(dm, -1, 0, small, sizeof small, &key_len, value, sizeof value, &value_len) == MG_OK &&
+              strlen(small) == 3 && key_len > 3,
+          "short key buffer: '%s', full length %d", small, key_len);
+    CHECK(mg_demuxer_tag(dm, 1, 0, key, sizeof key, &key_len, value, sizeof value, &value_len) < 0 &&
+              strstr(mg_last_error(), "out of range"),
+          "tag of stream 1 (of 1) refused: %s", mg_last_error());
+    CHECK(mg_demuxer_tag(dm, -1, 0, NULL, 0, &key_len, value, sizeof value, &value_len) < 0, "no key buffer refused");
+
+    mg_stream_details sd;
+    CHECK(mg_demuxer_stream_details(dm, 0, &sd) == 0 && sd.r_fr_num == 10 && sd.r_fr_den == 1 && sd.avg_fr_num == 10 &&
+              sd.avg_fr_den == 1 && (sd.disposition & 1) && sd.channel_layout[0] == '\0' && sd.tag_count > 0,
+          "stream details: r %d/%d avg %d/%d disposition %#x layout '%s' %d tags", sd.r_fr_num, sd.r_fr_den,
+          sd.avg_fr_num, sd.avg_fr_den, sd.disposition, sd.channel_layout, sd.tag_count);
+    CHECK(mg_demuxer_tag(dm, 0, 0, key, sizeof key, &key_len, value, sizeof value, &value_len) == MG_OK && key_len > 0,
+          "first stream tag '%s'", key);
+    CHECK(mg_demuxer_stream_details(dm, 1, &sd) < 0, "details of stream 1 (of 1) refused");
+    mg_demuxer_free(&dm);
+}
+
 int main(void)
 {
     mg_set_log_level(-8);   /* quiet: the error cases below would make FFmpeg log */
@@ -439,6 +497,7 @@ int main(void)
     test_demux_decode();
     test_decode_invalid_data();
     test_demux_errors();
+    test_demux_details();
     /* Further test_*() functions (encode, mux, filter) go here. */
 
     CHECK(mg_live_handles() == 0, "live handles at exit: %lld", (long long)mg_live_handles());

@@ -24,15 +24,31 @@ internal static class ProbeCommand
 }
 
 /// <summary>The JSON form of <see cref="InputInfo"/>; unknown numbers are null, not NaN (which JSON lacks).</summary>
-internal sealed record ProbeResult(string Url, string Format, double? DurationSeconds, double? StartSeconds, IReadOnlyList<ProbeStream> Streams)
+/// <remarks>Besides the summary fields, the names and values of <c>ffprobe -show_format -show_streams</c> (profile,
+/// level, colour, frame rates as fractions, channel layout, disposition, tags), camel-cased.</remarks>
+internal sealed record ProbeResult(string Url, string Format, double? DurationSeconds, double? StartSeconds,
+    [property: JsonPropertyOrder(1)] IReadOnlyList<ProbeStream> Streams)
 {
+    public string? FormatLongName { get; init; }
+    public long? SizeBytes { get; init; }
+    public long? BitRate { get; init; }
+    public IReadOnlyDictionary<string, string>? Tags { get; init; }
+
     public static ProbeResult From(InputInfo info) => new(info.Url, info.Format, Known(info.DurationSeconds), Known(info.StartSeconds),
-        info.Streams.Select(ProbeStream.From).ToArray());
+        info.Streams.Select(ProbeStream.From).ToArray())
+    {
+        FormatLongName = info.FormatLongName.Length > 0 ? info.FormatLongName : null,
+        SizeBytes = info.SizeBytes >= 0 ? info.SizeBytes : null,
+        BitRate = info.BitRate > 0 ? info.BitRate : null,
+        Tags = info.Tags.Count > 0 ? info.Tags : null,
+    };
 
     internal static double? Known(double value) => double.IsFinite(value) ? value : null;
 }
 
-/// <summary>One stream: the fields of its kind only (video: size, pixel format, frame rate; audio: rate, channels).</summary>
+/// <summary>One stream: the fields of its kind only (video: size, pixel format, frame rate, level, colour, field order;
+/// audio: rate, channels, channel layout), then what every stream has (profile, both frame rates as ffprobe writes
+/// them, disposition, tags).</summary>
 internal sealed record ProbeStream
 {
     public int Index { get; init; }
@@ -49,6 +65,18 @@ internal sealed record ProbeStream
     public int? SampleRate { get; init; }
     public int? Channels { get; init; }
     public string? SampleFormat { get; init; }
+    public string? Profile { get; init; }
+    public int? Level { get; init; }
+    public string? ColorRange { get; init; }
+    public string? ColorSpace { get; init; }
+    public string? ColorPrimaries { get; init; }
+    public string? ColorTransfer { get; init; }
+    public string? FieldOrder { get; init; }
+    public string? RealFrameRate { get; init; }
+    public string? AverageFrameRate { get; init; }
+    public string? ChannelLayout { get; init; }
+    public IReadOnlyList<string> Disposition { get; init; } = [];
+    public IReadOnlyDictionary<string, string>? Tags { get; init; }
 
     public static ProbeStream From(StreamDescription s)
     {
@@ -60,6 +88,11 @@ internal sealed record ProbeStream
             TimeBase = s.TimeBase.ToString(),
             BitRate = s.BitRate > 0 ? s.BitRate : null,
             FrameCount = s.FrameCount > 0 ? s.FrameCount : null,
+            Profile = s.Profile,
+            RealFrameRate = Fraction(s.RealFrameRate),
+            AverageFrameRate = Fraction(s.FrameRate),
+            Disposition = s.Disposition.ToNames(),
+            Tags = s.Tags.Count > 0 ? s.Tags : null,
         };
         return s.Kind switch
         {
@@ -67,11 +100,19 @@ internal sealed record ProbeStream
             {
                 Width = s.Width, Height = s.Height, PixelFormat = s.PixelFormat.Name,
                 FrameRate = s.FrameRate.IsValid ? Math.Round(s.FrameRate.ToDouble(), 3) : null, Interlaced = s.IsInterlaced,
+                Level = s.Level, ColorRange = s.ColorRange, ColorSpace = s.ColorSpace, ColorPrimaries = s.ColorPrimaries,
+                ColorTransfer = s.ColorTransfer, FieldOrder = s.FieldOrderName,
             },
-            MediaKind.Audio => stream with { SampleRate = s.SampleRate, Channels = s.Channels, SampleFormat = s.SampleFormat.Name },
+            MediaKind.Audio => stream with
+            {
+                SampleRate = s.SampleRate, Channels = s.Channels, SampleFormat = s.SampleFormat.Name, ChannelLayout = s.ChannelLayout,
+            },
             _ => stream,
         };
     }
+
+    /// <summary>A rate as ffprobe writes it ("25/1", "30000/1001"; "0/0" when unknown).</summary>
+    private static string Fraction(Rational rate) => rate.IsValid ? rate.ToString() : "0/0";
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, WriteIndented = true)]

@@ -6,8 +6,9 @@ namespace MediaGraph;
 /// layer hands out only native descriptions and handles).</summary>
 internal static class DemuxerStreams
 {
-    /// <summary>Stream <paramref name="index"/> described.</summary>
-    public static StreamDescription Describe(this Demuxer demuxer, int index) => StreamDescription.From(demuxer.Info(index));
+    /// <summary>Stream <paramref name="index"/> described, with what ffprobe adds (profile, colour, tags ...).</summary>
+    public static StreamDescription Describe(this Demuxer demuxer, int index)
+        => StreamDescription.From(demuxer.Info(index)).WithDetails(demuxer.Details(index), demuxer.Tags(index));
 
     /// <summary>Every stream described, in container order.</summary>
     public static IReadOnlyList<StreamDescription> Streams(this Demuxer demuxer)

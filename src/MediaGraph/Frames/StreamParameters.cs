@@ -19,18 +19,56 @@ public sealed record StreamDescription
     public int Channels { get; init; }
     public ulong ChannelMask { get; init; }
     public Rational TimeBase { get; init; }
+    /// <summary>The frame rate; for a stream of an input, the container's average (ffprobe's avg_frame_rate).</summary>
     public Rational FrameRate { get; init; }
     /// <summary>Start time in <see cref="TimeBase"/>, or <see cref="Timestamp.None"/>.</summary>
     public long StartTime { get; init; } = Timestamp.None;
     /// <summary>Duration in <see cref="TimeBase"/>, or <see cref="Timestamp.None"/>.</summary>
     public long Duration { get; init; } = Timestamp.None;
+    /// <summary>Frames in the stream when the container says (ffprobe's nb_frames), else 0.</summary>
     public long FrameCount { get; init; }
+    /// <summary>Bits per second when known (ffprobe's bit_rate), else 0.</summary>
     public long BitRate { get; init; }
     /// <summary>Degrees clockwise the picture must turn to show upright (a phone's display matrix), in [0, 360).</summary>
     public double Rotation { get; init; }
 
     /// <summary>True when the container says the stream is interlaced (field order tt/bb/tb/bt).</summary>
     public bool IsInterlaced => FieldOrder >= 2;
+
+    // What ffprobe -show_streams says besides the above: set for the streams of an input (InputInfo, Decode), left
+    // unknown (null, empty) for streams a graph makes.
+
+    /// <summary>The codec profile as ffprobe names it ("High", "Main", "LC"; its number when FFmpeg has no name),
+    /// null when unknown.</summary>
+    public string? Profile { get; init; }
+    /// <summary>The codec level of a video stream as ffprobe prints it (H.264 level 4.0 is 40), null when unknown.</summary>
+    public int? Level { get; init; }
+    /// <summary>"tv" (limited) or "pc" (full), null when the stream does not say.</summary>
+    public string? ColorRange { get; init; }
+    /// <summary>The YUV matrix ("bt709", "smpte170m", "bt2020nc" ...), null when unspecified.</summary>
+    public string? ColorSpace { get; init; }
+    /// <summary>The colour primaries ("bt709", "bt2020" ...), null when unspecified.</summary>
+    public string? ColorPrimaries { get; init; }
+    /// <summary>The transfer characteristic ("bt709", "smpte2084", "arib-std-b67" ...), null when unspecified.</summary>
+    public string? ColorTransfer { get; init; }
+    /// <summary>The channel layout of an audio stream as ffprobe names it ("stereo", "5.1(side)"), null when the
+    /// container gives only a channel count.</summary>
+    public string? ChannelLayout { get; init; }
+    /// <summary>ffprobe's r_frame_rate: the lowest rate at which every timestamp falls on a frame (the base rate of a
+    /// variable-frame-rate stream). <see cref="FrameRate"/> is the average.</summary>
+    public Rational RealFrameRate { get; init; }
+    /// <summary>How the container marks the stream (default, forced, cover art ...).</summary>
+    public StreamDisposition Disposition { get; init; }
+    /// <summary>True when the container marks the stream as the one to play by default.</summary>
+    public bool IsDefault => (Disposition & StreamDisposition.Default) != 0;
+    /// <summary>The stream's metadata (language, handler_name, title ...) as ffprobe lists it under "tags".</summary>
+    public IReadOnlyDictionary<string, string> Tags { get; init; } = System.Collections.ObjectModel.ReadOnlyDictionary<string, string>.Empty;
+
+    /// <summary><see cref="FieldOrder"/> as ffprobe names it: "progressive", "tt", "bb", "tb", "bt"; null when unknown.</summary>
+    public string? FieldOrderName => FieldOrder switch
+    {
+        1 => "progressive", 2 => "tt", 3 => "bb", 4 => "tb", 5 => "bt", _ => null,
+    };
 
     internal static StreamDescription From(in StreamInfo s) => new()
     {
@@ -54,6 +92,42 @@ public sealed record StreamDescription
         BitRate = s.BitRate,
         Rotation = s.Rotation,
     };
+
+    /// <summary>This description with what the demuxer adds for a stream of an input.</summary>
+    internal StreamDescription WithDetails(in StreamDetails d, IReadOnlyDictionary<string, string> tags) => this with
+    {
+        Profile = d.Profile,
+        Level = Kind == MediaKind.Video && d.Level != StreamDetails.LevelUnknown ? d.Level : null,
+        ColorRange = d.ColorRange,
+        ColorSpace = d.ColorSpace,
+        ColorPrimaries = d.ColorPrimaries,
+        ColorTransfer = d.ColorTransfer,
+        ChannelLayout = d.ChannelLayout,
+        RealFrameRate = new Rational(d.RFrNum, d.RFrDen),
+        Disposition = (StreamDisposition)d.Disposition,
+        Tags = tags,
+    };
+
+    /// <summary>What ffprobe adds to the one-line summary, each part after ", ": profile and level, colour range,
+    /// colour space (or space/primaries/transfer when they differ), field order, channel layout, bit rate, frame count, disposition.</summary>
+    internal string Details()
+    {
+        var parts = new List<string>();
+        if (Profile is not null) parts.Add(Level is { } level ? $"{Profile} level {level}" : Profile);
+        else if (Level is { } onlyLevel) parts.Add($"level {onlyLevel}");
+        if (ColorRange is not null) parts.Add(ColorRange);
+        if (ColorSpace is not null || ColorPrimaries is not null || ColorTransfer is not null)
+            parts.Add(ColorSpace == ColorPrimaries && ColorSpace == ColorTransfer // as ffmpeg: "bt709", or matrix/primaries/transfer
+                ? ColorSpace!
+                : $"{ColorSpace ?? "unknown"}/{ColorPrimaries ?? "unknown"}/{ColorTransfer ?? "unknown"}");
+        if (Kind == MediaKind.Video && FieldOrderName is { } fieldOrder) parts.Add(fieldOrder);
+        if (Kind == MediaKind.Video && RealFrameRate.IsValid && RealFrameRate != FrameRate) parts.Add($"r_frame_rate {RealFrameRate}");
+        if (ChannelLayout is not null) parts.Add(ChannelLayout);
+        if (BitRate > 0) parts.Add($"{BitRate / 1000} kb/s");
+        if (FrameCount > 0) parts.Add($"{FrameCount} frames");
+        if (Disposition != StreamDisposition.None) parts.Add($"({string.Join(", ", Disposition.ToNames())})");
+        return parts.Count == 0 ? "" : ", " + string.Join(", ", parts);
+    }
 
     /// <summary>A one-line summary like ffprobe's.</summary>
     public override string ToString() => Kind switch

@@ -2,9 +2,19 @@ using MediaGraph.Interop;
 
 namespace MediaGraph;
 
-/// <summary>What an input holds: container format, duration, start time and streams (like ffprobe).</summary>
+/// <summary>What an input holds: container format, duration, start time, size, bit rate, tags and streams (what
+/// <c>ffprobe -show_format -show_streams</c> says).</summary>
 public sealed partial record InputInfo(string Url, string Format, double DurationSeconds, double StartSeconds, IReadOnlyList<StreamDescription> Streams)
 {
+    /// <summary>The format's descriptive name ("QuickTime / MOV"; ffprobe's format_long_name), "" when it has none.</summary>
+    public string FormatLongName { get; init; } = "";
+    /// <summary>The input's size in bytes (ffprobe's size), -1 when unknown (a pipe, a live stream).</summary>
+    public long SizeBytes { get; init; } = -1;
+    /// <summary>The container's bit rate in bits per second (ffprobe's format bit_rate), 0 when unknown.</summary>
+    public long BitRate { get; init; }
+    /// <summary>The container's metadata (title, encoder, creation_time ...) as ffprobe lists it under "tags".</summary>
+    public IReadOnlyDictionary<string, string> Tags { get; init; } = System.Collections.ObjectModel.ReadOnlyDictionary<string, string>.Empty;
+
     /// <summary>Opens <paramref name="url"/>, reads its stream info and closes it.</summary>
     public static InputInfo Probe(string url, DecodeOptions? options = null)
     {
@@ -21,10 +31,17 @@ public sealed partial record InputInfo(string Url, string Format, double Duratio
         var url = demuxer.Url;
         var duration = demuxer.Duration;
         var start = demuxer.StartTime;
+        var details = demuxer.FormatDetails();
         return new InputInfo(url, demuxer.FormatName,
             duration == Timestamp.None ? double.NaN : duration / 1e6,
             start == Timestamp.None ? double.NaN : start / 1e6,
-            demuxer.Streams());
+            demuxer.Streams())
+        {
+            FormatLongName = details.LongName,
+            SizeBytes = details.Size,
+            BitRate = details.BitRate,
+            Tags = demuxer.Tags(-1),
+        };
     }
 
     /// <summary>Why a local input path cannot be read (missing, a folder), or null; URLs are left to FFmpeg.</summary>
@@ -45,8 +62,24 @@ public sealed partial record InputInfo(string Url, string Format, double Duratio
     [System.Text.RegularExpressions.GeneratedRegex("^[A-Za-z][A-Za-z0-9+.-]+:")]
     private static partial System.Text.RegularExpressions.Regex UrlPrefix();
 
-    /// <summary>A few lines like ffprobe's summary.</summary>
-    public override string ToString() =>
-        $"{Url}: {Format}, duration {DurationSeconds:0.000} s, start {StartSeconds:0.000} s" + Environment.NewLine +
-        string.Join(Environment.NewLine, Streams.Select(s => "  " + s));
+    /// <summary>A few lines like ffprobe's summary: the input, its tags, then each stream with its own tags.</summary>
+    public override string ToString()
+    {
+        var text = new System.Text.StringBuilder();
+        text.Append($"{Url}: {Format}").Append(FormatLongName.Length > 0 ? $" ({FormatLongName})" : "").Append($", duration {DurationSeconds:0.000} s, start {StartSeconds:0.000} s");
+        if (SizeBytes >= 0) text.Append($", {SizeBytes} bytes");
+        if (BitRate > 0) text.Append($", {BitRate / 1000} kb/s");
+        AppendTags(text, Tags, "    ");
+        foreach (var s in Streams)
+        {
+            text.AppendLine().Append("  ").Append(s).Append(s.Details());
+            AppendTags(text, s.Tags, "      ");
+        }
+        return text.ToString();
+    }
+
+    private static void AppendTags(System.Text.StringBuilder text, IReadOnlyDictionary<string, string> tags, string indent)
+    {
+        foreach (var (key, value) in tags) text.AppendLine().Append(indent).Append(key).Append(": ").Append(value.ReplaceLineEndings(" "));
+    }
 }

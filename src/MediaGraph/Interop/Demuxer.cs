@@ -31,6 +31,44 @@ internal sealed unsafe class Demuxer : IDisposable
         return info;
     }
 
+    /// <summary>What ffprobe's format section adds: long name, size, bit rate, tag count.</summary>
+    public FormatDetails FormatDetails()
+    {
+        NativeStatus.ThrowIfFailed(NativeMethods.mg_demuxer_format_details(_handle.Ptr, out var details), $"describing '{Url}'");
+        return details;
+    }
+
+    /// <summary>What ffprobe's stream section adds for stream <paramref name="index"/>: profile, level, colour,
+    /// channel layout, both frame rates, disposition, tag count.</summary>
+    public StreamDetails Details(int index)
+    {
+        NativeStatus.ThrowIfFailed(NativeMethods.mg_demuxer_stream_details(_handle.Ptr, index, out var details), $"describing stream {index} of '{Url}'");
+        return details;
+    }
+
+    /// <summary>The metadata of the input (<paramref name="stream"/> -1) or of a stream, in the container's order.</summary>
+    public IReadOnlyDictionary<string, string> Tags(int stream)
+    {
+        Dictionary<string, string>? tags = null;
+        for (var i = 0; Tag(stream, i, 256, 1024) is var (key, value); i++)
+            (tags ??= new(StringComparer.Ordinal)).TryAdd(key, value); // a repeated key (AV_DICT_MULTIKEY): the first wins, as in av_dict_get
+        return tags ?? (IReadOnlyDictionary<string, string>)System.Collections.ObjectModel.ReadOnlyDictionary<string, string>.Empty;
+    }
+
+    private (string Key, string Value)? Tag(int stream, int i, int keySize, int valueSize)
+    {
+        var key = new byte[keySize];
+        var value = new byte[valueSize];
+        int status, keyLength, valueLength;
+        fixed (byte* k = key)
+        fixed (byte* v = value)
+            status = NativeMethods.mg_demuxer_tag(_handle.Ptr, stream, i, k, keySize, out keyLength, v, valueSize, out valueLength);
+        NativeStatus.ThrowIfFailed(status, $"reading tag {i} of {(stream < 0 ? "" : $"stream {stream} of ")}'{Url}'");
+        if (status == NativeMethods.Eof) return null;
+        if (keyLength >= keySize || valueLength >= valueSize) return Tag(stream, i, keyLength + 1, valueLength + 1);
+        return (System.Text.Encoding.UTF8.GetString(key, 0, keyLength), System.Text.Encoding.UTF8.GetString(value, 0, valueLength));
+    }
+
     /// <summary>A new reference to stream <paramref name="index"/>'s codec parameters; the caller owns it.</summary>
     public CodecParHandle CodecParameters(int index)
         => Handles.Open<CodecParHandle>((out nint p) => NativeMethods.mg_demuxer_codecpar(_handle.Ptr, index, out p), $"reading parameters of stream {index} of '{Url}'");

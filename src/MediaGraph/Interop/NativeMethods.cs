@@ -73,6 +73,12 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library)] internal static partial int mg_demuxer_best_stream(nint d, int mediaType);
     [LibraryImport(Library)] internal static partial int mg_demuxer_read(nint d, nint packet, out PacketInfo info);
     [LibraryImport(Library)] internal static partial void mg_demuxer_interrupt(nint d);
+    // int mg_demuxer_format_details(const mg_demuxer *d, mg_format_details *out)
+    [LibraryImport(Library)] internal static partial int mg_demuxer_format_details(nint d, out FormatDetails details);
+    // int mg_demuxer_stream_details(const mg_demuxer *d, int index, mg_stream_details *out)
+    [LibraryImport(Library)] internal static partial int mg_demuxer_stream_details(nint d, int index, out StreamDetails details);
+    // int mg_demuxer_tag(const mg_demuxer *d, int stream, int i, char *key, int key_size, int *key_len, char *value, int value_size, int *value_len)
+    [LibraryImport(Library)] internal static partial int mg_demuxer_tag(nint d, int stream, int i, byte* key, int keySize, out int keyLength, byte* value, int valueSize, out int valueLength);
 
     // decoder
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)] internal static partial int mg_decoder_open(nint codecpar, string? codecName, int threads, string? options, out nint decoder);
@@ -199,4 +205,49 @@ internal unsafe struct EncoderConfig
     public int GlobalHeader;
     public int FieldOrder;
     public byte* Options;
+}
+
+/// <summary>mg_format_details.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct FormatDetails
+{
+    public fixed byte LongNameBytes[128];
+    public long Size;
+    public long BitRate;
+    public int NbPrograms;
+    public int ProbeScore;
+    public int TagCount;
+
+    public string LongName
+    {
+        get { fixed (byte* p = LongNameBytes) return NativeMethods.Utf8(p) ?? ""; }
+    }
+}
+
+/// <summary>mg_stream_details.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct StreamDetails
+{
+    public const int LevelUnknown = -99;
+
+    public fixed byte ProfileBytes[64];
+    public int Level;
+    public fixed byte ColorRangeBytes[32];
+    public fixed byte ColorSpaceBytes[32];
+    public fixed byte ColorPrimariesBytes[32];
+    public fixed byte ColorTransferBytes[32];
+    public fixed byte ChannelLayoutBytes[64];
+    public int RFrNum, RFrDen;
+    public int AvgFrNum, AvgFrDen;
+    public int Disposition;
+    public int TagCount;
+
+    public string? Profile { get { fixed (byte* p = ProfileBytes) return NonEmpty(p); } }
+    public string? ColorRange { get { fixed (byte* p = ColorRangeBytes) return NonEmpty(p); } }
+    public string? ColorSpace { get { fixed (byte* p = ColorSpaceBytes) return NonEmpty(p); } }
+    public string? ColorPrimaries { get { fixed (byte* p = ColorPrimariesBytes) return NonEmpty(p); } }
+    public string? ColorTransfer { get { fixed (byte* p = ColorTransferBytes) return NonEmpty(p); } }
+    public string? ChannelLayout { get { fixed (byte* p = ChannelLayoutBytes) return NonEmpty(p); } }
+
+    private static string? NonEmpty(byte* p) => NativeMethods.Utf8(p) is { Length: > 0 } s ? s : null;
 }
