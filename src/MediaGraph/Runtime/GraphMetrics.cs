@@ -78,8 +78,9 @@ public sealed class GraphMetrics
     /// <remarks>A node fused into a chain for the run is found under the chain's entry ("deinterlace0+scale0").</remarks>
     public NodeMetrics this[string name] => Nodes.FirstOrDefault(n => n.Node == name) ?? Nodes.FirstOrDefault(n => n.Node.Split('+').Contains(name)) ?? throw new KeyNotFoundException($"no node '{name}' in this run; nodes: {string.Join(", ", Nodes.Select(n => n.Node))}");
 
-    /// <summary>The run's frames, as the ffmpeg CLI counts them: video frames encoded by the busiest video encoder,
-    /// else frames out of the busiest video decoder, else items out of the busiest node.</summary>
+    /// <summary>The run's video frames, as the ffmpeg CLI counts them: frames encoded by the busiest video encoder,
+    /// else frames out of the busiest video decoder, else the video frames or video packets (a stream copy) that the
+    /// busiest output received. Packets are counted apart (<see cref="Packets"/>).</summary>
     public long Frames
     {
         get
@@ -89,9 +90,12 @@ public sealed class GraphMetrics
             long Max(NodeRoles role, Func<NodeMetrics, long> value) => nodes.Where(n => n.Roles.HasFlag(role)).Select(value).DefaultIfEmpty(0).Max();
             if (nodes.Any(n => n.Roles.HasFlag(NodeRoles.EncodesVideo))) return Max(NodeRoles.EncodesVideo, n => n.FramesIn);
             if (nodes.Any(n => n.Roles.HasFlag(NodeRoles.DecodesVideo))) return Max(NodeRoles.DecodesVideo, n => n.FramesOut);
-            return nodes.Select(n => n.FramesOut).DefaultIfEmpty(0).Max();
+            return Max(NodeRoles.Output, n => n.VideoFramesIn);
         }
     }
+
+    /// <summary>Packets the outputs received (every stream; muxed, or handed to a packet sink).</summary>
+    public long Packets => _nodes.Where(n => n.Roles.HasFlag(NodeRoles.Output)).Sum(n => n.PacketsIn);
     public long Warnings => Nodes.Sum(n => n.Warnings);
     public long Errors => Nodes.Sum(n => n.Errors);
     /// <summary>Frames per second of wall time.</summary>
@@ -102,11 +106,13 @@ public sealed class GraphMetrics
     {
         var ci = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
-        sb.AppendLine(string.Create(ci, $"{Frames} frames in {Elapsed.TotalSeconds:0.00} s ({Fps:0.0} fps), {Warnings} warnings, {Errors} errors"));
+        var packets = Packets;
+        sb.AppendLine(string.Create(ci, $"{Frames} frames{(packets > 0 ? $", {packets} packets written" : "")} in {Elapsed.TotalSeconds:0.00} s ({Fps:0.0} fps), {Warnings} warnings, {Errors} errors"));
         sb.AppendLine(string.Create(ci, $"{"node",-16} {"in",8} {"out",8} {"fps",8} {"busy%",6} {"lat avg",9} {"recent",9} {"min-max ms",17} {"queue",5} {"drop",5} {"warn",5} {"err",4}"));
         foreach (var n in Nodes)
         {
-            var fps = Elapsed.TotalSeconds > 0 ? n.FramesOut / Elapsed.TotalSeconds : 0;
+            // An output emits nothing: its rate is what it takes in.
+            var fps = Elapsed.TotalSeconds > 0 ? (n.Roles.HasFlag(NodeRoles.Output) ? n.FramesIn : n.FramesOut) / Elapsed.TotalSeconds : 0;
             var busy = Elapsed.TotalSeconds > 0 ? 100 * n.BusyTime.TotalSeconds / Elapsed.TotalSeconds : 0;
             sb.AppendLine(string.Create(ci,
                 $"{n.Node,-16} {n.FramesIn,8} {n.FramesOut,8} {fps,8:0.0} {busy,6:0} {n.LatencyAverage.TotalMilliseconds,9:0.000} {n.LatencyRecent.TotalMilliseconds,9:0.000} {$"{n.LatencyMin.TotalMilliseconds:0.00}-{n.LatencyMax.TotalMilliseconds:0.00}",17} {n.QueueDepth,5} {n.Dropped,5} {n.Warnings,5} {n.Errors,4}"));

@@ -196,7 +196,7 @@ internal sealed partial class GraphRunner
         [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
         public async ValueTask ProcessOneAsync(NodeInstance instance, int input, MediaItem item, CancellationToken hard)
         {
-            Metrics.CountIn();
+            Metrics.CountIn(item);
             Metrics.SetPosition(item);
             var start = Stopwatch.GetTimestamp();
             _blocked = 0;

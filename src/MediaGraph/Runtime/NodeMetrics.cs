@@ -9,7 +9,7 @@ namespace MediaGraph;
 /// </summary>
 public sealed class NodeMetrics
 {
-    private long _in, _out, _dropped, _warnings, _errors, _busyTicks, _blockedTicks, _upload, _download;
+    private long _in, _out, _videoIn, _packetsIn, _dropped, _warnings, _errors, _busyTicks, _blockedTicks, _upload, _download;
     private long _latencyCount, _latencyTotalTicks, _latencyMinTicks = long.MaxValue, _latencyMaxTicks;
     private double _recentLatencyTicks;
     private double _positionSeconds = double.NaN;
@@ -55,6 +55,29 @@ public sealed class NodeMetrics
     public TimeSpan LatencyMax => Stopwatch.GetElapsedTime(0, _latencyMaxTicks);
 
     internal void CountIn() => Interlocked.Increment(ref _in);
+
+    /// <summary>Counts one item in, and apart from the rest the video frames and the packets it is (a stream copy's
+    /// muxer gets packets of every stream; only its video packets are frames).</summary>
+    internal void CountIn(MediaItem item)
+    {
+        Interlocked.Increment(ref _in);
+        switch (item)
+        {
+            case VideoFrame:
+                Interlocked.Increment(ref _videoIn);
+                break;
+            case Packet packet:
+                Interlocked.Increment(ref _packetsIn);
+                if (packet.Parameters?.Description.Kind == MediaKind.Video) Interlocked.Increment(ref _videoIn);
+                break;
+        }
+    }
+
+    /// <summary>Video frames (or video packets, one a frame) among <see cref="FramesIn"/>.</summary>
+    public long VideoFramesIn => Interlocked.Read(ref _videoIn);
+
+    /// <summary>Compressed packets among <see cref="FramesIn"/> (any stream).</summary>
+    public long PacketsIn => Interlocked.Read(ref _packetsIn);
     internal void CountOut() => Interlocked.Increment(ref _out);
     public void CountDropped(long n = 1) => Interlocked.Add(ref _dropped, n);
     public void CountWarning() => Interlocked.Increment(ref _warnings);

@@ -88,7 +88,7 @@ public sealed partial class NodeSession : IAsyncDisposable
             throw;
         }
         await StartAsync(cancellationToken).ConfigureAwait(false);
-        _context.Metrics.CountIn();
+        _context.Metrics.CountIn(item);
         await _instance.ProcessAsync(_context, input, item, cancellationToken).ConfigureAwait(false);
         return _context.TakeEmitted();
     }
