@@ -107,7 +107,7 @@ public sealed class GraphMetrics
         var ci = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
         var packets = Packets;
-        sb.AppendLine(string.Create(ci, $"{Frames} frames{(packets > 0 ? $", {packets} packets written" : "")} in {Elapsed.TotalSeconds:0.00} s ({Fps:0.0} fps), {Warnings} warnings, {Errors} errors"));
+        sb.AppendLine(string.Create(ci, $"{Frames} frames in {Elapsed.TotalSeconds:0.00} s ({Fps:0.0} fps), {(packets > 0 ? $"{packets} packets written, " : "")}{Warnings} warnings, {Errors} errors"));
         sb.AppendLine(string.Create(ci, $"{"node",-16} {"in",8} {"out",8} {"fps",8} {"busy%",6} {"lat avg",9} {"recent",9} {"min-max ms",17} {"queue",5} {"drop",5} {"warn",5} {"err",4}"));
         foreach (var n in Nodes)
         {
