@@ -24,6 +24,8 @@
  */
 #include "internal.h"
 
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <libavutil/opt.h>
@@ -82,6 +84,19 @@ static const enum AVSampleFormat *codec_sample_fmts(const AVCodec *c)
 #endif
 }
 
+static const int *codec_sample_rates(const AVCodec *c)
+{
+#if LIBAVCODEC_VERSION_INT >= AV_VERSION_INT(61, 13, 100)
+    const void *cfg = NULL;
+    int n = 0;
+    if (avcodec_get_supported_config(NULL, c, AV_CODEC_CONFIG_SAMPLE_RATE, 0, &cfg, &n) < 0)
+        return NULL;
+    return (const int *)cfg;
+#else
+    return c->supported_samplerates;
+#endif
+}
+
 static int pix_fmt_listed(const enum AVPixelFormat *list, int fmt)
 {
     if (!list)
@@ -100,6 +115,76 @@ static int sample_fmt_listed(const enum AVSampleFormat *list, int fmt)
         if ((int)*list == fmt)
             return 1;
     return 0;
+}
+
+/* The pixel formats the ffmpeg CLI offers an encoder (fftools' get_compliance_normal_pix_fmts): at the default
+   strictness MJPEG is offered only its full-range (yuvj) formats, because it refuses limited-range YUV unless
+   strict is unofficial or lower. */
+static const enum AVPixelFormat *compliance_pix_fmts(const AVCodec *c, const AVCodecContext *ctx,
+                                                     const enum AVPixelFormat *fmts)
+{
+    static const enum AVPixelFormat mjpeg_formats[] = { AV_PIX_FMT_YUVJ420P, AV_PIX_FMT_YUVJ422P, AV_PIX_FMT_YUVJ444P,
+                                                        AV_PIX_FMT_NONE };
+    if (ctx->strict_std_compliance > FF_COMPLIANCE_UNOFFICIAL && c->id == AV_CODEC_ID_MJPEG)
+        return mjpeg_formats;
+    return fmts;
+}
+
+/* The format libavfilter's negotiation gives an encoder the CLI offers `fmts` (avfiltergraph.c pick_format): the
+   input's when listed, else the best of the list for the input (av_find_best_pix_fmt_of_2 in list order, alpha
+   kept when the input has it). */
+static int best_pix_fmt(const enum AVPixelFormat *fmts, int input)
+{
+    if (input < 0 || !av_pix_fmt_desc_get((enum AVPixelFormat)input))
+        return fmts[0];
+    if (pix_fmt_listed(fmts, input))
+        return input;
+    int has_alpha = av_pix_fmt_desc_get((enum AVPixelFormat)input)->nb_components % 2 == 0;
+    enum AVPixelFormat best = AV_PIX_FMT_NONE;
+    for (const enum AVPixelFormat *p = fmts; *p != AV_PIX_FMT_NONE; p++)
+        best = av_find_best_pix_fmt_of_2(best, *p, (enum AVPixelFormat)input, has_alpha, NULL);
+    return best != AV_PIX_FMT_NONE ? (int)best : (int)fmts[0];
+}
+
+/* The sample format libavfilter's negotiation gives an encoder offered `fmts` for input `input`
+   (avfiltergraph.c swap_sample_fmts): the input's packed or planar twin, else double for 32-bit input, else the
+   closest bytes per sample, higher preferred. */
+static int best_sample_fmt(const enum AVSampleFormat *fmts, int input)
+{
+    int bps = input >= 0 ? av_get_bytes_per_sample((enum AVSampleFormat)input) : 0;
+    int best = fmts[0];
+    int64_t best_score = INT64_MIN;
+    if (bps <= 0)
+        return best;
+    for (const enum AVSampleFormat *p = fmts; *p != AV_SAMPLE_FMT_NONE; p++) {
+        int out_bps = av_get_bytes_per_sample(*p);
+        if ((int)av_get_packed_sample_fmt(*p) == input || (int)av_get_planar_sample_fmt(*p) == input)
+            return *p;
+        if (bps == 4 && out_bps == 8)
+            return *p;
+        int64_t score = -abs(out_bps - bps) + (out_bps >= bps ? INT_MAX / 2 : 0);
+        if (score > best_score) {
+            best_score = score;
+            best = *p;
+        }
+    }
+    return best;
+}
+
+/* The sample rate libavfilter's negotiation gives an encoder that lists `rates` (swap_samplerates): the input's
+   when listed (or when the encoder takes any), else the nearest listed one, the first of equals. */
+static int best_sample_rate(const int *rates, int input)
+{
+    if (!rates || !*rates || input <= 0)
+        return input;
+    int best = rates[0];
+    for (const int *r = rates; *r; r++) {
+        if (*r == input)
+            return input;
+        if (abs(*r - input) < abs(best - input))
+            best = *r;
+    }
+    return best;
 }
 
 static int valid_q(int num, int den)
@@ -165,6 +250,16 @@ MG_API int mg_encoder_open(const mg_encoder_config *cfg, mg_encoder **out)
     }
     AVCodecContext *ctx = e->ctx;
 
+    ret = mg_parse_options(cfg->options, &opts);
+    if (ret < 0)
+        goto fail;
+    /* As fftools: a strictness given as a codec option counts when the pixel format is chosen. */
+    const AVDictionaryEntry *strict = av_dict_get(opts, "strict", NULL, 0);
+    if (strict && (ret = av_opt_set(ctx, "strict", strict->value, 0)) < 0) {
+        ret = mg_fail(ret, "encoder %s: option strict=%s", cfg->codec, strict->value);
+        goto fail;
+    }
+
     if (codec->type == AVMEDIA_TYPE_VIDEO) {
         const enum AVPixelFormat *fmts = codec_pix_fmts(codec);
         int pix_fmt;
@@ -183,13 +278,10 @@ MG_API int mg_encoder_open(const mg_encoder_config *cfg, mg_encoder **out)
                 goto fail;
             }
             pix_fmt = cfg->pix_fmt;
-        } else if (cfg->input_pix_fmt >= 0 && av_get_pix_fmt_name((enum AVPixelFormat)cfg->input_pix_fmt) &&
-                   pix_fmt_listed(fmts, cfg->input_pix_fmt)) {
-            pix_fmt = cfg->input_pix_fmt;
         } else if (fmts) {
-            pix_fmt = avcodec_find_best_pix_fmt_of_list(fmts, (enum AVPixelFormat)cfg->input_pix_fmt, 0, NULL);
-            if (pix_fmt < 0)
-                pix_fmt = fmts[0];
+            pix_fmt = best_pix_fmt(compliance_pix_fmts(codec, ctx, fmts), cfg->input_pix_fmt);
+        } else if (cfg->input_pix_fmt >= 0 && av_get_pix_fmt_name((enum AVPixelFormat)cfg->input_pix_fmt)) {
+            pix_fmt = cfg->input_pix_fmt;   /* the encoder lists no formats: it takes any, the input's included */
         } else {
             ret = mg_fail_msg(AVERROR(EINVAL), "encoder %s: no pixel format given", cfg->codec);
             goto fail;
@@ -218,7 +310,7 @@ MG_API int mg_encoder_open(const mg_encoder_config *cfg, mg_encoder **out)
         e->in_tb = ctx->time_base;
     } else {
         const enum AVSampleFormat *fmts = codec_sample_fmts(codec);
-        int rate = cfg->sample_rate > 0 ? cfg->sample_rate : cfg->input_sample_rate;
+        int rate = cfg->sample_rate > 0 ? cfg->sample_rate : best_sample_rate(codec_sample_rates(codec), cfg->input_sample_rate);
         int sfmt;
         if (rate <= 0) {
             ret = mg_fail_msg(AVERROR(EINVAL), "encoder %s: no sample rate given", cfg->codec);
@@ -239,7 +331,7 @@ MG_API int mg_encoder_open(const mg_encoder_config *cfg, mg_encoder **out)
                    sample_fmt_listed(fmts, cfg->input_sample_fmt)) {
             sfmt = cfg->input_sample_fmt;
         } else if (fmts) {
-            sfmt = fmts[0];
+            sfmt = best_sample_fmt(fmts, cfg->input_sample_fmt);
         } else {
             ret = mg_fail_msg(AVERROR(EINVAL), "encoder %s: no sample format given", cfg->codec);
             goto fail;
@@ -266,9 +358,6 @@ MG_API int mg_encoder_open(const mg_encoder_config *cfg, mg_encoder **out)
     if (cfg->global_header)
         ctx->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
 
-    ret = mg_parse_options(cfg->options, &opts);
-    if (ret < 0)
-        goto fail;
     ret = avcodec_open2(ctx, codec, &opts);
     if (ret < 0) {
         ret = mg_fail(ret, "avcodec_open2(encoder %s)", cfg->codec);
