@@ -156,6 +156,44 @@ public sealed class OutputDefaultsTests(ITestOutputHelper log)
         Assert.Equal(["video gif bgra"], await CliOutputOracle.StreamsAsync(output)); // ffprobe's gif decoder gives bgra
     }
 
+    /// <summary>AMR's default codec (amr_nb) has an encoder only in builds with libopencore-amrnb: where the CLI's
+    /// automatic encoder selection fails, validation says which codec lacks an encoder and to choose one; where it
+    /// works, so does the output.</summary>
+    [Fact(Timeout = 60000)]
+    public async Task Encode_DefaultCodecWithoutAnEncoderInThisFfmpeg_FailsAsTheCliWithAProblemSayingToChooseOne()
+    {
+        var input = await TestMedia.SmallWithAudioAsync(seconds: 1);
+        var folder = TestMedia.OutputFolder();
+        var graph = new Graph();
+        graph.Encode(Path.Combine(folder, "mediagraph.amr"), null, graph.Decode(input).Audio);
+        var cliOutput = Path.Combine(folder, "ffmpeg.amr");
+        var (cliCode, _, cliError) = await TestMedia.RunProcessAsync("ffmpeg", $"-nostdin -v error -y -i \"{input}\" \"{cliOutput}\"");
+        log.WriteLine($"ffmpeg: {cliCode} {cliError}");
+
+        if (cliCode == 0)
+        {
+            await graph.RunAsync();
+            return;
+        }
+        var e = await Assert.ThrowsAsync<GraphValidationException>(() => graph.RunAsync());
+        log.WriteLine(e.Message);
+        Assert.Equal("encode-audio0: the amr format's default audio codec is amr_nb, but this FFmpeg has no encoder for it: choose one (AudioCodec, --acodec)",
+            Assert.Single(e.Problems));
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task Encode_OutputFormatThatCannotBeGuessed_IsOneProblemNamingTheOutput()
+    {
+        var input = await TestMedia.TinyAsync();
+        var graph = new Graph();
+        graph.Encode(Path.Combine(TestMedia.OutputFolder(), "out.nosuchext"), graph.Decode(input).Video);
+
+        var e = await Assert.ThrowsAsync<GraphValidationException>(() => graph.RunAsync());
+
+        log.WriteLine(e.Message);
+        Assert.StartsWith("mux0: cannot guess output format from", Assert.Single(e.Problems));
+    }
+
     [Fact]
     public void ToJson_CodecsLeftToTheFormat_AreNotWrittenAndReadBackAsTheFormatsDefaults()
     {
