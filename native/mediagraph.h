@@ -245,7 +245,7 @@ MG_API int mg_muxer_write(mg_muxer *m, const mg_packet *pkt, int stream_index, i
 /* The encoder the ffmpeg CLI picks for a stream of media_type (MG_MEDIA_VIDEO / MG_MEDIA_AUDIO) when no codec is
    given: the output format (format, else guessed from path) names a codec with av_guess_codec (image2 looks at the
    file name: .png -> png, .jpg -> mjpeg), and avcodec_find_encoder picks that codec's default encoder. Writes the
-   codec's name into codec ("" when the format takes no stream of that type) and the encoder's name into encoder
+   codec's name into codec ("" when the format takes no stream of that type, or video only as cover art, as mp3) and the encoder's name into encoder
    ("" when the format takes none, or when this FFmpeg has no encoder for the codec). Returns MG_OK, or
    AVERROR_MUXER_NOT_FOUND when the format is unknown or cannot be guessed. */
 MG_API int mg_muxer_default_codec(const char *format, const char *path, int media_type, char *codec, int codec_size,

@@ -277,6 +277,9 @@ MG_API int mg_muxer_default_codec(const char *format, const char *path, int medi
     enum AVCodecID id = av_guess_codec(of, NULL, path, NULL, (enum AVMediaType)media_type);
     if (id == AV_CODEC_ID_NONE)
         return MG_OK;
+    /* As fftools' open_output_file: a format whose video is cover art (mp3's ID3 APIC) takes no ordinary video. */
+    if (media_type == MG_MEDIA_VIDEO && avformat_query_codec(of, of->video_codec, 0) == MKTAG('A', 'P', 'I', 'C'))
+        return MG_OK;
     av_strlcpy(codec, avcodec_get_name(id), codec_size);
     const AVCodec *enc = avcodec_find_encoder(id);
     if (enc)

@@ -95,6 +95,8 @@ static void test_util(void)
           codec[0] == 0 && encoder[0] == 0, "wav takes no video: '%s'", codec);
     CHECK(mg_muxer_default_codec(NULL, "a.wav", MG_MEDIA_AUDIO, codec, sizeof codec, encoder, sizeof encoder) == 0 &&
           strcmp(encoder, "pcm_s16le") == 0, "wav audio: %s", encoder);
+    CHECK(mg_muxer_default_codec(NULL, "a.mp3", MG_MEDIA_VIDEO, codec, sizeof codec, encoder, sizeof encoder) == 0 &&
+          codec[0] == 0, "mp3 takes video only as cover art: '%s'", codec);
     CHECK(mg_muxer_default_codec("mp4", "a.wav", MG_MEDIA_VIDEO, codec, sizeof codec, encoder, sizeof encoder) == 0 &&
           strcmp(codec, "h264") == 0, "named format wins: %s", codec);
     CHECK(mg_muxer_default_codec(NULL, "x.xyz", MG_MEDIA_AUDIO, codec, sizeof codec, encoder, sizeof encoder) == ERR_MUXER_NOT_FOUND,

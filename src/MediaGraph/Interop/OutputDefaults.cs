@@ -5,8 +5,9 @@ namespace MediaGraph.Interop;
 /// or guessed from the path) names a codec per media kind with <c>av_guess_codec</c> (image2 looks at the file
 /// name, so <c>frame_%03d.png</c> gives png and <c>.jpg</c> mjpeg), and that codec's default encoder
 /// (<c>avcodec_find_encoder</c>) encodes it: mp4 libx264 + aac, webm libvpx-vp9 + libopus, wav pcm_s16le, gif gif.
-/// A format that names no codec for a kind (wav: no video; gif, image2: no audio) takes no stream of that kind, and
-/// the CLI leaves such streams out of the output. This is the one place the rule lives.
+/// A format that names no codec for a kind (wav: no video; gif, image2: no audio), or takes video only as cover art
+/// (mp3), takes no stream of that kind, and the CLI leaves such streams out of the output. This is the one place the
+/// rule lives.
 /// </summary>
 internal static unsafe class OutputDefaults
 {

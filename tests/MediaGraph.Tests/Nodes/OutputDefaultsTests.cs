@@ -9,10 +9,11 @@ using Graph = global::MediaGraph.Graph; // a MediaGraph.Tests.Graph namespace wo
 /// (type, codec, pixel or sample format) of the CLI's output and of ours, for the same input and output name.</summary>
 public static class CliOutputOracle
 {
-    /// <summary>The output names the default-codec tests cover: image sequences, audio-only, video-only and A/V formats.</summary>
+    /// <summary>The output names the default-codec tests cover: image sequences, audio-only (mp3 takes video only as
+    /// cover art), video-only and A/V formats.</summary>
     public static TheoryData<string> Outputs => new()
     {
-        "frame_%03d.png", "frame_%03d.jpg", "out.wav", "out.webm", "out.gif", "out.mkv", "out.mp4",
+        "frame_%03d.png", "frame_%03d.jpg", "out.wav", "out.mp3", "out.webm", "out.gif", "out.mkv", "out.mp4",
     };
 
     /// <summary>Runs <c>ffmpeg -i input [arguments] folder/name</c> and returns the path to probe.</summary>
