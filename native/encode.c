@@ -24,10 +24,9 @@
  */
 #include "internal.h"
 
-#include <limits.h>
-#include <stdlib.h>
 #include <string.h>
 
+#include <libavutil/avstring.h>
 #include <libavutil/opt.h>
 #include <libavutil/pixdesc.h>
 #include <libavutil/channel_layout.h>
@@ -97,6 +96,19 @@ static const int *codec_sample_rates(const AVCodec *c)
 #endif
 }
 
+static const AVChannelLayout *codec_ch_layouts(const AVCodec *c)
+{
+#if LIBAVCODEC_VERSION_INT >= AV_VERSION_INT(61, 13, 100)
+    const void *cfg = NULL;
+    int n = 0;
+    if (avcodec_get_supported_config(NULL, c, AV_CODEC_CONFIG_CHANNEL_LAYOUT, 0, &cfg, &n) < 0)
+        return NULL;
+    return (const AVChannelLayout *)cfg;
+#else
+    return c->ch_layouts;
+#endif
+}
+
 static int pix_fmt_listed(const enum AVPixelFormat *list, int fmt)
 {
     if (!list)
@@ -146,50 +158,98 @@ static int best_pix_fmt(const enum AVPixelFormat *fmts, int input)
     return best != AV_PIX_FMT_NONE ? (int)best : (int)fmts[0];
 }
 
-/* The sample format libavfilter's negotiation gives an encoder offered `fmts` for input `input`
-   (avfiltergraph.c swap_sample_fmts): the input's packed or planar twin, else double for 32-bit input, else the
-   closest bytes per sample, higher preferred. */
-static int best_sample_fmt(const enum AVSampleFormat *fmts, int input)
-{
-    int bps = input >= 0 ? av_get_bytes_per_sample((enum AVSampleFormat)input) : 0;
-    int best = fmts[0];
-    int64_t best_score = INT64_MIN;
-    if (bps <= 0)
-        return best;
-    for (const enum AVSampleFormat *p = fmts; *p != AV_SAMPLE_FMT_NONE; p++) {
-        int out_bps = av_get_bytes_per_sample(*p);
-        if ((int)av_get_packed_sample_fmt(*p) == input || (int)av_get_planar_sample_fmt(*p) == input)
-            return *p;
-        if (bps == 4 && out_bps == 8)
-            return *p;
-        int64_t score = -abs(out_bps - bps) + (out_bps >= bps ? INT_MAX / 2 : 0);
-        if (score > best_score) {
-            best_score = score;
-            best = *p;
-        }
-    }
-    return best;
-}
-
-/* The sample rate libavfilter's negotiation gives an encoder that lists `rates` (swap_samplerates): the input's
-   when listed (or when the encoder takes any), else the nearest listed one, the first of equals. */
-static int best_sample_rate(const int *rates, int input)
-{
-    if (!rates || !*rates || input <= 0)
-        return input;
-    int best = rates[0];
-    for (const int *r = rates; *r; r++) {
-        if (*r == input)
-            return input;
-        if (abs(*r - input) < abs(best - input))
-            best = *r;
-    }
-    return best;
-}
-
 static int valid_q(int num, int den)
 {
     return num > 0 && den > 0;
+}
+
+static void layout_from(AVChannelLayout *out, int channels, uint64_t mask);
+
+/* Appends "a|b|c" for a list to args as "key=a|b|c:" (nothing for an empty list). */
+static void append_list(char *args, size_t size, const char *key, const char *items)
+{
+    if (items[0])
+        av_strlcatf(args, size, "%s=%s:", key, items);
+}
+
+/* The sample format, rate and channel layout the ffmpeg CLI gives an encoder for this input: fftools offers the
+   encoder's lists (or what the user set) to an aformat filter, and libavfilter's negotiation (avfiltergraph.c
+   swap_sample_fmts, swap_samplerates, swap_channel_layouts) picks from them. The same negotiation runs here on a
+   throwaway abuffer -> aformat -> abuffersink graph, so the choice is libavfilter's own: 44.1 kHz into libopus gives
+   48 kHz, 5.1 into libmp3lame stereo, fltp into flac s32. want_fmt/want_rate/want_layout: set by the user (-1, 0,
+   order UNSPEC with 0 channels when not). */
+static int negotiate_audio(const AVCodec *codec, const mg_encoder_config *cfg, int want_fmt, int want_rate,
+                           const AVChannelLayout *want_layout, int *out_fmt, int *out_rate, AVChannelLayout *out_layout)
+{
+    AVFilterGraph *g = avfilter_graph_alloc();
+    AVFilterContext *src = NULL, *fmt = NULL, *sink = NULL;
+    AVChannelLayout in = { 0 };
+    char in_desc[128], item[128], list[2048], args[4096];
+    int ret;
+
+    if (!g)
+        return mg_fail(AVERROR(ENOMEM), "encoder %s: format negotiation", codec->name);
+    g->nb_threads = 1;
+    layout_from(&in, cfg->input_channels, cfg->input_channel_mask);
+    ret = av_channel_layout_describe(&in, in_desc, sizeof(in_desc));
+    av_channel_layout_uninit(&in);
+    if (ret < 0)
+        goto done;
+    snprintf(args, sizeof(args), "time_base=1/%d:sample_rate=%d:sample_fmt=%s:channel_layout=%s", cfg->input_sample_rate,
+             cfg->input_sample_rate, av_get_sample_fmt_name((enum AVSampleFormat)cfg->input_sample_fmt), in_desc);
+    ret = avfilter_graph_create_filter(&src, avfilter_get_by_name("abuffer"), "in", args, NULL, g);
+    if (ret < 0)
+        goto done;
+
+    args[0] = '\0';
+    list[0] = '\0';
+    if (want_fmt >= 0)
+        av_strlcpy(list, av_get_sample_fmt_name((enum AVSampleFormat)want_fmt), sizeof(list));
+    else if (codec_sample_fmts(codec))
+        for (const enum AVSampleFormat *p = codec_sample_fmts(codec); *p != AV_SAMPLE_FMT_NONE; p++)
+            av_strlcatf(list, sizeof(list), "%s%s", list[0] ? "|" : "", av_get_sample_fmt_name(*p));
+    append_list(args, sizeof(args), "sample_fmts", list);
+    list[0] = '\0';
+    if (want_rate > 0)
+        snprintf(list, sizeof(list), "%d", want_rate);
+    else if (codec_sample_rates(codec))
+        for (const int *r = codec_sample_rates(codec); *r; r++)
+            av_strlcatf(list, sizeof(list), "%s%d", list[0] ? "|" : "", *r);
+    append_list(args, sizeof(args), "sample_rates", list);
+    list[0] = '\0';
+    if (want_layout && want_layout->nb_channels > 0) {
+        if ((ret = av_channel_layout_describe(want_layout, list, sizeof(list))) < 0)
+            goto done;
+    } else if (codec_ch_layouts(codec)) {
+        for (const AVChannelLayout *l = codec_ch_layouts(codec); l->nb_channels; l++)
+            if (av_channel_layout_describe(l, item, sizeof(item)) >= 0)
+                av_strlcatf(list, sizeof(list), "%s%s", list[0] ? "|" : "", item);
+    }
+    append_list(args, sizeof(args), "channel_layouts", list);
+    if (args[0])
+        args[strlen(args) - 1] = '\0';   /* the last ':' */
+    ret = avfilter_graph_create_filter(&fmt, avfilter_get_by_name("aformat"), "format", args, NULL, g);
+    if (ret < 0)
+        goto done;
+    ret = avfilter_graph_create_filter(&sink, avfilter_get_by_name("abuffersink"), "out", NULL, NULL, g);
+    if (ret < 0)
+        goto done;
+    if ((ret = avfilter_link(src, 0, fmt, 0)) < 0 || (ret = avfilter_link(fmt, 0, sink, 0)) < 0)
+        goto done;
+    ret = avfilter_graph_config(g, NULL);
+    if (ret < 0)
+        goto done;
+    *out_fmt = av_buffersink_get_format(sink);
+    *out_rate = av_buffersink_get_sample_rate(sink);
+    ret = av_buffersink_get_ch_layout(sink, out_layout);
+
+done:
+    avfilter_graph_free(&g);
+    if (ret < 0)
+        return mg_fail(ret, "encoder %s: negotiating the audio format for %s %d Hz %s (%s)", codec->name,
+                       av_get_sample_fmt_name((enum AVSampleFormat)cfg->input_sample_fmt), cfg->input_sample_rate,
+                       in_desc, args);
+    return MG_OK;
 }
 
 static void layout_from(AVChannelLayout *out, int channels, uint64_t mask)
@@ -310,12 +370,8 @@ MG_API int mg_encoder_open(const mg_encoder_config *cfg, mg_encoder **out)
         e->in_tb = ctx->time_base;
     } else {
         const enum AVSampleFormat *fmts = codec_sample_fmts(codec);
-        int rate = cfg->sample_rate > 0 ? cfg->sample_rate : best_sample_rate(codec_sample_rates(codec), cfg->input_sample_rate);
-        int sfmt;
-        if (rate <= 0) {
-            ret = mg_fail_msg(AVERROR(EINVAL), "encoder %s: no sample rate given", cfg->codec);
-            goto fail;
-        }
+        int rate = cfg->sample_rate;
+        int sfmt = -1;
         if (cfg->sample_fmt >= 0) {
             const char *name = av_get_sample_fmt_name((enum AVSampleFormat)cfg->sample_fmt);
             if (!name) {
@@ -327,28 +383,31 @@ MG_API int mg_encoder_open(const mg_encoder_config *cfg, mg_encoder **out)
                 goto fail;
             }
             sfmt = cfg->sample_fmt;
-        } else if (cfg->input_sample_fmt >= 0 && av_get_sample_fmt_name((enum AVSampleFormat)cfg->input_sample_fmt) &&
-                   sample_fmt_listed(fmts, cfg->input_sample_fmt)) {
-            sfmt = cfg->input_sample_fmt;
-        } else if (fmts) {
-            sfmt = best_sample_fmt(fmts, cfg->input_sample_fmt);
+        }
+        AVChannelLayout want = { 0 };
+        if (cfg->channels > 0 || cfg->channel_mask)
+            layout_from(&want, cfg->channels, cfg->channel_mask);
+        if (cfg->input_sample_fmt >= 0 && av_get_sample_fmt_name((enum AVSampleFormat)cfg->input_sample_fmt) &&
+            cfg->input_sample_rate > 0 && (cfg->input_channels > 0 || cfg->input_channel_mask)) {
+            /* The input is known: negotiate what is not set as the CLI's filter graph does. */
+            ret = negotiate_audio(codec, cfg, sfmt, rate, &want, &sfmt, &rate, &ctx->ch_layout);
+            av_channel_layout_uninit(&want);
+            if (ret < 0)
+                goto fail;
         } else {
-            ret = mg_fail_msg(AVERROR(EINVAL), "encoder %s: no sample format given", cfg->codec);
-            goto fail;
-        }
-        int channels = cfg->channels;
-        uint64_t mask = cfg->channel_mask;
-        if (channels <= 0 && !mask) {
-            channels = cfg->input_channels;
-            mask = cfg->input_channel_mask;
-        }
-        if (channels <= 0 && !mask) {
-            ret = mg_fail_msg(AVERROR(EINVAL), "encoder %s: no channel count given", cfg->codec);
-            goto fail;
+            if (sfmt < 0 && fmts)
+                sfmt = fmts[0];
+            if (want.nb_channels > 0)
+                ret = av_channel_layout_copy(&ctx->ch_layout, &want);
+            av_channel_layout_uninit(&want);
+            if (sfmt < 0 || rate <= 0 || ctx->ch_layout.nb_channels <= 0) {
+                ret = mg_fail_msg(AVERROR(EINVAL), "encoder %s: no input format, and no %s given", cfg->codec,
+                                  sfmt < 0 ? "sample format" : rate <= 0 ? "sample rate" : "channel count");
+                goto fail;
+            }
         }
         ctx->sample_rate = rate;
         ctx->sample_fmt = (enum AVSampleFormat)sfmt;
-        layout_from(&ctx->ch_layout, channels, mask);
         ctx->time_base = av_make_q(1, rate);
         e->in_tb = valid_q(cfg->tb_num, cfg->tb_den) ? av_make_q(cfg->tb_num, cfg->tb_den) : av_make_q(0, 0);
     }

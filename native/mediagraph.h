@@ -206,7 +206,7 @@ typedef struct mg_encoder_config {
     int tb_num, tb_den;      /* time base of frames sent; packets come out in mg_encoder_time_base */
     int sample_rate;         /* audio; 0 = the input's when the codec takes it, else the nearest it takes (as the CLI) */
     int sample_fmt;          /* -1 = the input's when the codec takes it, else the nearest (libavfilter's rule, as the CLI) */
-    int channels;            /* audio */
+    int channels;            /* audio; 0 = the input's layout when the codec takes it, else the nearest it takes (as the CLI) */
     uint64_t channel_mask;
     int input_sample_fmt, input_sample_rate, input_channels; /* audio frames that will be sent */
     uint64_t input_channel_mask;

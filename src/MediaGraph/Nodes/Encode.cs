@@ -219,8 +219,8 @@ public sealed class EncodeNode : Node
                 else if (first is AudioFrame a)
                 {
                     config.SampleRate = options.SampleRate; // 0: the input's when the encoder takes it, else the nearest it takes
-                    config.Channels = a.Channels;
-                    config.ChannelMask = a.ChannelMask;
+                    // Channels, sample rate and format left at 0/-1: the encoder takes the input's where it can, else
+                    // what the ffmpeg CLI's negotiation gives (5.1 into libmp3lame: stereo).
                     config.InputSampleFmt = a.Format.Id;
                     config.InputSampleRate = a.SampleRate;
                     config.InputChannels = a.Channels;

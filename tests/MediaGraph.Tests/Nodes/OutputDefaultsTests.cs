@@ -28,12 +28,12 @@ public static class CliOutputOracle
     /// a sequence (frame_%03d.png → frame_001.png), else the file itself.</summary>
     public static string ProbePath(string folder, string name) => Path.Combine(folder, name.Replace("%03d", "001"));
 
-    /// <summary>One line per stream: "video h264 yuv420p", "audio opus fltp 48000".</summary>
+    /// <summary>One line per stream: "video h264 yuv420p", "audio opus fltp 48000 stereo".</summary>
     public static async Task<IReadOnlyList<string>> StreamsAsync(string path)
     {
-        using var json = await Ffprobe.JsonAsync($"-show_entries stream=codec_type,codec_name,pix_fmt,sample_fmt,sample_rate \"{path}\"");
+        using var json = await Ffprobe.JsonAsync($"-show_entries stream=codec_type,codec_name,pix_fmt,sample_fmt,sample_rate,channel_layout \"{path}\"");
         return json.RootElement.GetProperty("streams").EnumerateArray()
-            .Select(s => string.Join(" ", new[] { "codec_type", "codec_name", "pix_fmt", "sample_fmt", "sample_rate" }
+            .Select(s => string.Join(" ", new[] { "codec_type", "codec_name", "pix_fmt", "sample_fmt", "sample_rate", "channel_layout" }
                 .Select(k => s.TryGetProperty(k, out var v) ? v.GetString() : null).Where(v => v is not null)))
             .ToArray();
     }
@@ -86,6 +86,32 @@ public sealed class OutputDefaultsTests(ITestOutputHelper log)
 
         var expected = await CliOutputOracle.StreamsAsync(cli);
         log.WriteLine($"{pixelFormat}: ffmpeg [{string.Join(", ", expected)}]");
+        Assert.Equal(expected, await CliOutputOracle.StreamsAsync(ours));
+    }
+
+    /// <summary>Audio the encoder cannot take as it is gets what the CLI's filter negotiation gives: 5.1 and 3.0 into
+    /// libmp3lame become stereo, 44.1 kHz into libopus 48 kHz, float into flac s16 (this FFmpeg's flac takes s16/s32).</summary>
+    [Theory(Timeout = 60000)]
+    [InlineData("5.1(side)", "out.mp3")]
+    [InlineData("5.1(side)", "out.flac")]
+    [InlineData("5.1(side)", "out.ogg")]
+    [InlineData("5.1(side)", "out.m4a")]
+    [InlineData("3.0", "out.mp3")]
+    [InlineData("3.0", "out.webm")]
+    public async Task Encode_AudioWithoutCodecOptions_GivesTheSampleFormatRateAndLayoutTheFfmpegCliGives(string layout, string name)
+    {
+        var input = await TestMedia.ClipAsync($"sine-{layout.Replace("(", "-").Replace(")", "")}.wav",
+            $"-f lavfi -i \"sine=frequency=440:sample_rate=44100,aformat=sample_fmts=flt:channel_layouts={layout}\" -t 0.5 -c:a pcm_f32le");
+        var folder = TestMedia.OutputFolder();
+        var ours = Path.Combine(folder, "mediagraph-" + name);
+
+        var graph = new Graph();
+        graph.Encode(ours, null, graph.Decode(input).Audio);
+        await graph.RunAsync();
+        var cli = await CliOutputOracle.FfmpegAsync(input, folder, "ffmpeg-" + name);
+
+        var expected = await CliOutputOracle.StreamsAsync(cli);
+        log.WriteLine($"{layout} {name}: ffmpeg [{string.Join(", ", expected)}]");
         Assert.Equal(expected, await CliOutputOracle.StreamsAsync(ours));
     }
 
