@@ -52,7 +52,7 @@ public sealed record EncodeOptions
     /// the input's when the encoder takes it, else the encoder's format nearest it (rgb24 into libx264 gives yuv444p,
     /// yuv420p into png rgb24), and full-range yuvj formats for mjpeg.</summary>
     public string? PixelFormat { get; init; }
-    /// <summary>Audio sample rate (0 = the input's).</summary>
+    /// <summary>Audio sample rate (0 = the input's when the encoder takes it, else the nearest it takes, as the ffmpeg CLI).</summary>
     public int SampleRate { get; init; }
     /// <summary>Encoder threads (0 = automatic).</summary>
     public int Threads { get; init; }

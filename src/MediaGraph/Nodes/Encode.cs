@@ -218,9 +218,10 @@ public sealed class EncodeNode : Node
                 }
                 else if (first is AudioFrame a)
                 {
-                    config.SampleRate = options.SampleRate; // 0: the input's when the encoder takes it, else the nearest it takes
-                    // Channels, sample rate and format left at 0/-1: the encoder takes the input's where it can, else
-                    // what the ffmpeg CLI's negotiation gives (5.1 into libmp3lame: stereo).
+                    // Sample rate (unless set), channels and sample format are left to the encoder: the input's where
+                    // it takes them, else what the ffmpeg CLI's negotiation gives (44.1 kHz into libopus: 48 kHz; 5.1
+                    // into libmp3lame: stereo).
+                    config.SampleRate = options.SampleRate;
                     config.InputSampleFmt = a.Format.Id;
                     config.InputSampleRate = a.SampleRate;
                     config.InputChannels = a.Channels;
