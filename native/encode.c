@@ -142,9 +142,10 @@ static const enum AVPixelFormat *compliance_pix_fmts(const AVCodec *c, const AVC
     return fmts;
 }
 
-/* The format libavfilter's negotiation gives an encoder the CLI offers `fmts` (avfiltergraph.c pick_format): the
-   input's when listed, else the best of the list for the input (av_find_best_pix_fmt_of_2 in list order, alpha
-   kept when the input has it). */
+/* libavfilter's pick_format rule over a whole list: the input's when listed, else the best of the list for the
+   input (av_find_best_pix_fmt_of_2 in list order, alpha kept when the input has it). Pairwise picking depends on the
+   list, and libavfilter picks only among the formats swscale can write, so negotiated_pix_fmt asks libavfilter
+   itself; this is its fallback (hardware input). */
 static int best_pix_fmt(const enum AVPixelFormat *fmts, int input)
 {
     if (input < 0 || !av_pix_fmt_desc_get((enum AVPixelFormat)input))
@@ -161,6 +162,38 @@ static int best_pix_fmt(const enum AVPixelFormat *fmts, int input)
 static int valid_q(int num, int den)
 {
     return num > 0 && den > 0;
+}
+
+/* The pixel format the ffmpeg CLI gives an encoder offered `fmts` for software input of format `input`: the input's
+   when listed, else libavfilter's own choice (pick_format over the formats swscale can reach, as the CLI's filter graph
+   ends in a format filter with the encoder's list and gets a scaler inserted), found on a throwaway
+   buffer -> format -> buffersink graph. Hardware input, or a graph that cannot be built, falls back to best_pix_fmt. */
+static int negotiated_pix_fmt(const enum AVPixelFormat *fmts, int input, int width, int height)
+{
+    const AVPixFmtDescriptor *desc = input >= 0 ? av_pix_fmt_desc_get((enum AVPixelFormat)input) : NULL;
+    if (!desc || (desc->flags & AV_PIX_FMT_FLAG_HWACCEL) || pix_fmt_listed(fmts, input))
+        return best_pix_fmt(fmts, input);
+    AVFilterGraph *g = avfilter_graph_alloc();
+    AVFilterContext *src = NULL, *fmt = NULL, *sink = NULL;
+    char args[2048];
+    int result = -1;
+    if (!g)
+        return best_pix_fmt(fmts, input);
+    g->nb_threads = 1;
+    snprintf(args, sizeof(args), "video_size=%dx%d:pix_fmt=%s:time_base=1/25:pixel_aspect=1/1", width, height, desc->name);
+    if (avfilter_graph_create_filter(&src, avfilter_get_by_name("buffer"), "in", args, NULL, g) < 0)
+        goto done;
+    args[0] = '\0';
+    for (const enum AVPixelFormat *p = fmts; *p != AV_PIX_FMT_NONE; p++)
+        av_strlcatf(args, sizeof(args), "%s%s", args[0] ? "|" : "pix_fmts=", av_get_pix_fmt_name(*p));
+    if (avfilter_graph_create_filter(&fmt, avfilter_get_by_name("format"), "format", args, NULL, g) < 0 ||
+        avfilter_graph_create_filter(&sink, avfilter_get_by_name("buffersink"), "out", NULL, NULL, g) < 0 ||
+        avfilter_link(src, 0, fmt, 0) < 0 || avfilter_link(fmt, 0, sink, 0) < 0 || avfilter_graph_config(g, NULL) < 0)
+        goto done;
+    result = av_buffersink_get_format(sink);
+done:
+    avfilter_graph_free(&g);
+    return result >= 0 ? result : best_pix_fmt(fmts, input);
 }
 
 static void layout_from(AVChannelLayout *out, int channels, uint64_t mask);
@@ -339,7 +372,7 @@ MG_API int mg_encoder_open(const mg_encoder_config *cfg, mg_encoder **out)
             }
             pix_fmt = cfg->pix_fmt;
         } else if (fmts) {
-            pix_fmt = best_pix_fmt(compliance_pix_fmts(codec, ctx, fmts), cfg->input_pix_fmt);
+            pix_fmt = negotiated_pix_fmt(compliance_pix_fmts(codec, ctx, fmts), cfg->input_pix_fmt, cfg->width, cfg->height);
         } else if (cfg->input_pix_fmt >= 0 && av_get_pix_fmt_name((enum AVPixelFormat)cfg->input_pix_fmt)) {
             pix_fmt = cfg->input_pix_fmt;   /* the encoder lists no formats: it takes any, the input's included */
         } else {
