@@ -26,6 +26,7 @@
 
 #include <string.h>
 
+#include <libavutil/avstring.h>
 #include <libavutil/opt.h>
 #include <libavutil/pixdesc.h>
 #include <libavutil/channel_layout.h>
@@ -82,6 +83,32 @@ static const enum AVSampleFormat *codec_sample_fmts(const AVCodec *c)
 #endif
 }
 
+static const int *codec_sample_rates(const AVCodec *c)
+{
+#if LIBAVCODEC_VERSION_INT >= AV_VERSION_INT(61, 13, 100)
+    const void *cfg = NULL;
+    int n = 0;
+    if (avcodec_get_supported_config(NULL, c, AV_CODEC_CONFIG_SAMPLE_RATE, 0, &cfg, &n) < 0)
+        return NULL;
+    return (const int *)cfg;
+#else
+    return c->supported_samplerates;
+#endif
+}
+
+static const AVChannelLayout *codec_ch_layouts(const AVCodec *c)
+{
+#if LIBAVCODEC_VERSION_INT >= AV_VERSION_INT(61, 13, 100)
+    const void *cfg = NULL;
+    int n = 0;
+    if (avcodec_get_supported_config(NULL, c, AV_CODEC_CONFIG_CHANNEL_LAYOUT, 0, &cfg, &n) < 0)
+        return NULL;
+    return (const AVChannelLayout *)cfg;
+#else
+    return c->ch_layouts;
+#endif
+}
+
 static int pix_fmt_listed(const enum AVPixelFormat *list, int fmt)
 {
     if (!list)
@@ -102,9 +129,160 @@ static int sample_fmt_listed(const enum AVSampleFormat *list, int fmt)
     return 0;
 }
 
+/* The pixel formats the ffmpeg CLI offers an encoder (fftools' get_compliance_normal_pix_fmts): at the default
+   strictness MJPEG is offered only its full-range (yuvj) formats, because it refuses limited-range YUV unless
+   strict is unofficial or lower. */
+static const enum AVPixelFormat *compliance_pix_fmts(const AVCodec *c, const AVCodecContext *ctx,
+                                                     const enum AVPixelFormat *fmts)
+{
+    static const enum AVPixelFormat mjpeg_formats[] = { AV_PIX_FMT_YUVJ420P, AV_PIX_FMT_YUVJ422P, AV_PIX_FMT_YUVJ444P,
+                                                        AV_PIX_FMT_NONE };
+    if (ctx->strict_std_compliance > FF_COMPLIANCE_UNOFFICIAL && c->id == AV_CODEC_ID_MJPEG)
+        return mjpeg_formats;
+    return fmts;
+}
+
+/* libavfilter's pick_format rule over a whole list: the input's when listed, else the best of the list for the
+   input (av_find_best_pix_fmt_of_2 in list order, alpha kept when the input has it). Pairwise picking depends on the
+   list, and libavfilter picks only among the formats swscale can write, so negotiated_pix_fmt asks libavfilter
+   itself; this is its fallback (hardware input). */
+static int best_pix_fmt(const enum AVPixelFormat *fmts, int input)
+{
+    if (input < 0 || !av_pix_fmt_desc_get((enum AVPixelFormat)input))
+        return fmts[0];
+    if (pix_fmt_listed(fmts, input))
+        return input;
+    int has_alpha = av_pix_fmt_desc_get((enum AVPixelFormat)input)->nb_components % 2 == 0;
+    enum AVPixelFormat best = AV_PIX_FMT_NONE;
+    for (const enum AVPixelFormat *p = fmts; *p != AV_PIX_FMT_NONE; p++)
+        best = av_find_best_pix_fmt_of_2(best, *p, (enum AVPixelFormat)input, has_alpha, NULL);
+    return best != AV_PIX_FMT_NONE ? (int)best : (int)fmts[0];
+}
+
 static int valid_q(int num, int den)
 {
     return num > 0 && den > 0;
+}
+
+/* The pixel format the ffmpeg CLI gives an encoder offered `fmts` for software input of format `input`: the input's
+   when listed, else libavfilter's own choice (pick_format over the formats swscale can reach, as the CLI's filter graph
+   ends in a format filter with the encoder's list and gets a scaler inserted), found on a throwaway
+   buffer -> format -> buffersink graph. Hardware input, or a graph that cannot be built, falls back to best_pix_fmt. */
+static int negotiated_pix_fmt(const enum AVPixelFormat *fmts, int input, int width, int height)
+{
+    const AVPixFmtDescriptor *desc = input >= 0 ? av_pix_fmt_desc_get((enum AVPixelFormat)input) : NULL;
+    if (!desc || (desc->flags & AV_PIX_FMT_FLAG_HWACCEL) || pix_fmt_listed(fmts, input))
+        return best_pix_fmt(fmts, input);
+    AVFilterGraph *g = avfilter_graph_alloc();
+    AVFilterContext *src = NULL, *fmt = NULL, *sink = NULL;
+    char args[2048];
+    int result = -1;
+    if (!g)
+        return best_pix_fmt(fmts, input);
+    g->nb_threads = 1;
+    snprintf(args, sizeof(args), "video_size=%dx%d:pix_fmt=%s:time_base=1/25:pixel_aspect=1/1", width, height, desc->name);
+    if (avfilter_graph_create_filter(&src, avfilter_get_by_name("buffer"), "in", args, NULL, g) < 0)
+        goto done;
+    args[0] = '\0';
+    for (const enum AVPixelFormat *p = fmts; *p != AV_PIX_FMT_NONE; p++)
+        av_strlcatf(args, sizeof(args), "%s%s", args[0] ? "|" : "pix_fmts=", av_get_pix_fmt_name(*p));
+    if (avfilter_graph_create_filter(&fmt, avfilter_get_by_name("format"), "format", args, NULL, g) < 0 ||
+        avfilter_graph_create_filter(&sink, avfilter_get_by_name("buffersink"), "out", NULL, NULL, g) < 0 ||
+        avfilter_link(src, 0, fmt, 0) < 0 || avfilter_link(fmt, 0, sink, 0) < 0 || avfilter_graph_config(g, NULL) < 0)
+        goto done;
+    result = av_buffersink_get_format(sink);
+done:
+    avfilter_graph_free(&g);
+    return result >= 0 ? result : best_pix_fmt(fmts, input);
+}
+
+static void layout_from(AVChannelLayout *out, int channels, uint64_t mask);
+
+/* Appends "a|b|c" for a list to args as "key=a|b|c:" (nothing for an empty list). */
+static void append_list(char *args, size_t size, const char *key, const char *items)
+{
+    if (items[0])
+        av_strlcatf(args, size, "%s=%s:", key, items);
+}
+
+/* The sample format, rate and channel layout the ffmpeg CLI gives an encoder for this input: fftools offers the
+   encoder's lists (or what the user set) to an aformat filter, and libavfilter's negotiation (avfiltergraph.c
+   swap_sample_fmts, swap_samplerates, swap_channel_layouts) picks from them. The same negotiation runs here on a
+   throwaway abuffer -> aformat -> abuffersink graph, so the choice is libavfilter's own: 44.1 kHz into libopus gives
+   48 kHz, 5.1 into libmp3lame stereo, fltp into flac s32. want_fmt/want_rate/want_layout: set by the user (-1, 0,
+   order UNSPEC with 0 channels when not). */
+static int negotiate_audio(const AVCodec *codec, const mg_encoder_config *cfg, int want_fmt, int want_rate,
+                           const AVChannelLayout *want_layout, int *out_fmt, int *out_rate, AVChannelLayout *out_layout)
+{
+    AVFilterGraph *g = avfilter_graph_alloc();
+    AVFilterContext *src = NULL, *fmt = NULL, *sink = NULL;
+    AVChannelLayout in = { 0 };
+    char in_desc[128], item[128], list[2048], args[4096];
+    int ret;
+
+    if (!g)
+        return mg_fail(AVERROR(ENOMEM), "encoder %s: format negotiation", codec->name);
+    g->nb_threads = 1;
+    layout_from(&in, cfg->input_channels, cfg->input_channel_mask);
+    ret = av_channel_layout_describe(&in, in_desc, sizeof(in_desc));
+    av_channel_layout_uninit(&in);
+    if (ret < 0)
+        goto done;
+    snprintf(args, sizeof(args), "time_base=1/%d:sample_rate=%d:sample_fmt=%s:channel_layout=%s", cfg->input_sample_rate,
+             cfg->input_sample_rate, av_get_sample_fmt_name((enum AVSampleFormat)cfg->input_sample_fmt), in_desc);
+    ret = avfilter_graph_create_filter(&src, avfilter_get_by_name("abuffer"), "in", args, NULL, g);
+    if (ret < 0)
+        goto done;
+
+    args[0] = '\0';
+    list[0] = '\0';
+    if (want_fmt >= 0)
+        av_strlcpy(list, av_get_sample_fmt_name((enum AVSampleFormat)want_fmt), sizeof(list));
+    else if (codec_sample_fmts(codec))
+        for (const enum AVSampleFormat *p = codec_sample_fmts(codec); *p != AV_SAMPLE_FMT_NONE; p++)
+            av_strlcatf(list, sizeof(list), "%s%s", list[0] ? "|" : "", av_get_sample_fmt_name(*p));
+    append_list(args, sizeof(args), "sample_fmts", list);
+    list[0] = '\0';
+    if (want_rate > 0)
+        snprintf(list, sizeof(list), "%d", want_rate);
+    else if (codec_sample_rates(codec))
+        for (const int *r = codec_sample_rates(codec); *r; r++)
+            av_strlcatf(list, sizeof(list), "%s%d", list[0] ? "|" : "", *r);
+    append_list(args, sizeof(args), "sample_rates", list);
+    list[0] = '\0';
+    if (want_layout && want_layout->nb_channels > 0) {
+        if ((ret = av_channel_layout_describe(want_layout, list, sizeof(list))) < 0)
+            goto done;
+    } else if (codec_ch_layouts(codec)) {
+        for (const AVChannelLayout *l = codec_ch_layouts(codec); l->nb_channels; l++)
+            if (av_channel_layout_describe(l, item, sizeof(item)) >= 0)
+                av_strlcatf(list, sizeof(list), "%s%s", list[0] ? "|" : "", item);
+    }
+    append_list(args, sizeof(args), "channel_layouts", list);
+    if (args[0])
+        args[strlen(args) - 1] = '\0';   /* the last ':' */
+    ret = avfilter_graph_create_filter(&fmt, avfilter_get_by_name("aformat"), "format", args, NULL, g);
+    if (ret < 0)
+        goto done;
+    ret = avfilter_graph_create_filter(&sink, avfilter_get_by_name("abuffersink"), "out", NULL, NULL, g);
+    if (ret < 0)
+        goto done;
+    if ((ret = avfilter_link(src, 0, fmt, 0)) < 0 || (ret = avfilter_link(fmt, 0, sink, 0)) < 0)
+        goto done;
+    ret = avfilter_graph_config(g, NULL);
+    if (ret < 0)
+        goto done;
+    *out_fmt = av_buffersink_get_format(sink);
+    *out_rate = av_buffersink_get_sample_rate(sink);
+    ret = av_buffersink_get_ch_layout(sink, out_layout);
+
+done:
+    avfilter_graph_free(&g);
+    if (ret < 0)
+        return mg_fail(ret, "encoder %s: negotiating the audio format for %s %d Hz %s (%s)", codec->name,
+                       av_get_sample_fmt_name((enum AVSampleFormat)cfg->input_sample_fmt), cfg->input_sample_rate,
+                       in_desc, args);
+    return MG_OK;
 }
 
 static void layout_from(AVChannelLayout *out, int channels, uint64_t mask)
@@ -165,6 +343,16 @@ MG_API int mg_encoder_open(const mg_encoder_config *cfg, mg_encoder **out)
     }
     AVCodecContext *ctx = e->ctx;
 
+    ret = mg_parse_options(cfg->options, &opts);
+    if (ret < 0)
+        goto fail;
+    /* As fftools: a strictness given as a codec option counts when the pixel format is chosen. */
+    const AVDictionaryEntry *strict = av_dict_get(opts, "strict", NULL, 0);
+    if (strict && (ret = av_opt_set(ctx, "strict", strict->value, 0)) < 0) {
+        ret = mg_fail(ret, "encoder %s: option strict=%s", cfg->codec, strict->value);
+        goto fail;
+    }
+
     if (codec->type == AVMEDIA_TYPE_VIDEO) {
         const enum AVPixelFormat *fmts = codec_pix_fmts(codec);
         int pix_fmt;
@@ -183,13 +371,10 @@ MG_API int mg_encoder_open(const mg_encoder_config *cfg, mg_encoder **out)
                 goto fail;
             }
             pix_fmt = cfg->pix_fmt;
-        } else if (cfg->input_pix_fmt >= 0 && av_get_pix_fmt_name((enum AVPixelFormat)cfg->input_pix_fmt) &&
-                   pix_fmt_listed(fmts, cfg->input_pix_fmt)) {
-            pix_fmt = cfg->input_pix_fmt;
         } else if (fmts) {
-            pix_fmt = avcodec_find_best_pix_fmt_of_list(fmts, (enum AVPixelFormat)cfg->input_pix_fmt, 0, NULL);
-            if (pix_fmt < 0)
-                pix_fmt = fmts[0];
+            pix_fmt = negotiated_pix_fmt(compliance_pix_fmts(codec, ctx, fmts), cfg->input_pix_fmt, cfg->width, cfg->height);
+        } else if (cfg->input_pix_fmt >= 0 && av_get_pix_fmt_name((enum AVPixelFormat)cfg->input_pix_fmt)) {
+            pix_fmt = cfg->input_pix_fmt;   /* the encoder lists no formats: it takes any, the input's included */
         } else {
             ret = mg_fail_msg(AVERROR(EINVAL), "encoder %s: no pixel format given", cfg->codec);
             goto fail;
@@ -218,12 +403,8 @@ MG_API int mg_encoder_open(const mg_encoder_config *cfg, mg_encoder **out)
         e->in_tb = ctx->time_base;
     } else {
         const enum AVSampleFormat *fmts = codec_sample_fmts(codec);
-        int rate = cfg->sample_rate > 0 ? cfg->sample_rate : cfg->input_sample_rate;
-        int sfmt;
-        if (rate <= 0) {
-            ret = mg_fail_msg(AVERROR(EINVAL), "encoder %s: no sample rate given", cfg->codec);
-            goto fail;
-        }
+        int rate = cfg->sample_rate;
+        int sfmt = -1;
         if (cfg->sample_fmt >= 0) {
             const char *name = av_get_sample_fmt_name((enum AVSampleFormat)cfg->sample_fmt);
             if (!name) {
@@ -235,28 +416,31 @@ MG_API int mg_encoder_open(const mg_encoder_config *cfg, mg_encoder **out)
                 goto fail;
             }
             sfmt = cfg->sample_fmt;
-        } else if (cfg->input_sample_fmt >= 0 && av_get_sample_fmt_name((enum AVSampleFormat)cfg->input_sample_fmt) &&
-                   sample_fmt_listed(fmts, cfg->input_sample_fmt)) {
-            sfmt = cfg->input_sample_fmt;
-        } else if (fmts) {
-            sfmt = fmts[0];
+        }
+        AVChannelLayout want = { 0 };
+        if (cfg->channels > 0 || cfg->channel_mask)
+            layout_from(&want, cfg->channels, cfg->channel_mask);
+        if (cfg->input_sample_fmt >= 0 && av_get_sample_fmt_name((enum AVSampleFormat)cfg->input_sample_fmt) &&
+            cfg->input_sample_rate > 0 && (cfg->input_channels > 0 || cfg->input_channel_mask)) {
+            /* The input is known: negotiate what is not set as the CLI's filter graph does. */
+            ret = negotiate_audio(codec, cfg, sfmt, rate, &want, &sfmt, &rate, &ctx->ch_layout);
+            av_channel_layout_uninit(&want);
+            if (ret < 0)
+                goto fail;
         } else {
-            ret = mg_fail_msg(AVERROR(EINVAL), "encoder %s: no sample format given", cfg->codec);
-            goto fail;
-        }
-        int channels = cfg->channels;
-        uint64_t mask = cfg->channel_mask;
-        if (channels <= 0 && !mask) {
-            channels = cfg->input_channels;
-            mask = cfg->input_channel_mask;
-        }
-        if (channels <= 0 && !mask) {
-            ret = mg_fail_msg(AVERROR(EINVAL), "encoder %s: no channel count given", cfg->codec);
-            goto fail;
+            if (sfmt < 0 && fmts)
+                sfmt = fmts[0];
+            if (want.nb_channels > 0)
+                ret = av_channel_layout_copy(&ctx->ch_layout, &want);
+            av_channel_layout_uninit(&want);
+            if (sfmt < 0 || rate <= 0 || ctx->ch_layout.nb_channels <= 0) {
+                ret = mg_fail_msg(AVERROR(EINVAL), "encoder %s: no input format, and no %s given", cfg->codec,
+                                  sfmt < 0 ? "sample format" : rate <= 0 ? "sample rate" : "channel count");
+                goto fail;
+            }
         }
         ctx->sample_rate = rate;
         ctx->sample_fmt = (enum AVSampleFormat)sfmt;
-        layout_from(&ctx->ch_layout, channels, mask);
         ctx->time_base = av_make_q(1, rate);
         e->in_tb = valid_q(cfg->tb_num, cfg->tb_den) ? av_make_q(cfg->tb_num, cfg->tb_den) : av_make_q(0, 0);
     }
@@ -266,9 +450,6 @@ MG_API int mg_encoder_open(const mg_encoder_config *cfg, mg_encoder **out)
     if (cfg->global_header)
         ctx->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
 
-    ret = mg_parse_options(cfg->options, &opts);
-    if (ret < 0)
-        goto fail;
     ret = avcodec_open2(ctx, codec, &opts);
     if (ret < 0) {
         ret = mg_fail(ret, "avcodec_open2(encoder %s)", cfg->codec);

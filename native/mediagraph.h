@@ -232,14 +232,15 @@ typedef struct mg_encoder mg_encoder;
 typedef struct mg_encoder_config {
     const char *codec;       /* encoder name: "libx264", "aac", "ffv1", "mjpeg" ... */
     int width, height;       /* video */
-    int pix_fmt;             /* desired pixel format; -1 = the input's when supported, else the codec's best match */
+    int pix_fmt;             /* desired pixel format; -1 = as the ffmpeg CLI: the input's when the codec takes it, else
+                                the codec's nearest (avcodec's best-of-list); mjpeg gets its full-range yuvj formats */
     int input_pix_fmt;       /* format of the frames that will be sent (video) */
     int sar_num, sar_den;
     int fr_num, fr_den;      /* frame rate (video); also sets the time base to 1/fr when tb is 0/0 */
     int tb_num, tb_den;      /* time base of frames sent; packets come out in mg_encoder_time_base */
-    int sample_rate;         /* audio; 0 = the input's */
-    int sample_fmt;          /* -1 = the codec's preferred */
-    int channels;            /* audio */
+    int sample_rate;         /* audio; 0 = the input's when the codec takes it, else the nearest it takes (as the CLI) */
+    int sample_fmt;          /* -1 = the input's when the codec takes it, else the nearest (libavfilter's rule, as the CLI) */
+    int channels;            /* audio; 0 = the input's layout when the codec takes it, else the nearest it takes (as the CLI) */
     uint64_t channel_mask;
     int input_sample_fmt, input_sample_rate, input_channels; /* audio frames that will be sent */
     uint64_t input_channel_mask;
@@ -275,6 +276,14 @@ MG_API int mg_muxer_write_header(mg_muxer *m);
 /* Writes a packet (interleaved) to stream_index, its timestamps rescaled from tb to the stream's time base.
    pkt is not modified and stays owned by the caller. */
 MG_API int mg_muxer_write(mg_muxer *m, const mg_packet *pkt, int stream_index, int tb_num, int tb_den);
+/* The encoder the ffmpeg CLI picks for a stream of media_type (MG_MEDIA_VIDEO / MG_MEDIA_AUDIO) when no codec is
+   given: the output format (format, else guessed from path) names a codec with av_guess_codec (image2 looks at the
+   file name: .png -> png, .jpg -> mjpeg), and avcodec_find_encoder picks that codec's default encoder. Writes the
+   codec's name into codec ("" when the format takes no stream of that type, or video only as cover art, as mp3) and the encoder's name into encoder
+   ("" when the format takes none, or when this FFmpeg has no encoder for the codec). Returns MG_OK, or
+   AVERROR_MUXER_NOT_FOUND when the format is unknown or cannot be guessed. */
+MG_API int mg_muxer_default_codec(const char *format, const char *path, int media_type, char *codec, int codec_size,
+                                  char *encoder, int encoder_size);
 /* Flushes interleaving queues, writes the trailer (when the header was written) and closes the output. Idempotent. */
 MG_API int mg_muxer_close(mg_muxer *m);
 /* Packets whose dts did not increase and were moved forward by mg_muxer_write (as the ffmpeg CLI does). */

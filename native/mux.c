@@ -7,6 +7,8 @@
 
 #include <string.h>
 
+#include <libavutil/avstring.h>
+
 struct mg_muxer {
     AVFormatContext *fmt;
     AVDictionary *opts;
@@ -252,5 +254,35 @@ MG_API int mg_muxer_close(mg_muxer *m)
     }
     if (ret < 0)
         return mg_fail(ret, "writing trailer of '%s'", m->path);
+    return MG_OK;
+}
+
+/* ---------- default codecs (what the ffmpeg CLI picks without -c) ---------- */
+
+MG_API int mg_muxer_default_codec(const char *format, const char *path, int media_type, char *codec, int codec_size,
+                                  char *encoder, int encoder_size)
+{
+    if (!codec || codec_size <= 0 || !encoder || encoder_size <= 0)
+        return mg_fail_msg(AVERROR(EINVAL), "mg_muxer_default_codec: no output buffer");
+    codec[0] = encoder[0] = '\0';
+    if (media_type != MG_MEDIA_VIDEO && media_type != MG_MEDIA_AUDIO)
+        return mg_fail_msg(AVERROR(EINVAL), "mg_muxer_default_codec: media type %d is neither video nor audio", media_type);
+    /* As fftools' open_output_file: avformat_alloc_output_context2(NULL, format, path) guesses the format. */
+    const AVOutputFormat *of = format && *format ? av_guess_format(format, NULL, NULL) : av_guess_format(NULL, path, NULL);
+    if (!of)
+        return format && *format
+                   ? mg_fail_msg(AVERROR_MUXER_NOT_FOUND, "unknown output format '%s' (run `ffmpeg -muxers` for the list)", format)
+                   : mg_fail_msg(AVERROR_MUXER_NOT_FOUND, "cannot guess output format from '%s'; name one", path ? path : "");
+    /* As fftools' choose_encoder: av_guess_codec, then the codec id's default encoder. */
+    enum AVCodecID id = av_guess_codec(of, NULL, path, NULL, (enum AVMediaType)media_type);
+    if (id == AV_CODEC_ID_NONE)
+        return MG_OK;
+    /* As fftools' open_output_file: a format whose video is cover art (mp3's ID3 APIC) takes no ordinary video. */
+    if (media_type == MG_MEDIA_VIDEO && avformat_query_codec(of, of->video_codec, 0) == MKTAG('A', 'P', 'I', 'C'))
+        return MG_OK;
+    av_strlcpy(codec, avcodec_get_name(id), codec_size);
+    const AVCodec *enc = avcodec_find_encoder(id);
+    if (enc)
+        av_strlcpy(encoder, enc->name, encoder_size);
     return MG_OK;
 }

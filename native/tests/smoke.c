@@ -86,6 +86,22 @@ static void test_util(void)
     CHECK(mg_format_guess("x.xyz", NULL, buf, sizeof buf) == ERR_MUXER_NOT_FOUND, "x.xyz");
     CHECK(strcmp(mg_last_error(), "cannot guess output format from 'x.xyz'; name one") == 0, "message");
     CHECK(mg_format_guess("x.mp4", "nosuchfmt", buf, sizeof buf) == ERR_MUXER_NOT_FOUND, "bad named format");
+    char codec[64], encoder[64];
+    CHECK(mg_muxer_default_codec(NULL, "frame_%03d.png", MG_MEDIA_VIDEO, codec, sizeof codec, encoder, sizeof encoder) == 0 &&
+          strcmp(codec, "png") == 0 && strcmp(encoder, "png") == 0, "image2 .png: %s/%s", codec, encoder);
+    CHECK(mg_muxer_default_codec(NULL, "a.jpg", MG_MEDIA_VIDEO, codec, sizeof codec, encoder, sizeof encoder) == 0 &&
+          strcmp(encoder, "mjpeg") == 0, "image2 .jpg: %s", encoder);
+    CHECK(mg_muxer_default_codec(NULL, "a.wav", MG_MEDIA_VIDEO, codec, sizeof codec, encoder, sizeof encoder) == 0 &&
+          codec[0] == 0 && encoder[0] == 0, "wav takes no video: '%s'", codec);
+    CHECK(mg_muxer_default_codec(NULL, "a.wav", MG_MEDIA_AUDIO, codec, sizeof codec, encoder, sizeof encoder) == 0 &&
+          strcmp(encoder, "pcm_s16le") == 0, "wav audio: %s", encoder);
+    CHECK(mg_muxer_default_codec(NULL, "a.mp3", MG_MEDIA_VIDEO, codec, sizeof codec, encoder, sizeof encoder) == 0 &&
+          codec[0] == 0, "mp3 takes video only as cover art: '%s'", codec);
+    CHECK(mg_muxer_default_codec("mp4", "a.wav", MG_MEDIA_VIDEO, codec, sizeof codec, encoder, sizeof encoder) == 0 &&
+          strcmp(codec, "h264") == 0, "named format wins: %s", codec);
+    CHECK(mg_muxer_default_codec(NULL, "x.xyz", MG_MEDIA_AUDIO, codec, sizeof codec, encoder, sizeof encoder) == ERR_MUXER_NOT_FOUND,
+          "x.xyz has no default");
+    CHECK(mg_muxer_default_codec(NULL, "a.mp4", MG_MEDIA_DATA, codec, sizeof codec, encoder, sizeof encoder) < 0, "data refused");
     CHECK(mg_filter_find("scale") == 0, "scale filter");
     CHECK(mg_filter_find("no_such_filter") == ERR_FILTER_NOT_FOUND, "unknown filter");
 

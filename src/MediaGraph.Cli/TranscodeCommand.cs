@@ -6,8 +6,10 @@ namespace MediaGraph.Cli;
 
 /// <summary>
 /// <c>mediagraph transcode IN OUT</c>: decode, optionally deinterlace and scale, encode (or stream-copy) and mux,
-/// like <c>ffmpeg -i IN [-vf yadif,scale=W:H] OUT</c>. Audio is re-encoded (aac) or copied; an input without audio
-/// simply gives an output without audio.
+/// like <c>ffmpeg -i IN [-vf yadif,scale=W:H] OUT</c>. Without --vcodec/--acodec the codecs are the ones the ffmpeg
+/// CLI picks for OUT's format (mp4: libx264 + aac, webm: libvpx-vp9 + libopus, .wav: pcm_s16le, .png: png), and a
+/// stream the format takes none of (video into .wav) is left out with a warning; an input without audio simply gives
+/// an output without audio.
 /// </summary>
 internal static class TranscodeCommand
 {
@@ -27,11 +29,11 @@ internal static class TranscodeCommand
         var deinterlace = new Option<bool>("--deinterlace") { Description = "Deinterlace the video (yadif unless --deinterlace-method says otherwise)" };
         var method = new Option<string?>("--deinterlace-method") { Description = "yadif or bwdif; implies --deinterlace", HelpName = "yadif|bwdif" };
         method.AcceptOnlyFromAmong("yadif", "bwdif");
-        var vcodec = new Option<string?>("--vcodec") { Description = "Video encoder (libx264, libx265, mjpeg, h264_nvenc ...), or copy to pass the video through. Default libx264", HelpName = "codec|copy" };
+        var vcodec = new Option<string?>("--vcodec") { Description = "Video encoder (libx264, libx265, mjpeg, h264_nvenc ...), or copy to pass the video through. Default: the output format's, as the ffmpeg CLI picks it (mp4, mkv: libx264; webm: libvpx-vp9; .png: png; .jpg: mjpeg)", HelpName = "codec|copy" };
         var preset = new Option<string?>("--preset") { Description = "Encoder preset (ultrafast ... veryslow)" };
         var crf = new Option<int?>("--crf") { Description = "Constant rate factor (x264/x265: 0-51, lower is better)", HelpName = "N" };
         var vbitrate = new Option<long?>("--vbitrate") { Description = "Video bit rate in bits/s; k and M suffixes (2500k, 4M)", HelpName = "rate", CustomParser = ParseBitrate };
-        var acodec = new Option<string?>("--acodec") { Description = "Audio encoder (aac, libopus, flac ...), copy, or none to drop audio. Default aac", HelpName = "codec|copy|none" };
+        var acodec = new Option<string?>("--acodec") { Description = "Audio encoder (aac, libopus, flac ...), copy, or none to drop audio. Default: the output format's, as the ffmpeg CLI picks it (mp4: aac; mkv: libvorbis; webm: libopus; .wav: pcm_s16le)", HelpName = "codec|copy|none" };
         var format = new Option<string?>("--format") { Description = "Output container format (mp4, matroska, mpegts ...) when the extension does not say it", HelpName = "name" };
         var gop = new Option<int?>("--gop") { Description = "Keyframe interval in frames (segments and HLS cut at keyframes)", HelpName = "N" };
         var threads = new Option<int?>("--threads") { Description = "Decoder and encoder threads (0 = automatic)", HelpName = "N" };
@@ -56,8 +58,8 @@ internal static class TranscodeCommand
                 parse.GetValue(method) == "bwdif" ? DeinterlaceMethod.Bwdif : DeinterlaceMethod.Yadif,
                 new EncodeOptions
                 {
-                    VideoCodec = parse.GetValue(vcodec) ?? "libx264",
-                    AudioCodec = parse.GetValue(acodec) ?? "aac",
+                    VideoCodec = parse.GetValue(vcodec),
+                    AudioCodec = parse.GetValue(acodec),
                     Preset = parse.GetValue(preset),
                     Crf = parse.GetValue(crf),
                     VideoBitrate = parse.GetValue(vbitrate) ?? 0,
@@ -103,7 +105,14 @@ internal static class TranscodeCommand
             throw new CommandException(input.HasAudio
                 ? $"nothing to write: '{r.Input}' has no video stream and --acodec none drops its audio"
                 : $"nothing to write: '{r.Input}' has no video or audio stream");
-        graph.Encode(r.Output, video, audio, r.Encode);
+        try
+        {
+            graph.Encode(r.Output, video, audio, r.Encode);
+        }
+        catch (ArgumentException e)
+        {
+            throw new CommandException(e.Message); // nothing left for the output's format (video only into .wav)
+        }
         return graph;
     }
 

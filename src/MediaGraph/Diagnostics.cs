@@ -15,8 +15,8 @@ public static class Diagnostics
 
     private static readonly Requirement[] Requirements =
     [
-        new("libx264", "encoder", true, "the default video encoder"),
-        new("aac", "encoder", true, "the default audio encoder"),
+        new("libx264", "encoder", true, "the default video encoder of mp4, mkv, mov and HLS"),
+        new("aac", "encoder", true, "the default audio encoder of mp4, mov and HLS"),
         new("h264", "decoder", true, "decoding H.264"),
         new("scale", "filter", true, "Scale"),
         new("yadif", "filter", true, "Deinterlace (yadif)"),

@@ -1,4 +1,6 @@
 using MediaGraph.Interop;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace MediaGraph;
 
@@ -51,12 +53,29 @@ public sealed partial class Graph
     /// <summary>
     /// Adds an output: encodes <paramref name="video"/> and <paramref name="audio"/> (either may be null) and muxes
     /// them into <paramref name="path"/> (format from the extension or <see cref="EncodeOptions.Format"/>).
-    /// With codec "copy" the input's packets are remuxed without decoding.
+    /// With codec "copy" the input's packets are remuxed without decoding. Without a codec, each stream gets the
+    /// encoder the ffmpeg CLI picks for the format; a stream the format takes no codec for (video into wav, audio into
+    /// gif or an image sequence) is left out with a logged warning, as the CLI leaves it out.
     /// </summary>
+    /// <exception cref="ArgumentException">No stream is left to write; the message names the output.</exception>
     public MuxNode Encode(string path, VideoStream? video, AudioStream? audio = null, EncodeOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         options ??= new EncodeOptions();
+        if (options.NoAudio) audio = null;
+        var dropped = new List<string>();
+        var videoEncoder = video is null ? null : EncoderFor(path, options, MediaKind.Video, options.VideoCodec, dropped);
+        var audioEncoder = audio is null ? null : EncoderFor(path, options, MediaKind.Audio, options.AudioCodec, dropped);
+        if (videoEncoder is null) video = null;
+        if (audioEncoder is null) audio = null;
+        if (video is null && audio is null)
+            throw new ArgumentException(dropped.Count == 0
+                ? $"output '{path}' has no streams: give a video or an audio stream"
+                : $"output '{path}' has no streams left: {string.Join("; ", dropped)}");
+        foreach (var reason in dropped)
+            (Options.LoggerFactory?.CreateLogger("MediaGraph") ?? NullLogger.Instance)
+                .LogWarning("output '{Path}': {Reason}; it is left out, as the ffmpeg CLI does", path, reason);
+
         var streams = new List<OutputPort>();
         if (video is not null)
         {
@@ -64,18 +83,38 @@ public sealed partial class Graph
             if (options.CopyVideo)
                 streams.Add((video.Packets ?? throw new ArgumentException($"cannot stream-copy '{video}': copy needs a stream straight from Decode, not a processed one")).Port);
             else
-                streams.Add(Add(new EncodeNode(video.Port, MediaKind.Video, options.VideoCodec, options, path)).Outputs[0]);
+                streams.Add(Add(new EncodeNode(video.Port, MediaKind.Video, videoEncoder!.Value, options, path)).Outputs[0]);
         }
-        if (audio is not null && !options.NoAudio)
+        if (audio is not null)
         {
             Own(audio);
             if (options.CopyAudio)
                 streams.Add((audio.Packets ?? throw new ArgumentException($"cannot stream-copy '{audio}': copy needs a stream straight from Decode, not a processed one")).Port);
             else
-                streams.Add(Add(new EncodeNode(audio.Port, MediaKind.Audio, options.AudioCodec, options, path)).Outputs[0]);
+                streams.Add(Add(new EncodeNode(audio.Port, MediaKind.Audio, audioEncoder!.Value, options, path)).Outputs[0]);
         }
-        if (streams.Count == 0) throw new ArgumentException($"output '{path}' has no streams: give a video or an audio stream");
         return Add(new MuxNode(path, options, streams));
+    }
+
+    /// <summary>The encoder for one stream of an output: the one given, else the ffmpeg CLI's default for the format
+    /// (<see cref="OutputDefaults"/>); null when the format takes no stream of the kind (the reason is added to
+    /// <paramref name="dropped"/>). A format that cannot be guessed, or a default this FFmpeg cannot encode, gives an
+    /// encoder node that validation reports.</summary>
+    private static EncoderChoice? EncoderFor(string path, EncodeOptions options, MediaKind kind, string? codec, List<string> dropped)
+    {
+        if (codec is not null) return new EncoderChoice(codec, FromOutput: false, Problem: null);
+        var choice = OutputDefaults.For(path, options.Format, kind, out _);
+        var noun = kind == MediaKind.Video ? "video" : "audio";
+        if (choice is null) return new EncoderChoice("", FromOutput: true, Problem: null); // the muxer reports the format
+        if (choice.Value.TakesNone)
+        {
+            dropped.Add($"the {choice.Value.Format} format takes no {noun} stream");
+            return null;
+        }
+        return choice.Value.Encoder is { } encoder
+            ? new EncoderChoice(encoder, FromOutput: true, Problem: null)
+            : new EncoderChoice("", FromOutput: true, Problem:
+                $"the {choice.Value.Format} format's default {noun} codec is {choice.Value.Codec}, but this FFmpeg has no encoder for it: choose one ({(kind == MediaKind.Video ? "VideoCodec, --vcodec" : "AudioCodec, --acodec")})");
     }
 
     /// <summary>Muxes already-compressed packet streams into <paramref name="path"/> (stream copy).</summary>

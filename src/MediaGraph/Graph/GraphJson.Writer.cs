@@ -94,7 +94,7 @@ internal static class JsonGraphWriter
             var source = input.Source ?? throw Unsupported(mux, $"input '{input.Name}' is not connected");
             var (kind, codec, reference) = source.Node switch
             {
-                EncodeNode e => (e.MediaKind, e.Codec, Reference(e.Inputs[0])),
+                EncodeNode e => (e.MediaKind, e.CodecFromOutput ? null : e.Codec, Reference(e.Inputs[0])),
                 DemuxNode d => (d.Selectors[source.Index].Kind, "copy", Reference(source)),
                 _ => throw Unsupported(mux, $"it takes packets from '{source}', which is not an encoder or an input"),
             };

@@ -116,8 +116,9 @@ internal static partial class GraphJson
         };
     }
 
-    /// <summary>The codecs are always written (they say what the output is); every other field only when set.</summary>
-    internal static EncodeOptionsEntry ToEntry(EncodeOptions o, string videoCodec, string audioCodec) => new()
+    /// <summary>Every field only when set. A codec left to the output format's default is not written, so reading
+    /// the JSON back leaves it to the default again (the encoder the ffmpeg CLI of the running FFmpeg picks).</summary>
+    internal static EncodeOptionsEntry ToEntry(EncodeOptions o, string? videoCodec, string? audioCodec) => new()
     {
         VideoCodec = videoCodec,
         AudioCodec = audioCodec,

@@ -20,14 +20,22 @@ public sealed record DecodeOptions
     internal string? FormatOptionsString => OptionString.Of(FormatOptions);
 }
 
-/// <summary>How to encode and mux an output. Defaults follow the ffmpeg CLI: H.264 (libx264) and AAC.</summary>
+/// <summary>How to encode and mux an output. Defaults follow the ffmpeg CLI: without a codec, the output format's
+/// default encoder (mp4, mkv: libx264; webm: libvpx-vp9 and libopus; .png: png; .wav: pcm_s16le), and the pixel format
+/// of that encoder nearest the input's.</summary>
 public sealed record EncodeOptions
 {
     /// <summary>Any FFmpeg video encoder ("libx264", "libx265", "ffv1", "mjpeg", "h264_nvenc"), or "copy" to remux
-    /// the input's packets without decoding. Default libx264.</summary>
-    public string VideoCodec { get; init; } = "libx264";
-    /// <summary>Any FFmpeg audio encoder ("aac", "libopus", "flac"), "copy", or "none" to drop audio. Default aac.</summary>
-    public string AudioCodec { get; init; } = "aac";
+    /// the input's packets without decoding. Default null: the encoder the ffmpeg CLI picks for the output format
+    /// (the format's default codec, that codec's default encoder: libx264 for mp4 and mkv, libvpx-vp9 for webm, png
+    /// for .png, mjpeg for .jpg, gif for .gif). A format that takes no video (wav) leaves a video stream out, with a
+    /// warning, as the CLI does.</summary>
+    public string? VideoCodec { get; init; }
+    /// <summary>Any FFmpeg audio encoder ("aac", "libopus", "flac"), "copy", or "none" to drop audio. Default null:
+    /// the encoder the ffmpeg CLI picks for the output format (aac for mp4, libvorbis for mkv, libopus for webm,
+    /// pcm_s16le for wav). A format that takes no audio (gif, image sequences) leaves an audio stream out, with a
+    /// warning, as the CLI does.</summary>
+    public string? AudioCodec { get; init; }
     /// <summary>Encoder preset ("veryfast", "medium" ...), for encoders that have one.</summary>
     public string? Preset { get; init; }
     /// <summary>Constant rate factor, for encoders that have one (x264/x265: 0-51).</summary>
@@ -40,9 +48,11 @@ public sealed record EncodeOptions
     public int Gop { get; init; }
     /// <summary>Maximum consecutive B-frames (null = the encoder's default).</summary>
     public int? MaxBFrames { get; init; }
-    /// <summary>Output pixel format ("yuv420p"); null keeps the input's when the encoder takes it.</summary>
+    /// <summary>Output pixel format ("yuv420p"); an encoder that lacks it is an error. Null picks as the ffmpeg CLI:
+    /// the input's when the encoder takes it, else the encoder's format nearest it (rgb24 into libx264 gives yuv444p,
+    /// yuv420p into png rgb24), and full-range yuvj formats for mjpeg.</summary>
     public string? PixelFormat { get; init; }
-    /// <summary>Audio sample rate (0 = the input's).</summary>
+    /// <summary>Audio sample rate (0 = the input's when the encoder takes it, else the nearest it takes, as the ffmpeg CLI).</summary>
     public int SampleRate { get; init; }
     /// <summary>Encoder threads (0 = automatic).</summary>
     public int Threads { get; init; }

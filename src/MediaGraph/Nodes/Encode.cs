@@ -17,9 +17,14 @@ namespace MediaGraph;
 public sealed class EncodeNode : Node
 {
     internal EncodeNode(OutputPort frames, MediaKind kind, string codec, EncodeOptions options, string outputPath)
+        : this(frames, kind, new EncoderChoice(codec, FromOutput: false, Problem: null), options, outputPath) { }
+
+    internal EncodeNode(OutputPort frames, MediaKind kind, EncoderChoice codec, EncodeOptions options, string outputPath)
     {
         MediaKind = kind;
-        Codec = codec;
+        Codec = codec.Encoder;
+        CodecFromOutput = codec.FromOutput;
+        _codecProblem = codec.Problem;
         Options = options;
         OutputPath = outputPath;
         var input = AddInput(kind, kind == MediaKind.Video ? "video" : "audio");
@@ -28,8 +33,14 @@ public sealed class EncodeNode : Node
         AddOutput(MediaKind.Packets, "packets");
     }
 
+    private readonly string? _codecProblem;
+
     public MediaKind MediaKind { get; }
+    /// <summary>The encoder: the one the options name, or the output format's default as the ffmpeg CLI picks it
+    /// ("" when the format cannot be guessed or this FFmpeg has no encoder for its default; validation says why).</summary>
     public string Codec { get; }
+    /// <summary>True when <see cref="Codec"/> is the output format's default (the options named none).</summary>
+    public bool CodecFromOutput { get; }
     public EncodeOptions Options { get; }
     /// <summary>The file this encoder's packets go to (the muxer's container decides on global headers).</summary>
     public string OutputPath { get; }
@@ -53,6 +64,12 @@ public sealed class EncodeNode : Node
 
     protected internal override void Validate(ValidationContext context)
     {
+        if (Codec.Length == 0)
+        {
+            // No default encoder: either the output format is unknown (the muxer reports it) or FFmpeg lacks one.
+            if (_codecProblem is { } why) context.Problem(this, why);
+            return;
+        }
         var kind = Codecs.FindCodec(Codec, encoder: true, out var problem);
         if (kind is null) context.Problem(this, problem!);
         else if (kind != MediaKind)
@@ -201,9 +218,10 @@ public sealed class EncodeNode : Node
                 }
                 else if (first is AudioFrame a)
                 {
-                    config.SampleRate = options.SampleRate > 0 ? options.SampleRate : a.SampleRate;
-                    config.Channels = a.Channels;
-                    config.ChannelMask = a.ChannelMask;
+                    // Sample rate (unless set), channels and sample format are left to the encoder: the input's where
+                    // it takes them, else what the ffmpeg CLI's negotiation gives (44.1 kHz into libopus: 48 kHz; 5.1
+                    // into libmp3lame: stereo).
+                    config.SampleRate = options.SampleRate;
                     config.InputSampleFmt = a.Format.Id;
                     config.InputSampleRate = a.SampleRate;
                     config.InputChannels = a.Channels;
@@ -214,7 +232,8 @@ public sealed class EncodeNode : Node
                 config.TbDen = _inputTimeBase.Den;
                 Encoder encoder;
                 try { encoder = new Encoder(in config, node.Codec, context.NodeName); }
-                catch (MediaGraphException e) when (first is VideoFrame { } odd && (odd.Width % 2 == 1 || odd.Height % 2 == 1))
+                catch (MediaGraphException e) when (first is VideoFrame { } odd && (odd.Width % 2 == 1 || odd.Height % 2 == 1)
+                                                    && OpensAtEvenSize(config, context.NodeName))
                 {
                     throw new MediaGraphException(context.NodeName,
                         $"{e.Cause}. The {odd.Width}x{odd.Height} frames have an odd size, which 4:2:0 encoders refuse: scale to an even size first, e.g. Scale({odd.Width + odd.Width % 2}, -2) or --scale {odd.Width + odd.Width % 2}x-2",
@@ -233,6 +252,26 @@ public sealed class EncodeNode : Node
             }
         }
 
+        /// <summary>True when the encoder that refused <paramref name="config"/> opens with the size rounded up to
+        /// even: then the odd size was the reason, and the message may say so (a refusal for another cause, such as
+        /// a colour range, keeps FFmpeg's own reason alone).</summary>
+        private static bool OpensAtEvenSize(EncoderConfig config, string node)
+        {
+            var even = config;
+            even.Width += even.Width % 2;
+            even.Height += even.Height % 2;
+            try
+            {
+                using var probe = new Encoder(in even, node, node);
+                probe.CodecParameters.Dispose();
+                return true;
+            }
+            catch (MediaGraphException)
+            {
+                return false;
+            }
+        }
+
         public override ValueTask DisposeAsync()
         {
             _encoder?.Dispose();
@@ -240,3 +279,9 @@ public sealed class EncodeNode : Node
         }
     }
 }
+
+/// <summary>The encoder an <see cref="EncodeNode"/> runs and where it came from.</summary>
+/// <param name="Encoder">The encoder's name; "" when there is none (see <paramref name="Problem"/>).</param>
+/// <param name="FromOutput">Chosen by the output format's default rather than named by the options.</param>
+/// <param name="Problem">Why there is no encoder, for validation; null when the muxer reports it.</param>
+internal readonly record struct EncoderChoice(string Encoder, bool FromOutput, string? Problem);

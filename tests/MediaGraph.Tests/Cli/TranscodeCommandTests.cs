@@ -1,3 +1,4 @@
+using MediaGraph.Tests.Nodes;
 using Xunit;
 
 namespace MediaGraph.Tests.Cli;
@@ -17,6 +18,38 @@ public sealed class TranscodeCommandTests
         Assert.Contains("frames in", result.Error);   // the metrics summary
         Assert.Contains("frame=", result.Error);      // at least the final progress line
         Assert.Equal("", result.Out);
+    }
+
+    /// <summary>Without --vcodec/--acodec the output gets what `ffmpeg -i IN OUT` gives it: ffprobe's codec and pixel
+    /// (or sample) format of every stream equal, and as many files for an image sequence.</summary>
+    [Theory(Timeout = 120000)]
+    [MemberData(nameof(CliOutputOracle.Outputs), MemberType = typeof(CliOutputOracle))]
+    public async Task Transcode_WithoutCodecOptions_GivesTheCodecsAndPixelFormatsTheFfmpegCliGives(string name)
+    {
+        var input = await CliTestMedia.ClipAsync();
+        var folder = CliTestMedia.NewFolder();
+        var ours = Path.Combine(folder, "mediagraph");
+        Directory.CreateDirectory(ours);
+
+        var result = await CliTestMedia.RunAsync("transcode", input, Path.Combine(ours, name));
+        var cli = await CliOutputOracle.FfmpegAsync(input, Path.Combine(folder, "ffmpeg"), name);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(await CliOutputOracle.StreamsAsync(cli), await CliOutputOracle.StreamsAsync(CliOutputOracle.ProbePath(ours, name)));
+        Assert.Equal(Directory.GetFiles(Path.Combine(folder, "ffmpeg")).Length, Directory.GetFiles(ours).Length);
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task Transcode_VideoOnlyInputIntoWav_FailsNamingTheOutput()
+    {
+        var input = await CliTestMedia.SilentClipAsync();
+        var output = Path.Combine(CliTestMedia.NewFolder(), "out.wav");
+
+        var result = await CliTestMedia.RunAsync("transcode", input, output);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains($"output '{output}' has no streams left: the wav format takes no video stream", result.Error);
+        Assert.False(File.Exists(output));
     }
 
     [Fact(Timeout = 60000)]

@@ -58,7 +58,7 @@ public sealed class EncodeTests(ITestOutputHelper log)
 
         var graph = new Graph();
         var decoded = graph.Decode(input);
-        graph.Encode(output, decoded.Video.Scale(160, 120), decoded.Audio, new EncodeOptions { Preset = "ultrafast" });
+        graph.Encode(output, decoded.Video.Scale(160, 120), decoded.Audio, new EncodeOptions { VideoCodec = "libx264", AudioCodec = "aac", Preset = "ultrafast" });
         await graph.RunAsync();
 
         var video = await Ffprobe.StreamAsync(output, "v:0");

@@ -57,6 +57,7 @@ public sealed class MuxTests(ITestOutputHelper log)
         var decoded = graph.Decode(input);
         graph.Encode(Path.Combine(folder, "out%03d.ts"), decoded.Video, decoded.Audio, new EncodeOptions
         {
+            VideoCodec = "libx264", // MPEG-TS's own default, as the ffmpeg CLI's, is mpeg2video (no presets)
             Preset = "ultrafast",
             Gop = 25,
             Format = "segment",
