@@ -104,9 +104,14 @@ dotnet pack src/MediaGraph.Cli -c Release -o artifacts -nologo -v quiet
 toolpkg=$(only_package artifacts/MediaGraph.Cli.[0-9]*.nupkg)
 [ "$toolpkg" = "artifacts/MediaGraph.Cli.$version.nupkg" ] || fail "the tool package $toolpkg does not have the library's version $version"
 for f in DotnetToolSettings.xml MediaGraph.Cli.dll MediaGraph.dll libmediagraph_native.so; do
-  unzip -l "$toolpkg" | grep -q " tools/net10.0/any/$f\$" || fail "tools/net10.0/any/$f is not in $toolpkg"
+  unzip -l "$toolpkg" | grep -q " tools/net10.0/linux-x64/$f\$" || fail "tools/net10.0/linux-x64/$f is not in $toolpkg"
 done
 echo "ok: $toolpkg carries the tool, MediaGraph.dll and libmediagraph_native.so (found next to the tool's dll)"
+# ReadyToRun: precompiled code makes the tool's MediaGraph.dll much larger than the IL-only one in the library package.
+size_of() { unzip -l "$1" "$2" | awk -v p="$2" '$4 == p { print $1 }'; }
+il=$(size_of "$nupkg" lib/net10.0/MediaGraph.dll); r2r=$(size_of "$toolpkg" tools/net10.0/linux-x64/MediaGraph.dll)
+[ "$r2r" -gt $((il * 3 / 2)) ] || fail "the tool's MediaGraph.dll ($r2r bytes) is not ReadyToRun (the IL-only one has $il bytes)"
+echo "ok: the tool's MediaGraph.dll is ReadyToRun ($r2r bytes; IL only: $il)"
 
 step "dotnet tool install --tool-path $work/tool --add-source artifacts MediaGraph.Cli --version $version"
 # NUGET_PACKAGES: the same throwaway packages folder, so no cached MediaGraph.Cli of this version stands in.

@@ -8,7 +8,7 @@ namespace MediaGraph.Tests.Cli;
 public sealed partial class VersionTests
 {
     // 1.2.3, 1.2.4-alpha.0.5 (5 commits after the tag v1.2.3) or 0.2.0-alpha.0.48 (no tag in reach), then +<full sha>.
-    [GeneratedRegex(@"^(?<core>\d+\.\d+\.\d+)(-(?<pre>[0-9A-Za-z.-]+))?\+(?<sha>[0-9a-f]{40})$")]
+    [GeneratedRegex(@"^(?<core>\d+\.\d+\.\d+)(-(?<pre>[0-9A-Za-z.-]+))?(\+(?<sha>[0-9a-f]{40}))?$")]
     private static partial Regex InformationalVersion();
 
     [Fact]
@@ -23,9 +23,12 @@ public sealed partial class VersionTests
         if (match.Groups["pre"].Success && match.Groups["pre"].Value.StartsWith("alpha.0.", StringComparison.Ordinal))
             Assert.Matches(@"^alpha\.0\.\d+$", match.Groups["pre"].Value);   // MinVer's height since the tag (or the root)
 
-        // The commit is one of this repository's (not necessarily HEAD: a commit made after the build is fine).
-        var sha = match.Groups["sha"].Value;
+        // Built from a git checkout (a clone, shallow or not, or a worktree), the version ends with the commit, and the
+        // commit is one of this repository's (not necessarily HEAD: a commit made after the build is fine). Only a
+        // source tree without .git builds without it.
         if (!Directory.Exists(Path.Combine(TestMedia.RepoRoot, ".git")) && !File.Exists(Path.Combine(TestMedia.RepoRoot, ".git"))) return;
+        Assert.True(match.Groups["sha"].Success, $"'{version}' does not end with +<commit sha>");
+        var sha = match.Groups["sha"].Value;
         using var git = Process.Start(new ProcessStartInfo("git", ["-C", TestMedia.RepoRoot, "cat-file", "-e", sha + "^{commit}"])
         {
             RedirectStandardError = true,
