@@ -3,6 +3,8 @@
 # audio stream-copied, from a 10 s 1080i30 H.264+AAC clip. Alternates the two tools for ROUNDS rounds (default 3)
 # and prints each time and the median of the per-round ratios mediagraph/ffmpeg (below 1: MediaGraph is faster).
 # Times are wall-clock of the whole process, start-up included; the CLI is published first, so no build is timed.
+# Each process's CPU time (user + sys, /usr/bin/time) is reported too: on a shared machine it moves much less with
+# the other load than wall-clock does.
 #
 #   benchmarks/side-by-side.sh [ROUNDS]
 set -euo pipefail
@@ -26,22 +28,26 @@ fi
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 
-ff_times=() mg_times=() ratios=()
+cpu() { awk 'END { printf "%.2f", $1 + $2 }' "$1"; }
+ff_times=() mg_times=() ratios=() ff_cpus=() mg_cpus=() cpu_ratios=()
 for r in $(seq 1 "$rounds"); do
   t0=$(now)
-  ffmpeg -hide_banner -loglevel error -nostats -y -i "$in" -vf yadif,scale=1280:720 -c:v libx264 -preset veryfast -c:a copy "$work/out_ff.mp4"
+  /usr/bin/time -f '%U %S' -o "$work/ff.cpu" ffmpeg -hide_banner -loglevel error -nostats -y -i "$in" -vf yadif,scale=1280:720 -c:v libx264 -preset veryfast -c:a copy "$work/out_ff.mp4"
   t1=$(now)
-  "$mg" transcode "$in" "$work/out_mg.mp4" --deinterlace --scale 1280x720 --preset veryfast --acodec copy > "$work/mg_round$r.log" 2>&1 \
+  /usr/bin/time -f '%U %S' -o "$work/mg.cpu" "$mg" transcode "$in" "$work/out_mg.mp4" --deinterlace --scale 1280x720 --preset veryfast --acodec copy > "$work/mg_round$r.log" 2>&1 \
     || { cat "$work/mg_round$r.log"; exit 1; }
   t2=$(now)
   ff=$(elapsed "$t0" "$t1"); m=$(elapsed "$t1" "$t2")
   ratio=$(awk -v m="$m" -v f="$ff" 'BEGIN { printf "%.3f", m / f }')
-  ff_times+=("$ff"); mg_times+=("$m"); ratios+=("$ratio")
-  printf 'round %d: ffmpeg %7.3f s   mediagraph %7.3f s   ratio %s\n' "$r" "$ff" "$m" "$ratio"
+  fc=$(cpu "$work/ff.cpu"); mc=$(cpu "$work/mg.cpu")
+  cpu_ratio=$(awk -v m="$mc" -v f="$fc" 'BEGIN { printf "%.3f", m / f }')
+  ff_times+=("$ff"); mg_times+=("$m"); ratios+=("$ratio"); ff_cpus+=("$fc"); mg_cpus+=("$mc"); cpu_ratios+=("$cpu_ratio")
+  printf 'round %d: ffmpeg %7.3f s   mediagraph %7.3f s   ratio %s   (cpu: ffmpeg %6.2f s, mediagraph %6.2f s, ratio %s)\n' "$r" "$ff" "$m" "$ratio" "$fc" "$mc" "$cpu_ratio"
 done
 
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 echo "median: ffmpeg $(median "${ff_times[@]}") s, mediagraph $(median "${mg_times[@]}") s, ratio mediagraph/ffmpeg $(median "${ratios[@]}")"
+echo "median cpu: ffmpeg $(median "${ff_cpus[@]}") s, mediagraph $(median "${mg_cpus[@]}") s, ratio mediagraph/ffmpeg $(median "${cpu_ratios[@]}")"
 
 echo "outputs (frames, size, duration):"
 for f in "$work/out_ff.mp4" "$work/out_mg.mp4"; do

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Help;
 using System.CommandLine.Invocation;
+using System.Reflection;
 
 namespace MediaGraph.Cli;
 
@@ -123,7 +124,7 @@ public static class Program
         var root = new Command(Name, "Media pipelines in-process over FFmpeg: transcode, probe, and run or draw a graph.json.")
         {
             new HelpOption(),
-            new VersionOption(),
+            new VersionOption { Action = new PrintVersion(cli) },
             cli.VerboseOption,
         };
         root.Subcommands.Add(TranscodeCommand.Create(cli));
@@ -132,6 +133,21 @@ public static class Program
         root.Subcommands.Add(DotCommand.Create(cli));
         root.Subcommands.Add(DoctorCommand.Create(cli));
         return root;
+    }
+}
+
+/// <summary><c>mediagraph --version</c>: this tool's informational version (MinVer's version from the repository, then
+/// <c>+</c> and the commit), written to the command's output. The default action would print the entry assembly's
+/// version, which is not the tool's when <see cref="Program.RunAsync"/> runs inside another process.</summary>
+internal sealed class PrintVersion(CliContext cli) : SynchronousCommandLineAction
+{
+    public static string Version { get; } =
+        typeof(Program).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+
+    public override int Invoke(ParseResult parseResult)
+    {
+        cli.Out.WriteLine(Version);
+        return 0;
     }
 }
 

@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Runtime.InteropServices;
 using MediaGraph.Interop;
 
@@ -28,6 +29,15 @@ public static class Diagnostics
         new("h264_cuvid", "decoder", false, "NVDEC decoding"),
     ];
 
+    /// <summary>
+    /// The version of this MediaGraph.dll as the repository gave it at build time (MinVer: a tag, or the commit height
+    /// after the last tag) followed by <c>+</c> and the commit it was built from, e.g.
+    /// <c>0.2.0-alpha.0.48+a44cd377c0bc6bea3b1e308511f50cc7ca3e6350</c>: the assembly's informational version.
+    /// </summary>
+    public static string Version { get; } =
+        typeof(Diagnostics).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+        ?? typeof(Diagnostics).Assembly.GetName().Version?.ToString() ?? "unknown";
+
     /// <summary>The report, one finding per line; see <see cref="Report(out bool)"/>.</summary>
     public static string Report() => Report(out _);
 
@@ -41,7 +51,7 @@ public static class Diagnostics
     {
         var lines = new List<string>
         {
-            $"MediaGraph {typeof(Graph).Assembly.GetName().Version} on {RuntimeInformation.FrameworkDescription}, {RuntimeInformation.OSDescription} {RuntimeInformation.ProcessArchitecture}",
+            $"MediaGraph {Version} on {RuntimeInformation.FrameworkDescription}, {RuntimeInformation.OSDescription} {RuntimeInformation.ProcessArchitecture}",
         };
         try
         {

@@ -12,7 +12,7 @@ public sealed class GraphMetrics
 {
     /// <summary>The meter's name for OpenTelemetry or dotnet-counters.</summary>
     public const string MeterName = "MediaGraph";
-    private static readonly Meter Meter = new(MeterName, "0.1.0");
+    private static readonly Meter Meter = new(MeterName, Diagnostics.Version);
     private static readonly List<NodeMetrics> Live = new();
 
     static GraphMetrics()
