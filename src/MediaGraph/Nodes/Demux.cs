@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using MediaGraph.Interop;
 
 namespace MediaGraph;
@@ -133,6 +134,9 @@ public sealed class DemuxNode : Node
                 }
                 _offset[index] = node.Options.KeepTimestamps || start == Timestamp.None ? 0 : Rational.Rescale(-start, Rational.Microseconds, p.TimeBase);
             }
+            if (context.Logger.IsEnabled(LogLevel.Information))
+                context.Logger.LogInformation("{Node}: opened '{Url}' ({Format}): {Streams}", context.NodeName, node.Url, demuxer.FormatName,
+                    string.Join("; ", Enumerable.Range(0, demuxer.StreamCount).Select(i => (_outputOf[i] >= 0 ? "" : "unused ") + demuxer.Describe(i))));
             return default;
         }
 

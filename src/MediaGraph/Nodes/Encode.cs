@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using MediaGraph.Interop;
@@ -243,6 +244,8 @@ public sealed class EncodeNode : Node
                     _packetDuration = Rational.Rescale(1, video.FrameRate.Invert(), encoder.TimeBase);
                 _parameters = new StreamParameters(encoder.CodecParameters, StreamDescription.From(encoder.Info));
                 context.DisposeAtEndOfRun(_parameters);
+                context.Logger.LogInformation("{Node}: encoding with {Encoder} to {Stream} ({Threads} threads)", context.NodeName, node.Codec,
+                    _parameters.Description, node.Options.Threads == 0 ? "automatic" : node.Options.Threads.ToString(System.Globalization.CultureInfo.InvariantCulture));
                 return encoder;
             }
             finally

@@ -57,6 +57,7 @@ internal sealed partial class GraphRunner
     public async Task<GraphMetrics> RunAsync(IReadOnlyList<Node> nodes, IReadOnlyDictionary<OutputPort, OutputPort>? remap, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
+        _logger?.LogInformation("run started: {Nodes}", string.Join(", ", nodes.Select(n => n.Name)));
         Add(nodes, remap);
         using var userStop = cancellationToken.Register(() => RequestStop(_options.CancelGracePeriod));
         var ticker = ReportProgressAsync(clock);
@@ -75,6 +76,10 @@ internal sealed partial class GraphRunner
             Finished = true;
         }
 
+        if (_logger?.IsEnabled(LogLevel.Information) == true)
+            _logger.LogInformation("run {Outcome} after {Seconds:0.00} s\n{Summary}",
+                _fault is not null ? "failed" : cancellationToken.IsCancellationRequested ? "aborted" : Metrics.Stopped ? "stopped (drained)" : "ended",
+                Metrics.Elapsed.TotalSeconds, Metrics.Summary());
         if (_fault is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(_fault);
         cancellationToken.ThrowIfCancellationRequested();
         return Metrics;
@@ -180,6 +185,10 @@ internal sealed partial class GraphRunner
         {
             if (!_soft.IsCancellationRequested)
             {
+                if (grace == Timeout.InfiniteTimeSpan)
+                    _logger?.LogInformation("stop requested: draining (sources stop; every frame already decoded is encoded)");
+                else
+                    _logger?.LogInformation("stop requested: sources stop; what is in flight has {Grace:0.0} s to finish before the run is aborted", grace.TotalSeconds);
                 _soft.Cancel();
                 foreach (var run in _runs.Values) run.Context.RequestStop();
             }
@@ -201,6 +210,7 @@ internal sealed partial class GraphRunner
     private void HardStop()
     {
         if (_hard.IsCancellationRequested) return;
+        _logger?.LogInformation("aborting: every edge is dropped; outputs are finalised with what they hold");
         _hard.Cancel();
         lock (_lock) foreach (var edge in _edges) edge.Abandon();
         _ = EndWithoutStragglersAsync();
