@@ -150,14 +150,7 @@ public sealed partial class Graph
     }
 
     /// <summary>Starts a run when none is going (reading a sink of an idle graph) and returns it; null when one runs.</summary>
-    private Task? StartIfIdle(CancellationToken cancellationToken)
-    {
-        lock (_nodes)
-        {
-            if (Volatile.Read(ref _runState) != 0) return null;
-            return RunAsync(cancellationToken);
-        }
-    }
+    private Task? StartIfIdle(CancellationToken cancellationToken) => TryRun(cancellationToken);
 
     /// <summary>A source of video frames the app writes; see <see cref="AppSource{T}"/>.</summary>
     public AppSource<VideoFrame> AddVideoSource(int capacity = 4) => Add(new AppSource<VideoFrame>(MediaKind.Video, capacity));
@@ -375,9 +368,12 @@ public sealed partial class Graph
     /// at a time: calling again before the task ended throws <see cref="InvalidOperationException"/>.
     /// </summary>
     public Task<GraphMetrics> RunAsync(CancellationToken cancellationToken = default)
+        => TryRun(cancellationToken) ?? throw new InvalidOperationException("the graph is already running (reading a sink of an idle graph runs it too): await the task of the first run before running it again, or build a second graph to run both at once");
+
+    /// <summary>Starts a run unless one is going (then null): the one place a run begins.</summary>
+    private Task<GraphMetrics>? TryRun(CancellationToken cancellationToken)
     {
-        if (Interlocked.CompareExchange(ref _runState, 1, 0) != 0)
-            throw new InvalidOperationException("the graph is already running (reading a sink of an idle graph runs it too): await the task of the first run before running it again, or build a second graph to run both at once");
+        if (Interlocked.CompareExchange(ref _runState, 1, 0) != 0) return null;
         _started = new TaskCompletionSource<GraphRunner>(TaskCreationOptions.RunContinuationsAsynchronously);
         try
         {

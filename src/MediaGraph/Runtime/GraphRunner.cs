@@ -43,10 +43,6 @@ internal sealed partial class GraphRunner
 
     /// <summary>Completes when every node of the run has ended (never faults).</summary>
     public Task Completion => _allEnded.Task;
-    public bool Finished { get; private set; }
-
-    /// <summary>The first fault recorded so far (the exception <see cref="RunAsync"/> will throw).</summary>
-    public Exception? Fault => Volatile.Read(ref _fault);
 
     /// <summary>Runs <paramref name="nodes"/> (topological order) until every node, including nodes added later,
     /// has ended.</summary>
@@ -73,7 +69,6 @@ internal sealed partial class GraphRunner
             lock (_lock) foreach (var edge in _edges) edge.Abandon();
             _pools.Dispose();
             Metrics.Unpublish();
-            Finished = true;
         }
 
         if (_logger?.IsEnabled(LogLevel.Information) == true)
@@ -195,10 +190,6 @@ internal sealed partial class GraphRunner
         }
         if (grace != Timeout.InfiniteTimeSpan) _ = HardStopAfterAsync(grace);
     }
-
-    /// <summary>True once the run was stopped hard (an abort): nodes finalise what they have and must not wait for
-    /// work still queued (an encoder's lookahead).</summary>
-    public bool Aborted => _hard.IsCancellationRequested;
 
     private async Task HardStopAfterAsync(TimeSpan grace)
     {

@@ -54,8 +54,6 @@ public sealed class NodeMetrics
     public TimeSpan LatencyMin => _latencyCount == 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(0, _latencyMinTicks);
     public TimeSpan LatencyMax => Stopwatch.GetElapsedTime(0, _latencyMaxTicks);
 
-    internal void CountIn() => Interlocked.Increment(ref _in);
-
     /// <summary>Counts one item in, and apart from the rest the video frames and the packets it is (a stream copy's
     /// muxer gets packets of every stream; only its video packets are frames).</summary>
     internal void CountIn(MediaItem item)
