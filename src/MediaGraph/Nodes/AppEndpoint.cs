@@ -14,37 +14,54 @@ internal interface IAppEndpoint
     void BeginRun();
 }
 
-/// <summary>The app-facing channel of an <see cref="IAppEndpoint"/>: one per run, made afresh when a run took the
-/// previous one.</summary>
+/// <summary>The app-facing channel of an <see cref="IAppEndpoint"/>: one per run, made afresh when an earlier run
+/// claimed the current one.</summary>
 internal sealed class RunChannel<T>(int capacity, bool singleWriter)
 {
-    private volatile Channel<T> _current = Create(capacity, singleWriter);
+    private readonly Lock _lock = new();
+    private Channel<T> _current = Create(capacity, singleWriter);
+    private bool _claimed; // a started run owns _current
     private bool _taken; // a run's instance took _current
-    private volatile Channel<T>? _read; // the channel an app has started reading
+    private Channel<T>? _read; // the channel an app has started reading
 
     /// <summary>The channel the app meets now.</summary>
-    public Channel<T> Current => _current;
+    public Channel<T> Current { get { lock (_lock) return _current; } }
 
     /// <summary>See <see cref="IAppEndpoint.BeginRun"/>.</summary>
     public void BeginRun()
     {
-        if (!_taken) return;
-        _current = Create(capacity, singleWriter);
-        _taken = false;
+        lock (_lock)
+        {
+            if (_claimed || _taken) _current = Create(capacity, singleWriter);
+            _claimed = true;
+            _taken = false;
+        }
+    }
+
+    /// <summary>The channel an app that starts reading now should read, or null when reading should start a run:
+    /// the current channel when a run claimed it and nobody read it yet (that run is going, or ended with its
+    /// items still queued), else null (never run, or the last run's items were read).</summary>
+    public Channel<T>? UnreadRunChannel()
+    {
+        lock (_lock) return _claimed && !ReferenceEquals(_read, _current) ? _current : null;
     }
 
     /// <summary>An app started reading <paramref name="channel"/>.</summary>
-    public void AttachReader(Channel<T> channel) => _read = channel;
+    public void AttachReader(Channel<T> channel) { lock (_lock) _read = channel; }
 
     /// <summary>True once an app started reading <paramref name="channel"/>.</summary>
-    public bool HasReader(Channel<T> channel) => ReferenceEquals(_read, channel);
+    public bool HasReader(Channel<T> channel) { lock (_lock) return ReferenceEquals(_read, channel); }
 
     /// <summary>Hands the current channel to a run's instance.</summary>
     public Channel<T> Take()
     {
-        if (_taken) BeginRun(); // not started by Graph.RunAsync
-        _taken = true;
-        return _current;
+        lock (_lock)
+        {
+            if (_taken) _current = Create(capacity, singleWriter); // a run not started by Graph.RunAsync
+            _claimed = true;
+            _taken = true;
+            return _current;
+        }
     }
 
     private static Channel<T> Create(int capacity, bool singleWriter) =>

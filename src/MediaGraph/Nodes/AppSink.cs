@@ -55,8 +55,15 @@ public sealed class AppSink<T> : Node, IAppEndpoint where T : MediaItem
     /// runs, reading joins it. Break out to stop the graph early.</summary>
     public async IAsyncEnumerable<T> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var started = StartRun?.Invoke(cancellationToken);
-        var channel = _channel.Current;
+        // A run that was started (RunAsync) and whose items nobody read yet is joined, even when it already ended:
+        // its items wait in the channel. Otherwise reading starts a run (null when another reader just started one).
+        var channel = _channel.UnreadRunChannel();
+        Task? started = null;
+        if (channel is null)
+        {
+            started = StartRun?.Invoke(cancellationToken);
+            channel = _channel.Current;
+        }
         _channel.AttachReader(channel);
         try
         {

@@ -60,6 +60,29 @@ public sealed class AppSourceTests(ITestOutputHelper log)
     }
 
     [Fact(Timeout = 30000)]
+    public async Task Sink_ReadAfterItsRunEnded_ReadsThatRunInsteadOfStartingAnother()
+    {
+        // The app starts a run, completes the source and is slow to start reading: the run may end first. Reading
+        // then gives that run's items and ends; it must not start a second run that waits for a source nobody feeds.
+        var graph = new Graph();
+        var source = graph.AddVideoSource();
+        var sink = graph.Sink((VideoStream)source.Stream(graph));
+        var run = graph.RunAsync();
+        var frame = VideoFrame.Allocate(16, 16, PixelFormat.Yuv420P, new Rational(1, 25));
+        await source.WriteAsync(frame);
+        source.Complete();
+        await run.WaitAsync(TimeSpan.FromSeconds(10));
+
+        var frames = 0;
+        await foreach (var item in sink.ReadAllAsync().WithCancellation(new CancellationTokenSource(TimeSpan.FromSeconds(5)).Token))
+        {
+            item.Dispose();
+            frames++;
+        }
+        Assert.Equal(1, frames);
+    }
+
+    [Fact(Timeout = 30000)]
     public async Task AppSource_WriteAfterTheRunEnded_ThrowsInvalidOperation()
     {
         var graph = new Graph();
