@@ -93,6 +93,11 @@ void mg_decoder_free(mg_decoder **p)
     mg_handle_destroyed();
 }
 
+int mg_decoder_set_log(mg_decoder *d, mg_log_sink *sink)
+{
+    return d ? mg_log_bind_codec(d->ctx, sink) : MG_OK;
+}
+
 int mg_decoder_send(mg_decoder *d, const mg_packet *pkt)
 {
     if (!d)

@@ -98,6 +98,11 @@ void mg_demuxer_free(mg_demuxer **p)
     mg_handle_destroyed();
 }
 
+int mg_demuxer_set_log(mg_demuxer *d, mg_log_sink *sink)
+{
+    return d ? mg_log_bind_format(d->fmt, sink) : MG_OK;
+}
+
 int mg_demuxer_stream_count(const mg_demuxer *d)
 {
     if (!d)

@@ -480,6 +480,11 @@ MG_API void mg_encoder_free(mg_encoder **p)
     mg_handle_destroyed();
 }
 
+MG_API int mg_encoder_set_log(mg_encoder *e, mg_log_sink *sink)
+{
+    return e ? mg_log_bind_codec(e->ctx, sink) : MG_OK;
+}
+
 /* ---------- audio graph (built on the first frame, from that frame's properties) ---------- */
 
 static int build_audio_graph(struct mg_encoder *e, const AVFrame *f)

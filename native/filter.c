@@ -129,6 +129,11 @@ MG_API void mg_filter_graph_free(mg_filter_graph **p)
     mg_handle_destroyed();
 }
 
+MG_API int mg_filter_graph_set_log(mg_filter_graph *g, mg_log_sink *sink)
+{
+    return g ? mg_log_bind_key(g->graph, sink) : MG_OK;
+}
+
 MG_API int mg_filter_graph_input_count(const mg_filter_graph *g)
 {
     return g ? g->nin : 0;

@@ -54,4 +54,14 @@ int mg_fail_msg(int code, const char *fmt, ...) __attribute__((format(printf, 2,
 int64_t mg_frame_duration(const AVFrame *f);
 void mg_frame_set_duration(AVFrame *f, int64_t duration);
 
+
+/* ---- log routing (log.c) ---- */
+/* Routes the log lines of a context (and of the contexts FFmpeg derives from it) to sink; sink NULL unbinds. A codec
+   or format context's opaque becomes the key when it has none (see log.c). */
+int mg_log_bind_codec(AVCodecContext *c, mg_log_sink *sink);
+int mg_log_bind_format(AVFormatContext *s, mg_log_sink *sink);
+int mg_log_bind_key(const void *key, mg_log_sink *sink);
+/* An error line of a context no sink owns, logged on this thread: kept for mg_fail's reason. */
+void mg_log_note_unowned_error(const char *text);
+
 #endif

@@ -51,8 +51,24 @@ MG_API int64_t mg_live_handles(void);
 MG_API const char *mg_version_info(void);
 /* Version numbers (LIBAVCODEC_VERSION_INT etc.) the shim was compiled against and runs against. which: 0 avutil, 1 avcodec, 2 avformat, 3 avfilter, 4 swscale, 5 swresample. */
 MG_API int mg_library_version(int which, int compiled, unsigned *out_version);
-/* Sets FFmpeg's log level (AV_LOG_* values: -8 quiet, 16 error, 24 warning, 32 info). Process-wide by FFmpeg's design. */
+/* The level (AV_LOG_* values: -8 quiet, 16 error, 24 warning, 32 info) up to which FFmpeg's default printer writes the
+   lines of contexts no log sink owns to stderr. Lines of bound contexts go to their sink instead. */
 MG_API void mg_set_log_level(int level);
+/* FFmpeg's own log, per owner. A sink collects the lines of the contexts bound to it (mg_decoder_set_log and the
+   like), whichever thread FFmpeg logged them on: frame and slice threads of codecs, filter threads, the chunks of the
+   segment and hls muxers. level: the most verbose AV_LOG_* level kept (-8 none). The sink's first two members are
+   ints a caller may read without a call: the number of lines waiting, and 1 when an error line waits for
+   mg_log_sink_take_error. Freeing a sink unbinds its contexts. */
+typedef struct mg_log_sink mg_log_sink;
+MG_API int mg_log_sink_create(int level, mg_log_sink **out);
+MG_API void mg_log_sink_free(mg_log_sink **p);
+/* The oldest waiting line: MG_OK, or MG_AGAIN when none waits. item: the context's name ("h264", "mp4", "Parsed_yadif_0"). */
+MG_API int mg_log_sink_read(mg_log_sink *s, int *level, char *item, int item_size, char *text, int text_size);
+/* Lines lost because nobody read the sink fast enough, since the last call. */
+MG_API int64_t mg_log_sink_take_dropped(mg_log_sink *s);
+/* The first error-level line the sink's contexts logged since the last call (MG_OK), or MG_AGAIN when none. Errors are
+   kept whatever the sink's level: they are the reason a failing call on these contexts quotes. */
+MG_API int mg_log_sink_take_error(mg_log_sink *s, char *buf, int buf_size);
 /* Formats an AVERROR code into buf. */
 MG_API void mg_error_string(int code, char *buf, int buf_size);
 
@@ -289,6 +305,20 @@ MG_API int mg_muxer_close(mg_muxer *m);
 /* Packets whose dts did not increase and were moved forward by mg_muxer_write (as the ffmpeg CLI does). */
 MG_API int64_t mg_muxer_timestamp_fixes(const mg_muxer *m);
 
+/* A chunk the segment or hls muxer finished (its file is closed and complete). start and duration in seconds of the
+   output's timestamps, timed by the first video stream (else the first stream); frames: that video stream's packets in
+   the chunk (0 without video); packets: of every stream. */
+typedef struct mg_chunk_info {
+    char path[1024];
+    int64_t index;
+    double start;
+    double duration;
+    int64_t frames;
+    int64_t packets;
+} mg_chunk_info;
+/* The oldest finished chunk not yet taken: MG_OK, or MG_AGAIN when none (always for other formats). */
+MG_API int mg_muxer_next_chunk(mg_muxer *m, mg_chunk_info *out);
+
 /* ---------- filter graph (libavfilter) ---------- */
 typedef struct mg_filter_graph mg_filter_graph;
 /* Parses a filter graph description ("yadif=mode=send_frame", "[0:v][1:v]overlay=10:10", "concat=n=2:v=1:a=1").
@@ -312,6 +342,13 @@ MG_API int mg_filter_graph_pull(mg_filter_graph *g, int index, mg_frame *out);
 /* 1 when the graph asked input `index` for a frame it did not have since its last frame (it is starving for it),
    0 otherwise: lets a caller feed the inputs the graph needs first instead of queueing others without bound. */
 MG_API int mg_filter_graph_wants_input(const mg_filter_graph *g, int index);
+
+/* ---------- log binding: each object's contexts to a log sink (NULL unbinds) ---------- */
+MG_API int mg_demuxer_set_log(mg_demuxer *d, mg_log_sink *sink);
+MG_API int mg_decoder_set_log(mg_decoder *d, mg_log_sink *sink);
+MG_API int mg_encoder_set_log(mg_encoder *e, mg_log_sink *sink);
+MG_API int mg_muxer_set_log(mg_muxer *m, mg_log_sink *sink);
+MG_API int mg_filter_graph_set_log(mg_filter_graph *g, mg_log_sink *sink);
 
 #ifdef __cplusplus
 }

@@ -5,9 +5,13 @@
  * segment_time, hls_time); whatever nobody used by then is an error naming the option. */
 #include "internal.h"
 
+#include <math.h>
 #include <string.h>
 
 #include <libavutil/avstring.h>
+#include <libavutil/common.h>
+
+typedef struct mg_chunks mg_chunks;
 
 struct mg_muxer {
     AVFormatContext *fmt;
@@ -19,7 +23,244 @@ struct mg_muxer {
     char *path;
     int64_t *last_dts;     /* per stream, in the stream's time base: timestamps must keep increasing */
     int64_t fixes;         /* packets whose dts had to be moved forward */
+    mg_chunks *chunks;     /* segment and hls outputs: the chunk files they finish (chunks.c-style, below) */
 };
+
+/* ---------- chunks of the segment and hls muxers ----------
+ * Each chunk file is opened and closed through io_open / io_close2, on the thread that writes packets. When a chunk
+ * closes, the packets of each stream the muxer has finished writing (AVStream.nb_frames, counted after each write) minus
+ * those of the chunks before are the packets in it; the times of those packets, noted in write order per stream, give
+ * its start and duration. A close that holds no new packet is a playlist, a segment list or an init file, not a chunk. */
+
+typedef struct packet_times {
+    int64_t *pts, *end;      /* a FIFO, in the stream's time base */
+    int head, count, cap;
+} packet_times;
+
+typedef struct open_file {
+    AVIOContext *pb;
+    char *url;
+} open_file;
+
+struct mg_chunks {
+    int (*io_open)(struct AVFormatContext *s, AVIOContext **pb, const char *url, int flags, AVDictionary **options);
+    int (*io_close2)(struct AVFormatContext *s, AVIOContext *pb);
+    open_file *open;
+    int nb_open;
+    packet_times *times;     /* per stream */
+    int64_t *counted;        /* per stream: packets in the chunks reported so far */
+    int nb_streams;
+    int reference;           /* the stream whose packets time a chunk: the first video stream, else the first */
+    mg_chunk_info *done;     /* a FIFO of finished chunks */
+    int done_head, done_count, done_cap;
+    int64_t next_index;
+    int error;               /* a failure inside a callback, reported by the next write */
+};
+
+static int chunks_wanted(const AVOutputFormat *of)
+{
+    return !strcmp(of->name, "segment") || !strcmp(of->name, "stream_segment") || !strcmp(of->name, "hls");
+}
+
+static void chunks_free(mg_chunks **p)
+{
+    mg_chunks *c = *p;
+    if (!c)
+        return;
+    for (int i = 0; i < c->nb_open; i++)
+        av_free(c->open[i].url);
+    av_free(c->open);
+    for (int i = 0; i < c->nb_streams; i++) {
+        av_free(c->times[i].pts);
+        av_free(c->times[i].end);
+    }
+    av_free(c->times);
+    av_free(c->counted);
+    av_free(c->done);
+    av_freep(p);
+}
+
+static int chunk_io_open(struct AVFormatContext *s, AVIOContext **pb, const char *url, int flags, AVDictionary **options)
+{
+    struct mg_muxer *m = s->opaque;
+    mg_chunks *c = m->chunks;
+    int ret = c->io_open(s, pb, url, flags, options);
+    if (ret < 0 || !(flags & AVIO_FLAG_WRITE))
+        return ret;
+    open_file *grown = av_realloc_array(c->open, c->nb_open + 1, sizeof *grown);
+    char *copy = av_strdup(url);
+    if (grown)
+        c->open = grown;
+    if (!grown || !copy) {
+        av_free(copy);
+        c->error = AVERROR(ENOMEM);
+        return ret;   /* the chunk is still written; only its event is lost, and the next write says why */
+    }
+    c->open[c->nb_open].pb = *pb;
+    c->open[c->nb_open].url = copy;
+    c->nb_open++;
+    return ret;
+}
+
+static int64_t chunk_pop(packet_times *t, int64_t n, int64_t *start, int64_t *end)
+{
+    int64_t popped = 0;
+    for (; popped < n && t->count > 0; popped++) {
+        int64_t pts = t->pts[t->head], e = t->end[t->head];
+        if (pts != AV_NOPTS_VALUE && (*start == AV_NOPTS_VALUE || pts < *start))
+            *start = pts;
+        if (e != AV_NOPTS_VALUE && (*end == AV_NOPTS_VALUE || e > *end))
+            *end = e;
+        t->head = (t->head + 1) % t->cap;
+        t->count--;
+    }
+    return popped;
+}
+
+static void chunk_closed(struct mg_muxer *m, const char *url)
+{
+    mg_chunks *c = m->chunks;
+    int64_t fresh = 0;
+    for (int i = 0; i < c->nb_streams; i++)
+        fresh += m->fmt->streams[i]->nb_frames - c->counted[i];
+    if (fresh <= 0)
+        return;
+    if (c->done_count == c->done_cap) {
+        int cap = c->done_cap ? c->done_cap * 2 : 8;
+        mg_chunk_info *d = av_malloc_array(cap, sizeof *d);
+        if (!d) {
+            c->error = AVERROR(ENOMEM);
+            return;
+        }
+        for (int i = 0; i < c->done_count; i++)
+            d[i] = c->done[(c->done_head + i) % c->done_cap];
+        av_free(c->done);
+        c->done = d;
+        c->done_cap = cap;
+        c->done_head = 0;
+    }
+    mg_chunk_info *info = &c->done[(c->done_head + c->done_count) % c->done_cap];
+    memset(info, 0, sizeof *info);
+    av_strlcpy(info->path, url, sizeof info->path);
+    info->index = c->next_index++;
+    double start = NAN, end = NAN;
+    for (int i = 0; i < c->nb_streams; i++) {
+        AVStream *st = m->fmt->streams[i];
+        int64_t n = st->nb_frames - c->counted[i];
+        c->counted[i] = st->nb_frames;
+        int64_t s0 = AV_NOPTS_VALUE, e0 = AV_NOPTS_VALUE;
+        chunk_pop(&c->times[i], n, &s0, &e0);
+        info->packets += n;
+        if (st->codecpar->codec_type == AVMEDIA_TYPE_VIDEO && i == c->reference)
+            info->frames = n;
+        /* The reference stream times the chunk; another stream only when the reference has nothing in it. */
+        if (n > 0 && s0 != AV_NOPTS_VALUE && (i == c->reference || isnan(start))) {
+            start = s0 * av_q2d(st->time_base);
+            end = e0 != AV_NOPTS_VALUE ? e0 * av_q2d(st->time_base) : start;
+        }
+    }
+    info->start = isnan(start) ? 0 : start;
+    info->duration = isnan(start) ? 0 : end - start;
+    c->done_count++;
+}
+
+static int chunk_io_close2(struct AVFormatContext *s, AVIOContext *pb)
+{
+    struct mg_muxer *m = s->opaque;
+    mg_chunks *c = m->chunks;
+    char *url = NULL;
+    for (int i = 0; i < c->nb_open; i++) {
+        if (c->open[i].pb == pb) {
+            url = c->open[i].url;
+            c->open[i] = c->open[--c->nb_open];
+            break;
+        }
+    }
+    int ret = c->io_close2(s, pb);
+    if (url && ret >= 0)
+        chunk_closed(m, url);
+    av_free(url);
+    return ret;
+}
+
+static int chunks_install(struct mg_muxer *m)
+{
+    m->chunks = av_mallocz(sizeof *m->chunks);
+    if (!m->chunks)
+        return mg_fail(AVERROR(ENOMEM), "mg_muxer_open('%s')", m->path);
+    m->chunks->io_open = m->fmt->io_open;
+    m->chunks->io_close2 = m->fmt->io_close2;
+    m->fmt->io_open = chunk_io_open;
+    m->fmt->io_close2 = chunk_io_close2;
+    return MG_OK;
+}
+
+/* Before the header: one FIFO of packet times per stream. */
+static int chunks_begin(struct mg_muxer *m)
+{
+    mg_chunks *c = m->chunks;
+    c->nb_streams = m->fmt->nb_streams;
+    c->times = av_calloc(c->nb_streams, sizeof *c->times);
+    c->counted = av_calloc(c->nb_streams, sizeof *c->counted);
+    if (!c->times || !c->counted)
+        return AVERROR(ENOMEM);
+    c->reference = 0;
+    for (int i = c->nb_streams - 1; i >= 0; i--)
+        if (m->fmt->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_VIDEO)
+            c->reference = i;
+    return 0;
+}
+
+/* Notes a packet's times (in its stream's time base) in the order it is handed to the muxer. */
+static int chunks_note_packet(struct mg_muxer *m, const AVPacket *p)
+{
+    mg_chunks *c = m->chunks;
+    if (c->error) {
+        int e = c->error;
+        c->error = 0;
+        return e;
+    }
+    if (p->stream_index < 0 || p->stream_index >= c->nb_streams)
+        return 0;
+    packet_times *t = &c->times[p->stream_index];
+    if (t->count == t->cap) {
+        int cap = t->cap ? t->cap * 2 : 64;
+        int64_t *pts = av_malloc_array(cap, sizeof *pts), *end = av_malloc_array(cap, sizeof *end);
+        if (!pts || !end) {
+            av_free(pts);
+            av_free(end);
+            return AVERROR(ENOMEM);
+        }
+        for (int i = 0; i < t->count; i++) {
+            pts[i] = t->pts[(t->head + i) % t->cap];
+            end[i] = t->end[(t->head + i) % t->cap];
+        }
+        av_free(t->pts);
+        av_free(t->end);
+        t->pts = pts;
+        t->end = end;
+        t->cap = cap;
+        t->head = 0;
+    }
+    int tail = (t->head + t->count) % t->cap;
+    t->pts[tail] = p->pts;
+    t->end[tail] = p->pts != AV_NOPTS_VALUE ? p->pts + FFMAX(p->duration, 0) : AV_NOPTS_VALUE;
+    t->count++;
+    return 0;
+}
+
+MG_API int mg_muxer_next_chunk(mg_muxer *m, mg_chunk_info *out)
+{
+    if (!m || !out)
+        return mg_fail_msg(AVERROR(EINVAL), "mg_muxer_next_chunk: NULL argument");
+    mg_chunks *c = m->chunks;
+    if (!c || c->done_count == 0)
+        return MG_AGAIN;
+    *out = c->done[c->done_head];
+    c->done_head = (c->done_head + 1) % c->done_cap;
+    c->done_count--;
+    return MG_OK;
+}
 
 static void muxer_close_io(struct mg_muxer *m)
 {
@@ -39,6 +280,7 @@ static void muxer_destroy(struct mg_muxer *m)
     av_dict_free(&m->opts);
     av_packet_free(&m->tmp);
     av_free(m->last_dts);
+    chunks_free(&m->chunks);
     av_free(m->path);
     av_free(m);
 }
@@ -83,6 +325,14 @@ MG_API int mg_muxer_open(const char *path, const char *format, const char *optio
     ret = mg_parse_options(options, &m->opts);
     if (ret < 0)
         goto fail;
+    /* The segment and hls muxers open and close each chunk through these callbacks (and copy opaque into the
+       contexts that write them): that is how a finished chunk is seen. */
+    m->fmt->opaque = m;
+    if (chunks_wanted(m->fmt->oformat)) {
+        ret = chunks_install(m);
+        if (ret < 0)
+            goto fail;
+    }
 
     if (!(m->fmt->oformat->flags & AVFMT_NOFILE)) {
         ret = avio_open2(&m->fmt->pb, path, AVIO_FLAG_WRITE, &m->fmt->interrupt_callback, &m->opts);
@@ -109,6 +359,11 @@ MG_API void mg_muxer_free(mg_muxer **p)
     muxer_destroy(*p);
     *p = NULL;
     mg_handle_destroyed();
+}
+
+MG_API int mg_muxer_set_log(mg_muxer *m, mg_log_sink *sink)
+{
+    return m ? mg_log_bind_format(m->fmt, sink) : MG_OK;
 }
 
 MG_API int mg_muxer_needs_global_header(const mg_muxer *m)
@@ -162,6 +417,8 @@ MG_API int mg_muxer_write_header(mg_muxer *m)
         return mg_fail_msg(AVERROR(EINVAL), "mg_muxer_write_header('%s'): the header was already written", m->path);
     if (m->fmt->nb_streams == 0)
         return mg_fail_msg(AVERROR(EINVAL), "mg_muxer_write_header('%s'): no streams", m->path);
+    if (m->chunks && (ret = chunks_begin(m)) < 0)
+        return mg_fail(ret, "writing header of '%s'", m->path);
     ret = avformat_write_header(m->fmt, &m->opts);
     if (ret < 0)
         return mg_fail(ret, "writing header of '%s'", m->path);
@@ -224,6 +481,10 @@ MG_API int mg_muxer_write(mg_muxer *m, const mg_packet *pkt, int stream_index, i
     m->tmp->time_base = st->time_base;
     m->tmp->pos = -1;
     fix_timestamps(m, m->tmp, stream_index);
+    if (m->chunks && (ret = chunks_note_packet(m, m->tmp)) < 0) {
+        av_packet_unref(m->tmp);
+        return mg_fail(ret, "writing a packet of stream %d to '%s'", stream_index, m->path);
+    }
     ret = av_interleaved_write_frame(m->fmt, m->tmp);
     av_packet_unref(m->tmp);
     if (ret < 0)

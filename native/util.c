@@ -17,10 +17,9 @@
 /* The only two pieces of mutable global state (see mediagraph.h). */
 static _Thread_local char last_error[1024];
 static atomic_llong live_handles;
-/* FFmpeg's first error-level log line on this thread since the operation began: often the real reason ("moov atom not found") behind a bare
+/* FFmpeg's first error-level log line on this thread since the operation began, from a context no log sink owns (log.c): often the real reason ("moov atom not found") behind a bare
    AVERROR_INVALIDDATA. Cleared when an operation begins, appended to the message when it fails. */
 static _Thread_local char last_log[512];
-static pthread_once_t log_once = PTHREAD_ONCE_INIT;
 
 /* ---------- errors ---------- */
 
@@ -52,25 +51,16 @@ void mg_log_capture_begin(void)
     last_log[0] = '\0';
 }
 
-/* Keeps the last error line for mg_fail; prints only what the level set by mg_set_log_level lets through. */
-static void capture_log(void *avcl, int level, const char *fmt, va_list vl)
+/* log.c: an error line of a context no sink owns, logged on this thread; the first one since the operation began is
+   kept for mg_fail. */
+void mg_log_note_unowned_error(const char *text)
 {
-    if (level <= AV_LOG_ERROR && !last_log[0]) { /* the first error is the cause; later ones are consequences */
-        va_list copy;
-        va_copy(copy, vl);
-        vsnprintf(last_log, sizeof last_log, fmt, copy);
-        va_end(copy);
-        size_t n = strlen(last_log);
-        while (n > 0 && (last_log[n - 1] == '\n' || last_log[n - 1] == '\r' || last_log[n - 1] == ' '))
-            last_log[--n] = '\0';
-    }
-    if (level <= av_log_get_level())
-        av_log_default_callback(avcl, level, fmt, vl);
-}
-
-static void install_log_capture(void)
-{
-    av_log_set_callback(capture_log);
+    if (last_log[0])   /* the first error is the cause; later ones are consequences */
+        return;
+    av_strlcpy(last_log, text, sizeof last_log);
+    size_t n = strlen(last_log);
+    while (n > 0 && (last_log[n - 1] == '\n' || last_log[n - 1] == '\r' || last_log[n - 1] == ' '))
+        last_log[--n] = '\0';
 }
 
 int mg_fail_msg(int code, const char *fmt, ...)
@@ -186,12 +176,6 @@ const char *mg_version_info(void)
 {
     pthread_once(&version_once, build_version_info);
     return version_info;
-}
-
-void mg_set_log_level(int level)
-{
-    pthread_once(&log_once, install_log_capture);
-    av_log_set_level(level);
 }
 
 /* ---------- names ---------- */

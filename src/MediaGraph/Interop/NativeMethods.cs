@@ -253,3 +253,40 @@ internal unsafe struct StreamDetails
 
     private static string? NonEmpty(byte* p) => NativeMethods.Utf8(p) is { Length: > 0 } s ? s : null;
 }
+
+/// <summary>FFmpeg's log per owner and the chunks of segment/hls outputs (native/log.c, native/mux.c).</summary>
+internal static unsafe partial class NativeMethods
+{
+    // int mg_log_sink_create(int level, mg_log_sink **out)
+    [LibraryImport(Library)] internal static partial int mg_log_sink_create(int level, out nint sink);
+    // void mg_log_sink_free(mg_log_sink **p)
+    [LibraryImport(Library)] internal static partial void mg_log_sink_free(ref nint sink);
+    // int mg_log_sink_read(mg_log_sink *s, int *level, char *item, int item_size, char *text, int text_size)
+    [LibraryImport(Library)] internal static partial int mg_log_sink_read(nint sink, out int level, byte* item, int itemSize, byte* text, int textSize);
+    // int64_t mg_log_sink_take_dropped(mg_log_sink *s)
+    [LibraryImport(Library)] internal static partial long mg_log_sink_take_dropped(nint sink);
+    // int mg_log_sink_take_error(mg_log_sink *s, char *buf, int buf_size)
+    [LibraryImport(Library)] internal static partial int mg_log_sink_take_error(nint sink, byte* buf, int bufSize);
+    // int mg_X_set_log(mg_X *x, mg_log_sink *sink)
+    [LibraryImport(Library)] internal static partial int mg_demuxer_set_log(nint demuxer, nint sink);
+    [LibraryImport(Library)] internal static partial int mg_decoder_set_log(nint decoder, nint sink);
+    [LibraryImport(Library)] internal static partial int mg_encoder_set_log(nint encoder, nint sink);
+    [LibraryImport(Library)] internal static partial int mg_muxer_set_log(nint muxer, nint sink);
+    [LibraryImport(Library)] internal static partial int mg_filter_graph_set_log(nint graph, nint sink);
+    // int mg_muxer_next_chunk(mg_muxer *m, mg_chunk_info *out)
+    [LibraryImport(Library)] internal static partial int mg_muxer_next_chunk(nint muxer, out ChunkInfo info);
+}
+
+/// <summary>mg_chunk_info.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct ChunkInfo
+{
+    public fixed byte PathBytes[1024];
+    public long Index;
+    public double Start;
+    public double Duration;
+    public long Frames;
+    public long Packets;
+
+    public string Path { get { fixed (byte* p = PathBytes) return NativeMethods.Utf8(p) ?? ""; } }
+}

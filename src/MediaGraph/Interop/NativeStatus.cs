@@ -23,6 +23,10 @@ internal static unsafe class NativeStatus
         // operation is only needed when the shim had nothing to say.
         var detail = LastError();
         var cause = string.IsNullOrEmpty(detail) ? $"{operation}: {ErrorText(status)}" : detail;
+        // FFmpeg's own reason, from the contexts of the node that made the failing call (never another's: the native
+        // side ties each logged line to the context that logged it).
+        if (NativeLog.Current?.TakeError() is { } reason && !cause.Contains(reason, StringComparison.Ordinal))
+            cause = $"{cause} ({reason})";
         return new MediaGraphException(node, cause, status, position);
     }
 

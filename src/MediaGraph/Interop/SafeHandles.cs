@@ -9,31 +9,40 @@ internal abstract class NativeHandle : SafeHandle
     public override bool IsInvalid => handle == 0;
     /// <summary>The raw pointer for a native call; throws when the handle was already released.</summary>
     public nint Ptr => IsClosed ? throw new ObjectDisposedException(GetType().Name) : handle;
+
+    /// <summary>Routes FFmpeg's log lines of this object's contexts to a log sink (0 unbinds); false for kinds that
+    /// have no context of their own (packets, frames, parameters).</summary>
+    internal virtual bool SetLog(nint sink) => false;
 }
 
 internal sealed class DemuxerHandle : NativeHandle
 {
-    protected override bool ReleaseHandle() { var p = handle; NativeMethods.mg_demuxer_free(ref p); return true; }
+    protected override bool ReleaseHandle() { var p = handle; NativeMethods.mg_demuxer_set_log(p, 0); NativeMethods.mg_demuxer_free(ref p); return true; }
+    internal override bool SetLog(nint sink) => NativeMethods.mg_demuxer_set_log(Ptr, sink) >= 0;
 }
 
 internal sealed class DecoderHandle : NativeHandle
 {
-    protected override bool ReleaseHandle() { var p = handle; NativeMethods.mg_decoder_free(ref p); return true; }
+    protected override bool ReleaseHandle() { var p = handle; NativeMethods.mg_decoder_set_log(p, 0); NativeMethods.mg_decoder_free(ref p); return true; }
+    internal override bool SetLog(nint sink) => NativeMethods.mg_decoder_set_log(Ptr, sink) >= 0;
 }
 
 internal sealed class EncoderHandle : NativeHandle
 {
-    protected override bool ReleaseHandle() { var p = handle; NativeMethods.mg_encoder_free(ref p); return true; }
+    protected override bool ReleaseHandle() { var p = handle; NativeMethods.mg_encoder_set_log(p, 0); NativeMethods.mg_encoder_free(ref p); return true; }
+    internal override bool SetLog(nint sink) => NativeMethods.mg_encoder_set_log(Ptr, sink) >= 0;
 }
 
 internal sealed class MuxerHandle : NativeHandle
 {
-    protected override bool ReleaseHandle() { var p = handle; NativeMethods.mg_muxer_free(ref p); return true; }
+    protected override bool ReleaseHandle() { var p = handle; NativeMethods.mg_muxer_set_log(p, 0); NativeMethods.mg_muxer_free(ref p); return true; }
+    internal override bool SetLog(nint sink) => NativeMethods.mg_muxer_set_log(Ptr, sink) >= 0;
 }
 
 internal sealed class FilterGraphHandle : NativeHandle
 {
-    protected override bool ReleaseHandle() { var p = handle; NativeMethods.mg_filter_graph_free(ref p); return true; }
+    protected override bool ReleaseHandle() { var p = handle; NativeMethods.mg_filter_graph_set_log(p, 0); NativeMethods.mg_filter_graph_free(ref p); return true; }
+    internal override bool SetLog(nint sink) => NativeMethods.mg_filter_graph_set_log(Ptr, sink) >= 0;
 }
 
 internal sealed class CodecParHandle : NativeHandle
@@ -62,6 +71,7 @@ internal static class Handles
         NativeStatus.ThrowIfFailed(status, operation, node);
         var h = new T();
         Marshal.InitHandle(h, p);
+        if (NativeLog.Current is { } log) h.SetLog(log.Sink); // FFmpeg's lines about it go to the node that opened it
         return h;
     }
 }

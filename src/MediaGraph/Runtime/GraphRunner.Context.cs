@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
+using MediaGraph.Interop;
 
 namespace MediaGraph;
 
@@ -11,6 +12,9 @@ internal sealed partial class GraphRunner
     private sealed class RunNodeContext : NodeContext
     {
         [ThreadStatic] public static RunNodeContext? Current;
+
+        /// <summary>FFmpeg's log of the native objects this node opened: drained between items.</summary>
+        public NativeLog? FfmpegLog;
 
         private readonly GraphRunner _runner;
         private readonly CancellationTokenSource _stop = new();
@@ -208,6 +212,11 @@ internal sealed partial class GraphRunner
             {
                 throw new MediaGraphException(NodeName, e.Cause, e.ErrorCode, item.DescribePosition(), e.InnerException);
             }
+            finally
+            {
+                FfmpegLog?.Drain();
+            }
+            FfmpegLog?.TakeError(); // an error FFmpeg logged for an item that went through was damage skipped, not a reason to quote later
             Metrics.AddWork(Stopwatch.GetTimestamp() - start - _blocked);
             if (AllOutputsClosed) StopInputs(); // nobody downstream reads: tell upstream, so sources can end
         }
@@ -218,13 +227,15 @@ internal sealed partial class GraphRunner
         {
             var start = Stopwatch.GetTimestamp();
             _blocked = 0;
-            await Settle(instance.FinishAsync(this, hard)).ConfigureAwait(false);
+            try { await Settle(instance.FinishAsync(this, hard)).ConfigureAwait(false); }
+            finally { FfmpegLog?.Drain(); }
             Metrics.AddBusy(Stopwatch.GetTimestamp() - start - _blocked);
         }
 
         public override ValueTask EmitAsync(int output, MediaItem item, CancellationToken cancellationToken)
         {
             if (Volatile.Read(ref _outputClosed[output])) { item.Dispose(); return default; }
+            FfmpegLog?.Drain(); // a source's lines (a demuxer's) reach the log as it produces
             Metrics.CountOut();
             var edges = Volatile.Read(ref _outputs[output]);
             if (edges.Length == 1)

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
+using MediaGraph.Interop;
 
 namespace MediaGraph;
 
@@ -11,6 +12,11 @@ internal sealed partial class GraphRunner
     {
         NodeInstance? instance = null;
         var hard = _hard.Token;
+        // FFmpeg's lines about the native objects this node opens go to this node (and its errors quote only them);
+        // freed after the instance, so the last lines of its flush and close are forwarded too.
+        using var ffmpegLog = NativeLog.Create(_ffmpegLogger, node.Name, () => context.Metrics.PositionSeconds);
+        NativeLog.Enter(ffmpegLog);
+        context.FfmpegLog = ffmpegLog;
         try
         {
             instance = node.CreateInstance();

@@ -17,6 +17,7 @@ internal sealed partial class GraphRunner
 {
     private readonly GraphOptions _options;
     private readonly ILogger? _logger;
+    private readonly ILogger _ffmpegLogger;
     private readonly object _lock = new();
     private readonly List<Edge> _edges = new();
     private readonly Dictionary<Node, NodeRun> _runs = new();
@@ -36,6 +37,8 @@ internal sealed partial class GraphRunner
     {
         _options = options;
         _logger = options.LoggerFactory?.CreateLogger("MediaGraph");
+        // FFmpeg's own lines, per node (Interop/NativeLog.cs): a category of their own so an app can set their level apart.
+        _ffmpegLogger = options.LoggerFactory?.CreateLogger("MediaGraph.FFmpeg") ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
         Metrics = new GraphMetrics();
     }
 

@@ -1,0 +1,142 @@
+using Microsoft.Extensions.Logging;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace MediaGraph.Tests.Runtime;
+
+using Graph = global::MediaGraph.Graph; // a MediaGraph.Tests.Graph namespace would hide the type
+
+/// <summary>FFmpeg's own log goes to the logger of the graph whose node caused it, never to another graph's, and an
+/// error quotes only its own context's lines.</summary>
+public sealed class FfmpegLogTests(ITestOutputHelper log)
+{
+    /// <summary>A copy of <paramref name="clip"/> whose middle third has every 97th byte flipped: FFmpeg's decoders
+    /// log errors about it (H.264: "error while decoding MB", AAC: "Number of bands exceeds limit").</summary>
+    private static async Task<string> DamagedAsync(string clip, string name)
+    {
+        var path = Path.Combine(TestMedia.OutputFolder("FfmpegLogMedia"), name);
+        var bytes = await File.ReadAllBytesAsync(clip);
+        for (var i = bytes.Length / 3; i < 2 * bytes.Length / 3; i += 97) bytes[i] ^= 0x5a;
+        await File.WriteAllBytesAsync(path, bytes);
+        return path;
+    }
+
+    private static Task<string> VideoOnlyAsync() => TestMedia.ClipAsync("log-h264-4s.mp4",
+        "-f lavfi -i testsrc2=size=320x240:rate=25 -t 4 -c:v libx264 -preset ultrafast -g 25 -pix_fmt yuv420p");
+
+    private static Task<string> AudioOnlyAsync() => TestMedia.ClipAsync("log-aac-4s.m4a",
+        "-f lavfi -i sine=frequency=440:sample_rate=44100 -t 4 -c:a aac");
+
+    private static async Task<Exception?> DrainAsync<T>(AppSink<T> sink) where T : MediaItem
+    {
+        try
+        {
+            await foreach (var item in sink.ReadAllAsync()) item.Dispose();
+            return null;
+        }
+        catch (MediaGraphException e) { return e; }
+    }
+
+    [Fact(Timeout = 120000)]
+    public async Task TwoGraphsAtOnce_EachLoggerGetsOnlyItsOwnDecodersLines_AndErrorsQuoteOnlyTheirOwn()
+    {
+        var video = await DamagedAsync(await VideoOnlyAsync(), "damaged-h264.mp4");
+        var audio = await DamagedAsync(await AudioOnlyAsync(), "damaged-aac.m4a");
+        var videoLog = new ListLogger();
+        var audioLog = new ListLogger();
+        var videoGraph = new Graph(new GraphOptions { LoggerFactory = new ListLoggerFactory(videoLog) });
+        var audioGraph = new Graph(new GraphOptions { LoggerFactory = new ListLoggerFactory(audioLog) });
+        var frames = videoGraph.Sink(videoGraph.Decode(video).Video); // frame threads: H.264 logs from FFmpeg's own threads
+        var samples = audioGraph.Sink(audioGraph.Decode(audio).Audio);
+
+        var errors = await Task.WhenAll(DrainAsync(frames), DrainAsync(samples));
+
+        var videoLines = videoLog.Ffmpeg;
+        var audioLines = audioLog.Ffmpeg;
+        foreach (var l in videoLines.Take(10)) log.WriteLine($"video graph: {l.Level} {l.Text}");
+        foreach (var l in audioLines.Take(10)) log.WriteLine($"audio graph: {l.Level} {l.Text}");
+        foreach (var e in errors) log.WriteLine($"error: {e?.Message ?? "none"}");
+        Assert.Contains(videoLines, l => l.Level == LogLevel.Error && l.Text.Contains("ffmpeg h264:"));
+        Assert.Contains(audioLines, l => l.Level == LogLevel.Error && l.Text.Contains("ffmpeg aac:"));
+        Assert.DoesNotContain(videoLines, l => l.Text.Contains("ffmpeg aac:"));
+        Assert.DoesNotContain(audioLines, l => l.Text.Contains("ffmpeg h264:"));
+        // A failure quotes no line the other graph's decoder logged.
+        var videoTexts = videoLines.Select(l => l.Message).Where(m => m.Length > 12).ToHashSet();
+        var audioTexts = audioLines.Select(l => l.Message).Where(m => m.Length > 12).ToHashSet();
+        if (errors[0] is { } ve) Assert.DoesNotContain(audioTexts, t => ve.Message.Contains(t));
+        if (errors[1] is { } ae) Assert.DoesNotContain(videoTexts, t => ae.Message.Contains(t));
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task DecoderWarnings_CarryTheNodeAndTheStreamPosition()
+    {
+        var video = await DamagedAsync(await VideoOnlyAsync(), "damaged-h264-position.mp4");
+        var lines = new ListLogger();
+        var graph = new Graph(new GraphOptions { LoggerFactory = new ListLoggerFactory(lines) });
+        var input = graph.Decode(video);
+        var frames = graph.Sink(input.Video);
+
+        await DrainAsync(frames);
+
+        var decoderLines = lines.Ffmpeg.Where(l => l.Text.Contains("ffmpeg h264:")).ToList();
+        Assert.NotEmpty(decoderLines);
+        var decodeNode = graph.Nodes.First(n => n.Name.StartsWith("decode-video", StringComparison.Ordinal)).Name;
+        Assert.All(decoderLines, l => Assert.StartsWith($"{decodeNode}: ffmpeg h264:", l.Text));
+        // The damage is in the middle third of a 4 s clip: positions are stamped, and inside the clip.
+        var positioned = decoderLines.Where(l => l.Position is not null).ToList();
+        Assert.NotEmpty(positioned);
+        Assert.All(positioned, l => Assert.InRange(l.Position!.Value, 0.0, 4.1));
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task FfmpegLines_UseTheirOwnCategory_AndFollowTheLoggersLevel()
+    {
+        var video = await DamagedAsync(await VideoOnlyAsync(), "damaged-h264-level.mp4");
+        var quiet = new ListLogger(LogLevel.Critical);
+        var graph = new Graph(new GraphOptions { LoggerFactory = new ListLoggerFactory(quiet) });
+        var frames = graph.Sink(graph.Decode(video).Video);
+
+        await DrainAsync(frames);
+
+        Assert.Empty(quiet.Ffmpeg); // errors are not critical: nothing formatted, nothing forwarded
+        var verbose = new ListLogger();
+        var graph2 = new Graph(new GraphOptions { LoggerFactory = new ListLoggerFactory(verbose) });
+        await DrainAsync(graph2.Sink(graph2.Decode(video).Video));
+        Assert.All(verbose.Ffmpeg, l => Assert.Equal("MediaGraph.FFmpeg", l.Category));
+        Assert.Contains(verbose.Ffmpeg, l => l.Level == LogLevel.Error);
+    }
+
+    internal sealed record Line(string Category, LogLevel Level, string Text, string Message, double? Position);
+
+    internal sealed class ListLogger(LogLevel minimum = LogLevel.Trace)
+    {
+        private readonly List<Line> _lines = new();
+        public IReadOnlyList<Line> Lines { get { lock (_lines) return _lines.ToArray(); } }
+        public IReadOnlyList<Line> Ffmpeg => Lines.Where(l => l.Category == "MediaGraph.FFmpeg").ToArray();
+
+        public ILogger For(string category) => new Category(this, category);
+
+        private sealed class Category(ListLogger owner, string category) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+            public bool IsEnabled(LogLevel logLevel) => logLevel >= owner._minimum();
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                if (!IsEnabled(logLevel)) return;
+                var values = state as IReadOnlyList<KeyValuePair<string, object?>>;
+                var message = values?.FirstOrDefault(kv => kv.Key == "Message").Value as string ?? "";
+                var position = values?.FirstOrDefault(kv => kv.Key == "Position").Value as double?;
+                lock (owner._lines) owner._lines.Add(new Line(category, logLevel, formatter(state, exception), message, position));
+            }
+        }
+
+        private LogLevel _minimum() => minimum;
+    }
+
+    internal sealed class ListLoggerFactory(ListLogger logger) : ILoggerFactory
+    {
+        public ILogger CreateLogger(string categoryName) => logger.For(categoryName);
+        public void AddProvider(ILoggerProvider provider) { }
+        public void Dispose() { }
+    }
+}
