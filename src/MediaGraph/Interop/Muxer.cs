@@ -40,6 +40,14 @@ internal sealed class Muxer : IDisposable
             throw NativeStatus.Create(status, $"writing to '{Path}'", _node, pts == Timestamp.None ? "pts unknown" : $"pts {Timestamp.ToSeconds(pts, timeBase):0.000} s");
     }
 
+    /// <summary>Chunks the segment or hls muxer finished since the last call (none for other formats), oldest first.</summary>
+    public List<ChunkInfo>? TakeChunks()
+    {
+        List<ChunkInfo>? chunks = null;
+        while (NativeMethods.mg_muxer_next_chunk(_handle.Ptr, out var chunk) == NativeMethods.Ok) (chunks ??= new()).Add(chunk);
+        return chunks;
+    }
+
     /// <summary>Packets whose dts did not increase and were moved forward (damaged or joined inputs).</summary>
     public long TimestampFixes => NativeMethods.mg_muxer_timestamp_fixes(_handle.Ptr);
 

@@ -26,6 +26,16 @@ public sealed class MuxNode : Node
     public string Path { get; }
     public EncodeOptions Options { get; }
     public override string Kind => "mux";
+
+    /// <summary>
+    /// Raised once per chunk a segmented output finished (<see cref="EncodeOptions.Format"/> "segment",
+    /// "stream_segment" or "hls"; never for other formats), after the chunk's file was closed, so it is complete:
+    /// an uploader can ship it without reading FFmpeg's segment list or playlist. Raised on the muxer's thread, in
+    /// chunk order, one at a time; the output waits while a handler runs, so queue slow work (an upload) rather than
+    /// doing it in the handler. A handler that throws fails the run, naming this node. The last chunk is reported when
+    /// the output is finalised (end of input, a drain, an abort or a failure: the chunks written are kept).
+    /// </summary>
+    public event Action<OutputChunk>? ChunkCompleted;
     internal override bool IsSink => true;
 
     public override IReadOnlyDictionary<string, string> DescribeOptions()
@@ -101,7 +111,36 @@ public sealed class MuxNode : Node
                 WriteHeader(context);
             }
             _muxer.Close();
+            ReportChunks(context, throwing: true);
             return default;
+        }
+
+        /// <summary>Raises <see cref="ChunkCompleted"/> for the chunks the muxer closed since the last call.</summary>
+        private void ReportChunks(NodeContext context, bool throwing)
+        {
+            if (_muxer!.TakeChunks() is not { } chunks) return;
+            foreach (var c in chunks)
+            {
+                var path = c.Path;
+                if (!InputInfo.IsUrl(path))
+                {
+                    path = System.IO.Path.GetFullPath(path);
+                    // hls_flags=temp_file writes "x.ts.tmp" and renames it once closed.
+                    if (!File.Exists(path) && path.EndsWith(".tmp", StringComparison.Ordinal) && File.Exists(path[..^4])) path = path[..^4];
+                }
+                var chunk = new OutputChunk(path, c.Index, TimeSpan.FromSeconds(c.Start), TimeSpan.FromSeconds(c.Duration), c.Frames, c.Packets);
+                context.Logger.LogDebug("{Node}: chunk {Index} finished: '{Path}' at {Start:0.000} s, {Duration:0.000} s, {Frames} frames",
+                    context.NodeName, chunk.Index, chunk.Path, chunk.Start.TotalSeconds, chunk.Duration.TotalSeconds, chunk.Frames);
+                try { node.ChunkCompleted?.Invoke(chunk); }
+                catch (Exception e) when (!throwing)
+                {
+                    context.Logger.LogWarning(e, "{Node}: a ChunkCompleted handler threw for '{Path}'", context.NodeName, chunk.Path);
+                }
+                catch (Exception e)
+                {
+                    throw new MediaGraphException(context.NodeName, $"a ChunkCompleted handler threw for chunk '{chunk.Path}': {e.Message}", inner: e);
+                }
+            }
         }
 
         private void WriteHeader(NodeContext context)
@@ -124,6 +163,7 @@ public sealed class MuxNode : Node
         {
             if (_streamOf[input] < 0) return; // a stream that started after the header: not in this output
             _muxer!.Write(packet.Native, packet.TimeBase, _streamOf[input], packet.Pts);
+            ReportChunks(context, throwing: true);
             var fixes = _muxer.TimestampFixes;
             if (fixes != _timestampFixes)
             {
@@ -150,6 +190,7 @@ public sealed class MuxNode : Node
                 {
                     // Cancelled or failed: finalise what was written so the partial output plays.
                     if (muxer.HeaderWritten && !muxer.Closed) muxer.Close();
+                    if (_context is { } ctx) ReportChunks(ctx, throwing: false);
                 }
                 finally
                 {
