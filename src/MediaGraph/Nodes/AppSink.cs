@@ -21,6 +21,8 @@ namespace MediaGraph;
 public sealed class AppSink<T> : Node, IAppEndpoint where T : MediaItem
 {
     private readonly RunChannel<T> _channel;
+    // The app stage that times the loop reading each run's channel ("sink0:app" in that run's metrics).
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<Channel<T>, AppStage> _stages = new();
 
     internal AppSink(OutputPort source, int capacity)
     {
@@ -53,7 +55,17 @@ public sealed class AppSink<T> : Node, IAppEndpoint where T : MediaItem
     /// <summary>Reads the items of the run until it ends; the app owns each item. When the graph is not running,
     /// reading starts it (and a fault or cancellation of that run is thrown here, after the last item); when it
     /// runs, reading joins it. Break out to stop the graph early.</summary>
-    public async IAsyncEnumerable<T> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    /// <remarks>The loop's own work is timed into the run's metrics as the app stage "{sink}:app" (a row of
+    /// <see cref="GraphMetrics.Summary"/>): from handing out an item to the loop asking for the next. Leaving the loop
+    /// (a break, or an exception) ends the last item's time; C# does not tell a reader which of the two it was, so to
+    /// count exceptions as errors, time the body with <see cref="GraphMetrics.Stage"/> or use
+    /// <see cref="ForEachAsync"/>.</remarks>
+    public IAsyncEnumerable<T> ReadAllAsync(CancellationToken cancellationToken = default) => ReadAsync(null, cancellationToken);
+
+    /// <summary>Whether the loop reading a sink was left by an exception (known to <see cref="ForEachAsync"/> only).</summary>
+    private sealed class Outcome { public bool Failed; }
+
+    private async IAsyncEnumerable<T> ReadAsync(Outcome? outcome, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         // A run that was started (RunAsync) and whose items nobody read yet is joined, even when it already ended:
         // its items wait in the channel. Otherwise reading starts a run (null when another reader just started one).
@@ -65,18 +77,54 @@ public sealed class AppSink<T> : Node, IAppEndpoint where T : MediaItem
             channel = _channel.Current;
         }
         _channel.AttachReader(channel);
+        AppStage.Scope work = default;
         try
         {
             while (await channel.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
                 while (channel.Reader.TryRead(out var item))
+                {
+                    if (_stages.TryGetValue(channel, out var stage)) work = stage.Begin();
                     yield return item;
+                    work.Complete();
+                }
         }
         finally
         {
+            // Left the loop with an item out: its time ends here (an error when the body threw, where that is known).
+            if (outcome is { Failed: true }) work.Dispose();
+            else work.Complete();
+
             channel.Writer.TryComplete(); // the reader is gone: the instance sees a closed channel and stops the graph
             while (channel.Reader.TryRead(out var left)) left.Dispose();
         }
         if (started is not null) await started.ConfigureAwait(false);
+    }
+
+    /// <summary>Reads every item of the run (as <see cref="ReadAllAsync"/>) and hands each to <paramref name="body"/>,
+    /// disposing it afterwards. Each call is timed into the app stage "{sink}:app"; an exception it throws counts as
+    /// an error there, stops the graph (as leaving a read loop does) and is rethrown.</summary>
+    public async Task ForEachAsync(Func<T, CancellationToken, ValueTask> body, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        var outcome = new Outcome();
+        var enumerator = ReadAsync(outcome, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        try
+        {
+            while (await enumerator.MoveNextAsync().ConfigureAwait(false))
+            {
+                using var item = enumerator.Current;
+                try { await body(item, cancellationToken).ConfigureAwait(false); }
+                catch
+                {
+                    outcome.Failed = true;
+                    throw;
+                }
+            }
+        }
+        finally
+        {
+            await enumerator.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     void IAppEndpoint.BeginRun() => _channel.BeginRun();
@@ -88,6 +136,12 @@ public sealed class AppSink<T> : Node, IAppEndpoint where T : MediaItem
 
     private sealed class Instance(AppSink<T> sink, Channel<T> channel) : NodeInstance
     {
+        protected internal override ValueTask StartAsync(NodeContext context, CancellationToken cancellationToken)
+        {
+            if (context.Stage($"{context.NodeName}:app") is { } stage) sink._stages.AddOrUpdate(channel, stage);
+            return default;
+        }
+
         protected internal override async ValueTask ProcessAsync(NodeContext context, int input, MediaItem item, CancellationToken cancellationToken)
         {
             try

@@ -62,7 +62,28 @@ public sealed class GraphMetrics
         }
     }
 
-    /// <summary>One entry per node, in the order they started (graph order, then added branches).</summary>
+    private readonly Dictionary<string, AppStage> _stages = new();
+
+    /// <summary>
+    /// The app stage called <paramref name="name"/> of this run (made on first use): a row of the summary that times
+    /// an app's own per-item work (<see cref="AppStage.Begin"/>). The loop reading an <see cref="AppSink{T}"/> is one
+    /// already, named after the sink ("sink0:app").
+    /// </summary>
+    public AppStage Stage(string name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        lock (_stages)
+        {
+            if (_stages.TryGetValue(name, out var stage)) return stage;
+            stage = new AppStage(new NodeMetrics(name, "app"));
+            _stages.Add(name, stage);
+            Add([stage.Metrics]);
+            return stage;
+        }
+    }
+
+    /// <summary>One entry per node, in the order they started (graph order, then added branches), and one per app
+    /// stage (<see cref="Stage"/>) from when it was first used.</summary>
     public IReadOnlyList<NodeMetrics> Nodes => _nodes;
     /// <summary>Duration of the longest input in seconds, NaN when unknown (set by the graph from its inputs).</summary>
     public double DurationSeconds { get; internal set; } = double.NaN;
@@ -101,14 +122,15 @@ public sealed class GraphMetrics
     /// <summary>Frames per second of wall time.</summary>
     public double Fps => Elapsed.TotalSeconds > 0 ? Frames / Elapsed.TotalSeconds : 0;
 
-    /// <summary>A table: per node frames in/out, fps, busy %, latency avg/recent/min-max, queue, dropped, warnings, errors.</summary>
+    /// <summary>A table: per node (and app stage) items in/out, fps (out per second of the run; an output's: in), busy %,
+    /// latency avg / of the last 100 / min-max, queue, dropped, warnings, errors.</summary>
     public string Summary()
     {
         var ci = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
         var packets = Packets;
         sb.AppendLine(string.Create(ci, $"{Frames} frames in {Elapsed.TotalSeconds:0.00} s ({Fps:0.0} fps), {(packets > 0 ? $"{packets} packets written, " : "")}{Warnings} warnings, {Errors} errors"));
-        sb.AppendLine(string.Create(ci, $"{"node",-16} {"in",8} {"out",8} {"fps",8} {"busy%",6} {"lat avg",9} {"recent",9} {"min-max ms",17} {"queue",5} {"drop",5} {"warn",5} {"err",4}"));
+        sb.AppendLine(string.Create(ci, $"{"node",-16} {"in",8} {"out",8} {"fps",8} {"busy%",6} {"lat avg",9} {"last100",9} {"min-max ms",17} {"queue",5} {"drop",5} {"warn",5} {"err",4}"));
         foreach (var n in Nodes)
         {
             // An output emits nothing: its rate is what it takes in.

@@ -53,6 +53,8 @@ internal sealed partial class GraphRunner
 
         public void SetInput(int index, Edge edge) => Inputs[index] = edge;
 
+        public override AppStage? Stage(string name) => _runner.Metrics.Stage(name);
+
         /// <summary>True when the instance was made with output <paramref name="output"/> (a node may gain outputs in
         /// the blueprint later, which its running instance does not produce).</summary>
         public bool Produces(int output) => output < _outputs.Length;

@@ -60,6 +60,10 @@ public abstract class NodeContext
     /// <summary>Cancels a pending <see cref="RequestWakeUp"/>.</summary>
     public abstract void CancelWakeUp();
 
+    /// <summary>The run's app stage called <paramref name="name"/> (<see cref="GraphMetrics.Stage"/>), or null when the
+    /// node runs outside a graph run.</summary>
+    public virtual AppStage? Stage(string name) => null;
+
     public VideoFrame RentVideoFrame() => _videoPool.Rent();
     public AudioFrame RentAudioFrame() => _audioPool.Rent();
     public Packet RentPacket() => _packetPool.Rent();

@@ -11,7 +11,9 @@ public sealed class NodeMetrics
 {
     private long _in, _out, _videoIn, _packetsIn, _dropped, _warnings, _errors, _busyTicks, _blockedTicks, _upload, _download;
     private long _latencyCount, _latencyTotalTicks, _latencyMinTicks = long.MaxValue, _latencyMaxTicks;
-    private double _recentLatencyTicks;
+    private const int RecentWindow = 100;
+    private long[]? _recent; // the last RecentWindow latencies (ticks), a ring
+    private long _recentSum;
     private double _positionSeconds = double.NaN;
     private Func<int>? _queueDepth;
 
@@ -49,8 +51,15 @@ public sealed class NodeMetrics
     public double PositionSeconds => Volatile.Read(ref _positionSeconds);
 
     public TimeSpan LatencyAverage => _latencyCount == 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(0, _latencyTotalTicks / _latencyCount);
-    /// <summary>Exponentially weighted recent latency (about the last 16 items).</summary>
-    public TimeSpan LatencyRecent => Stopwatch.GetElapsedTime(0, (long)_recentLatencyTicks);
+    /// <summary>Average latency of the last 100 items (fewer at the start).</summary>
+    public TimeSpan LatencyRecent
+    {
+        get
+        {
+            var n = Math.Min(Volatile.Read(ref _latencyCount), RecentWindow);
+            return n == 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(0, Volatile.Read(ref _recentSum) / n);
+        }
+    }
     public TimeSpan LatencyMin => _latencyCount == 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(0, _latencyMinTicks);
     public TimeSpan LatencyMax => Stopwatch.GetElapsedTime(0, _latencyMaxTicks);
 
@@ -107,8 +116,14 @@ public sealed class NodeMetrics
         _latencyTotalTicks += ticks;
         if (ticks < _latencyMinTicks) _latencyMinTicks = ticks;
         if (ticks > _latencyMaxTicks) _latencyMaxTicks = ticks;
-        _recentLatencyTicks = _latencyCount == 1 ? ticks : _recentLatencyTicks + (ticks - _recentLatencyTicks) / 16;
+        _recent ??= new long[RecentWindow];
+        var slot = (int)((_latencyCount - 1) % RecentWindow);
+        _recentSum += ticks - _recent[slot];
+        _recent[slot] = ticks;
     }
+
+    /// <summary>Counts one item in that is not a media item (an app stage's unit of work).</summary>
+    internal void CountIn() => Interlocked.Increment(ref _in);
 
     /// <summary>Adds busy time that belongs to no single item (flushing at the end).</summary>
     internal void AddBusy(long ticks) => Interlocked.Add(ref _busyTicks, Math.Max(0, ticks));
