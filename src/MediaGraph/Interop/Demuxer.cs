@@ -91,6 +91,7 @@ internal sealed unsafe class Demuxer : IDisposable
     /// <summary>Reads the next packet into <paramref name="packet"/>; false at end of input.</summary>
     public bool Read(nint packet, out PacketInfo info, string node)
     {
+        _handle.FollowLog(); // opened by validation, read by the run's node
         var status = NativeMethods.mg_demuxer_read(_handle.Ptr, packet, out info);
         if (status < 0) throw NativeStatus.Create(status, $"reading '{Url}'", node); // message built only on failure: no allocation per packet
         return status == NativeMethods.Ok;

@@ -13,6 +13,18 @@ internal abstract class NativeHandle : SafeHandle
     /// <summary>Routes FFmpeg's log lines of this object's contexts to a log sink (0 unbinds); false for kinds that
     /// have no context of their own (packets, frames, parameters).</summary>
     internal virtual bool SetLog(nint sink) => false;
+
+    private NativeLog? _log;
+
+    /// <summary>Binds this object's FFmpeg log to the ambient <see cref="NativeLog.Current"/> (the node using it now)
+    /// when that changed: an input opened while the graph was validated is read by a node of the run.</summary>
+    internal void FollowLog()
+    {
+        var log = NativeLog.Current;
+        if (ReferenceEquals(log, _log)) return;
+        _log = log;
+        SetLog(log?.Sink ?? 0);
+    }
 }
 
 internal sealed class DemuxerHandle : NativeHandle
@@ -71,7 +83,7 @@ internal static class Handles
         NativeStatus.ThrowIfFailed(status, operation, node);
         var h = new T();
         Marshal.InitHandle(h, p);
-        if (NativeLog.Current is { } log) h.SetLog(log.Sink); // FFmpeg's lines about it go to the node that opened it
+        h.FollowLog(); // FFmpeg's lines about it go to the node that opened it
         return h;
     }
 }

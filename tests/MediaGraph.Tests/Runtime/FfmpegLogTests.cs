@@ -106,6 +106,25 @@ public sealed class FfmpegLogTests(ITestOutputHelper log)
         Assert.Contains(verbose.Ffmpeg, l => l.Level == LogLevel.Error);
     }
 
+    [Fact(Timeout = 60000)]
+    public async Task DemuxerLines_GoToTheInputNode_EvenWhenTheInputWasOpenedByValidation()
+    {
+        var clip = await TestMedia.ClipAsync("log-faststart-2s.mp4",
+            "-f lavfi -i testsrc2=size=320x240:rate=25 -t 2 -c:v libx264 -preset ultrafast -movflags +faststart");
+        var truncated = Path.Combine(TestMedia.OutputFolder(), "truncated.mp4");
+        var bytes = await File.ReadAllBytesAsync(clip);
+        await File.WriteAllBytesAsync(truncated, bytes[..(bytes.Length * 6 / 10)]); // the index is whole, the data is not
+        var lines = new ListLogger();
+        var graph = new Graph(new GraphOptions { LoggerFactory = new ListLoggerFactory(lines) });
+        var frames = graph.Sink(graph.Decode(truncated).Video);
+
+        await DrainAsync(frames);
+
+        var demux = graph.Metrics!.Nodes.First(n => n.Kind == "demux").Node;
+        foreach (var l in lines.Ffmpeg.Take(5)) log.WriteLine(l.Text);
+        Assert.Contains(lines.Ffmpeg, l => l.Text.StartsWith($"{demux}: ffmpeg mov,mp4,m4a,3gp,3g2,mj2: Packet corrupt", StringComparison.Ordinal));
+    }
+
     internal sealed record Line(string Category, LogLevel Level, string Text, string Message, double? Position);
 
     internal sealed class ListLogger(LogLevel minimum = LogLevel.Trace)
