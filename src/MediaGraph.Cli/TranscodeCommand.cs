@@ -46,9 +46,17 @@ internal static class TranscodeCommand
             CustomParser = ParseKeyValues,
         };
 
+        var segmentTime = new Option<double?>("--segment-time")
+        {
+            Description = "Cut the output into chunks of about this many seconds, at keyframes: HLS segments for a .m3u8 output (hls_time), " +
+                          "else the segment muxer (give a pattern such as out%03d.ts). One line per finished chunk goes to stdout: " +
+                          "chunk INDEX START DURATION FRAMES PATH",
+            HelpName = "seconds",
+        };
+
         var command = new Command("transcode", "Transcode a file: decode, optionally deinterlace and scale, encode and mux")
         {
-            input, output, scale, deinterlace, method, vcodec, preset, crf, vbitrate, acodec, gop, format, formatOptions, threads,
+            input, output, scale, deinterlace, method, vcodec, preset, crf, vbitrate, acodec, gop, format, formatOptions, threads, segmentTime,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -69,8 +77,9 @@ internal static class TranscodeCommand
                     Threads = parse.GetValue(threads) ?? 0,
                 },
                 parse.GetValue(threads) ?? 0);
+            if (parse.GetValue(segmentTime) is { } seconds) request = request with { Encode = Segmented(request, seconds) };
             var progress = cli.CreateProgress();
-            var graph = Build(new Graph(cli.CreateGraphOptions(parse, progress)), request, cli.Error);
+            var graph = Build(new Graph(cli.CreateGraphOptions(parse, progress)), request, cli.Error, cli.Out);
             return await cli.RunGraphAsync(graph, progress, cancellationToken).ConfigureAwait(false);
         });
         return command;
@@ -78,7 +87,22 @@ internal static class TranscodeCommand
 
     private sealed record Request(string Input, string Output, Size? Scale, bool Deinterlace, DeinterlaceMethod Method, EncodeOptions Encode, int DecodeThreads);
 
-    private static Graph Build(Graph graph, Request r, TextWriter error)
+    /// <summary>--segment-time: hls_time for an HLS output, else the segment muxer with segment_time.</summary>
+    private static EncodeOptions Segmented(Request r, double seconds)
+    {
+        if (!(seconds > 0))
+            throw new CommandException($"--segment-time {seconds.ToString(CultureInfo.InvariantCulture)} is not a duration: give seconds > 0 (2, 0.5)", Program.UsageError);
+        var hls = r.Encode.Format == "hls" || (r.Encode.Format is null && r.Output.EndsWith(".m3u8", StringComparison.OrdinalIgnoreCase));
+        if (!hls && r.Encode.Format is not (null or "segment" or "stream_segment" or "ssegment"))
+            throw new CommandException($"--segment-time cuts HLS or segment outputs, not --format {r.Encode.Format}", Program.UsageError);
+        var options = new Dictionary<string, string>(r.Encode.FormatOptions ?? new Dictionary<string, string>())
+        {
+            [hls ? "hls_time" : "segment_time"] = seconds.ToString(CultureInfo.InvariantCulture),
+        };
+        return r.Encode with { Format = hls ? r.Encode.Format : r.Encode.Format ?? "segment", FormatOptions = options };
+    }
+
+    private static Graph Build(Graph graph, Request r, TextWriter error, TextWriter output)
     {
         var copyVideo = r.Encode.VideoCodec == "copy";
         if (copyVideo && (r.Scale is not null || r.Deinterlace))
@@ -107,7 +131,14 @@ internal static class TranscodeCommand
                 : $"nothing to write: '{r.Input}' has no video or audio stream");
         try
         {
-            graph.Encode(r.Output, video, audio, r.Encode);
+            var mux = graph.Encode(r.Output, video, audio, r.Encode);
+            // Segmented outputs: a line per finished chunk (its file is complete), for scripts that ship chunks.
+            mux.ChunkCompleted += c =>
+            {
+                lock (output)
+                    output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"chunk {c.Index} {c.Start.TotalSeconds:0.000} {c.Duration.TotalSeconds:0.000} {c.Frames} {c.Path}"));
+            };
         }
         catch (ArgumentException e)
         {

@@ -70,6 +70,29 @@ public sealed class TranscodeCommandTests
     }
 
     [Fact(Timeout = 60000)]
+    public async Task Transcode_SegmentTime_CutsChunksAndPrintsALinePerFinishedChunk()
+    {
+        var input = await CliTestMedia.ClipAsync(); // 2 s at 25 fps
+        var folder = CliTestMedia.NewFolder();
+
+        var result = await CliTestMedia.RunAsync("transcode", input, Path.Combine(folder, "part%02d.ts"), "--vcodec", "libx264", "--preset", "ultrafast",
+            "--gop", "12", "--segment-time", "0.5");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var lines = result.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(lines.Length >= 3, result.Out);
+        var files = Directory.GetFiles(folder, "part*.ts").Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(files.Length, lines.Length);
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var fields = lines[i].Split(' ', 6);
+            Assert.Equal(["chunk", i.ToString()], fields[..2]);
+            Assert.Equal(files[i], fields[5].TrimEnd('\r'));
+        }
+        Assert.Equal(50, lines.Sum(l => int.Parse(l.Split(' ')[4])));
+    }
+
+    [Fact(Timeout = 60000)]
     public async Task Transcode_MalformedFormatOption_IsAUsageError()
     {
         var input = await CliTestMedia.ClipAsync();
