@@ -159,10 +159,11 @@ static void log_callback(void *avcl, int level, const char *fmt, va_list vl)
     char text[TEXT];
     va_list copy;
     va_copy(copy, vl);
-    vsnprintf(text, sizeof text, fmt, copy);
+    int written = vsnprintf(text, sizeof text, fmt, copy);
     va_end(copy);
     size_t len = strlen(text);
-    int complete = len > 0 && text[len - 1] == '\n';
+    /* A line longer than the buffer lost its newline: it is complete all the same. */
+    int complete = written >= (int)sizeof text || (len > 0 && text[len - 1] == '\n');
     const AVClass *cls = avcl ? *(const AVClass **)avcl : NULL;
     const char *item = cls && cls->item_name ? cls->item_name(avcl) : "";
 

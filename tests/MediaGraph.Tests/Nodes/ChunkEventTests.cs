@@ -85,6 +85,21 @@ public sealed class ChunkEventTests(ITestOutputHelper log)
     }
 
     [Fact(Timeout = 60000)]
+    public async Task Hls_WithTempFiles_ReportsTheFinalNameOfEachSegment()
+    {
+        var dir = TestMedia.OutputFolder();
+        var (chunks, _) = await RunAsync(Path.Combine(dir, "live.m3u8"), new EncodeOptions
+        {
+            VideoCodec = "libx264", Preset = "ultrafast", Gop = 25, Threads = 1,
+            FormatOptions = new Dictionary<string, string> { ["hls_time"] = "2", ["hls_list_size"] = "0", ["hls_flags"] = "temp_file" },
+        }, scale: true);
+
+        Assert.True(chunks.Count > 1);
+        Assert.All(chunks, c => Assert.EndsWith(".ts", c.Path)); // not the .ts.tmp FFmpeg wrote before renaming it
+        Assert.Equal(Extinf(Path.Combine(dir, "live.m3u8")).Select(l => Path.Combine(dir, l.File)), chunks.Select(c => c.Path));
+    }
+
+    [Fact(Timeout = 60000)]
     public async Task OrdinaryOutput_RaisesNoChunkEvent()
     {
         var (chunks, _) = await RunAsync(Path.Combine(TestMedia.OutputFolder(), "whole.ts"), new EncodeOptions { VideoCodec = "copy" });
