@@ -21,16 +21,24 @@ internal static unsafe class NativeStatus
     {
         // The shim's message already names what failed ("cannot open 'x.mp4': No such file or directory"); the
         // operation is only needed when the shim had nothing to say.
-        var detail = LastError();
+        var detail = NativeMethods.Utf8(NativeMethods.mg_last_error()) ?? "";
         var cause = string.IsNullOrEmpty(detail) ? $"{operation}: {ErrorText(status)}" : detail;
-        // FFmpeg's own reason, from the contexts of the node that made the failing call (never another's: the native
-        // side ties each logged line to the context that logged it).
-        if (NativeLog.Current?.TakeError() is { } reason && !cause.Contains(reason, StringComparison.Ordinal))
-            cause = $"{cause} ({reason})";
-        return new MediaGraphException(node, cause, status, position);
+        return new MediaGraphException(node, WithOwnReason(cause), status, position);
     }
 
-    internal static string LastError() => NativeMethods.Utf8(NativeMethods.mg_last_error()) ?? "";
+    /// <summary>The shim's message for the last failure on this thread, with FFmpeg's reason when the failing object
+    /// belongs to the running node.</summary>
+    internal static string LastError()
+    {
+        var detail = NativeMethods.Utf8(NativeMethods.mg_last_error()) ?? "";
+        return detail.Length == 0 ? detail : WithOwnReason(detail);
+    }
+
+    /// <summary>Appends FFmpeg's reason from the contexts of the node making the call (never another's: the native side
+    /// ties each logged line to the context that logged it). Lines of contexts no node owns (an input being opened)
+    /// are already in the shim's message.</summary>
+    private static string WithOwnReason(string message) =>
+        NativeLog.Current?.TakeError() is { } reason && !message.Contains(reason, StringComparison.Ordinal) ? $"{message} ({reason})" : message;
 
     internal static string ErrorText(int code)
     {
