@@ -10,6 +10,7 @@
 
 #include <libavutil/avstring.h>
 #include <libavutil/common.h>
+#include <libavutil/opt.h>
 
 typedef struct mg_chunks mg_chunks;
 
@@ -55,6 +56,7 @@ struct mg_chunks {
     int done_head, done_count, done_cap;
     int64_t next_index;
     int error;               /* a failure inside a callback, reported by the next write */
+    char *lists[4];          /* file names (no folder) of what the muxer writes besides chunks: playlists, lists, init */
 };
 
 static int chunks_wanted(const AVOutputFormat *of)
@@ -77,7 +79,44 @@ static void chunks_free(mg_chunks **p)
     av_free(c->times);
     av_free(c->counted);
     av_free(c->done);
+    for (int i = 0; i < 4; i++)
+        av_free(c->lists[i]);
     av_freep(p);
+}
+
+static const char *file_name(const char *url)
+{
+    const char *slash = strrchr(url, '/');
+    return slash ? slash + 1 : url;
+}
+
+/* True when url is a playlist, segment list or init file of the output rather than a chunk ("x.tmp" as x). The
+   segment muxer writes its list before it closes the chunk the list names, so counting packets cannot tell them apart. */
+static int is_list(const mg_chunks *c, const char *url)
+{
+    const char *name = file_name(url);
+    size_t len = strlen(name);
+    if (len > 4 && !strcmp(name + len - 4, ".tmp"))
+        len -= 4;
+    for (int i = 0; i < 4; i++)
+        if (c->lists[i] && strlen(c->lists[i]) == len && !strncmp(c->lists[i], name, len))
+            return 1;
+    return 0;
+}
+
+/* After the header (the muxer's options are set by then): the names of the files that are not chunks. */
+static void chunks_note_lists(struct mg_muxer *m)
+{
+    mg_chunks *c = m->chunks;
+    static const char *const options[] = { "segment_list", "hls_fmp4_init_filename", "master_pl_name" };
+    int n = 0;
+    c->lists[n++] = av_strdup(file_name(m->path));
+    for (size_t i = 0; i < sizeof options / sizeof options[0] && n < 4; i++) {
+        uint8_t *value = NULL;
+        if (av_opt_get(m->fmt->priv_data, options[i], 0, &value) >= 0 && value && *value)
+            c->lists[n++] = av_strdup(file_name((const char *)value));
+        av_free(value);
+    }
 }
 
 static int chunk_io_open(struct AVFormatContext *s, AVIOContext **pb, const char *url, int flags, AVDictionary **options)
@@ -177,7 +216,7 @@ static int chunk_io_close2(struct AVFormatContext *s, AVIOContext *pb)
         }
     }
     int ret = c->io_close2(s, pb);
-    if (url && ret >= 0)
+    if (url && ret >= 0 && !is_list(c, url))
         chunk_closed(m, url);
     av_free(url);
     return ret;
@@ -422,6 +461,8 @@ MG_API int mg_muxer_write_header(mg_muxer *m)
     ret = avformat_write_header(m->fmt, &m->opts);
     if (ret < 0)
         return mg_fail(ret, "writing header of '%s'", m->path);
+    if (m->chunks)
+        chunks_note_lists(m);
     m->header_written = 1;
     m->last_dts = av_malloc_array(m->fmt->nb_streams, sizeof(*m->last_dts));
     if (!m->last_dts)

@@ -99,6 +99,24 @@ public sealed class ChunkEventTests(ITestOutputHelper log)
         Assert.Equal(Extinf(Path.Combine(dir, "live.m3u8")).Select(l => Path.Combine(dir, l.File)), chunks.Select(c => c.Path));
     }
 
+    [Theory(Timeout = 60000)]
+    [InlineData("m3u8")]
+    [InlineData("csv")]
+    public async Task Segment_WithASegmentList_ReportsTheChunksNotTheList(string listType)
+    {
+        var dir = TestMedia.OutputFolder($"{nameof(Segment_WithASegmentList_ReportsTheChunksNotTheList)}-{listType}");
+        var list = Path.Combine(dir, "list." + listType);
+        var (chunks, metrics) = await RunAsync(Path.Combine(dir, "part%03d.ts"), new EncodeOptions
+        {
+            VideoCodec = "copy", Format = "segment",
+            FormatOptions = new Dictionary<string, string> { ["segment_time"] = "2", ["segment_list"] = list, ["segment_list_type"] = listType },
+        });
+
+        Assert.Equal(Directory.GetFiles(dir, "part*.ts").Order(StringComparer.Ordinal), chunks.Select(c => c.Path));
+        Assert.Equal(metrics.Frames, chunks.Sum(c => c.Frames));
+        Assert.True(File.Exists(list));
+    }
+
     [Fact(Timeout = 60000)]
     public async Task OrdinaryOutput_RaisesNoChunkEvent()
     {
