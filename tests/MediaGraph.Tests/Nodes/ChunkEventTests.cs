@@ -118,6 +118,22 @@ public sealed class ChunkEventTests(ITestOutputHelper log)
     }
 
     [Fact(Timeout = 60000)]
+    public async Task Hls_Fmp4_ReportsTheMediaSegmentsNotTheInitFile()
+    {
+        var dir = TestMedia.OutputFolder();
+        var (chunks, metrics) = await RunAsync(Path.Combine(dir, "live.m3u8"), new EncodeOptions
+        {
+            VideoCodec = "libx264", Preset = "ultrafast", Gop = 25, Threads = 1,
+            FormatOptions = new Dictionary<string, string> { ["hls_time"] = "2", ["hls_list_size"] = "0", ["hls_segment_type"] = "fmp4" },
+        }, scale: true);
+
+        Assert.True(File.Exists(Path.Combine(dir, "init.mp4")));
+        Assert.All(chunks, c => Assert.EndsWith(".m4s", c.Path));
+        Assert.Equal(Extinf(Path.Combine(dir, "live.m3u8")).Select(l => Path.Combine(dir, l.File)), chunks.Select(c => c.Path));
+        Assert.Equal(metrics.Frames, chunks.Sum(c => c.Frames));
+    }
+
+    [Fact(Timeout = 60000)]
     public async Task OrdinaryOutput_RaisesNoChunkEvent()
     {
         var (chunks, _) = await RunAsync(Path.Combine(TestMedia.OutputFolder(), "whole.ts"), new EncodeOptions { VideoCodec = "copy" });
