@@ -21,6 +21,11 @@ internal sealed unsafe class NativeLog : IDisposable
     private readonly string _owner;
     private readonly Func<double>? _position;
     private nint _sink;
+    // Lines forwarded in the current second and how often each came again since: a damaged stream repeats the same few
+    // complaints for every packet, so each is forwarded once a second with the count of its repeats.
+    private const int RepeatWindowMs = 1000, MaxTracked = 64;
+    private readonly Dictionary<(int Level, string Component, string Message), int> _seen = new();
+    private long _windowStart = Environment.TickCount64;
 
     private NativeLog(nint sink, ILogger logger, string owner, Func<double>? position)
     {
@@ -81,18 +86,34 @@ internal sealed unsafe class NativeLog : IDisposable
         byte* text = stackalloc byte[TextSize];
         while (NativeMethods.mg_log_sink_read(_sink, out var level, item, ItemSize, text, TextSize) == NativeMethods.Ok)
         {
+            var line = (level, NativeMethods.Utf8(item) ?? "", NativeMethods.Utf8(text) ?? "");
+            if (Environment.TickCount64 - _windowStart >= RepeatWindowMs) FlushRepeats();
+            if (_seen.TryGetValue(line, out var repeats))
+            {
+                _seen[line] = repeats + 1;
+                continue;
+            }
+            if (_seen.Count < MaxTracked) _seen[line] = 0;
             var logLevel = LevelOf(level);
-            var component = NativeMethods.Utf8(item) ?? "";
-            var message = NativeMethods.Utf8(text) ?? "";
             var position = logLevel >= LogLevel.Warning ? _position?.Invoke() ?? double.NaN : double.NaN;
             if (double.IsNaN(position))
-                _logger.Log(logLevel, "{Node}: ffmpeg {Component}: {Message}", _owner, component, message);
+                _logger.Log(logLevel, "{Node}: ffmpeg {Component}: {Message}", _owner, line.Item2, line.Item3);
             else
-                _logger.Log(logLevel, "{Node}: ffmpeg {Component}: {Message} (at {Position:0.000} s)", _owner, component, message, position);
+                _logger.Log(logLevel, "{Node}: ffmpeg {Component}: {Message} (at {Position:0.000} s)", _owner, line.Item2, line.Item3, position);
         }
         var dropped = NativeMethods.mg_log_sink_take_dropped(_sink);
         if (dropped > 0)
             _logger.LogWarning("{Node}: {Dropped} FFmpeg log lines were dropped (logged faster than the node could forward them)", _owner, dropped);
+    }
+
+    /// <summary>Says how often each line forwarded in the window came again, and starts a new window.</summary>
+    private void FlushRepeats()
+    {
+        foreach (var (line, repeats) in _seen)
+            if (repeats > 0)
+                _logger.Log(LevelOf(line.Level), "{Node}: ffmpeg {Component}: {Message} (repeated {Repeats} more times)", _owner, line.Component, line.Message, repeats);
+        _seen.Clear();
+        _windowStart = Environment.TickCount64;
     }
 
     /// <summary>The first error line the owner's contexts logged since the last call, or null: the reason a failing
@@ -116,6 +137,7 @@ internal sealed unsafe class NativeLog : IDisposable
         {
             if (_sink == 0) return;
             DrainLocked();
+            FlushRepeats();
             NativeMethods.mg_log_sink_free(ref _sink);
         }
     }

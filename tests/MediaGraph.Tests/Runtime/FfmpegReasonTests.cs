@@ -27,11 +27,11 @@ public sealed class FfmpegReasonTests(ITestOutputHelper log)
         public readonly string Name;
         public readonly List<string> Errors = new();
 
-        public Victim(string path, string name, int seed)
+        public Victim(string path, string name, int seed, Microsoft.Extensions.Logging.ILogger? logger = null)
         {
             Name = name;
             _random = new Random(seed);
-            Log = NativeLog.Create(NullLogger.Instance, name);
+            Log = NativeLog.Create(logger ?? NullLogger.Instance, name);
             NativeLog.Enter(Log);
             _demuxer = Demuxer.Open(path, null, null, name);
             _parameters = _demuxer.CodecParameters(0);
@@ -42,17 +42,19 @@ public sealed class FfmpegReasonTests(ITestOutputHelper log)
         }
 
         /// <summary>Sends one packet of random bytes (a plausible NAL length first) and drains the decoder.</summary>
-        public void Step()
+        public void Step(int? seed = null)
         {
             NativeLog.Enter(Log); // what a node's run does for the objects it opened
-            var data = new byte[64 + _random.Next(400)];
-            _random.NextBytes(data);
+            var random = seed is { } s ? new Random(s) : _random;
+            var data = new byte[64 + random.Next(400)];
+            random.NextBytes(data);
             data[0] = 0; data[1] = 0; data[2] = 0; data[3] = (byte)(data.Length - 4);
             fixed (byte* p = data) NativeMethods.mg_packet_from_data(_packet, p, data.Length);
             var status = _decoder.Send(_packet);
             if (status < 0) Errors.Add(NativeStatus.Create(status, "decoding", Name).Message);
             while ((status = _decoder.Receive(_frame)) == NativeMethods.Ok) { }
             if (status < 0) Errors.Add(NativeStatus.Create(status, "decoding", Name).Message);
+            Log.Drain(); // as a node's run does after each item
             NativeLog.Enter(null);
         }
 
@@ -94,6 +96,23 @@ public sealed class FfmpegReasonTests(ITestOutputHelper log)
             aac.Step();
         }
         AssertNoCrossTalk(h264, aac);
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task RepeatedFfmpegLines_AreForwardedOnceASecondWithTheirCount()
+    {
+        var lines = new FfmpegLogTests.ListLogger();
+        using (var h264 = new Victim(await VideoAsync(), "h264-node", 5, lines.For("MediaGraph.FFmpeg")))
+        {
+            for (var i = 0; i < 50; i++) h264.Step(seed: 42); // the same damaged packet, the same complaint
+        }
+
+        foreach (var l in lines.Lines) log.WriteLine(l.Text);
+        var complaints = lines.Lines.Where(l => l.Text.Contains("Invalid NAL unit size")).ToList();
+        Assert.InRange(complaints.Count, 2, 20); // not 50: once, then its count (again each second if this took longer)
+        Assert.Contains(complaints, l => l.Text.EndsWith("more times)", StringComparison.Ordinal));
+        Assert.Equal(50, complaints.Sum(l => l.Text.EndsWith("more times)", StringComparison.Ordinal)
+            ? int.Parse(System.Text.RegularExpressions.Regex.Match(l.Text, @"repeated (\d+) more times").Groups[1].Value) : 1));
     }
 
     [Fact(Timeout = 60000)]
