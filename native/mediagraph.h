@@ -45,7 +45,7 @@ extern "C" {
 
 /* Thread-local text of the last failure on this thread ("" when none). Valid until the next failing call. */
 MG_API const char *mg_last_error(void);
-/* Number of live handles of all kinds (demuxer, decoder, encoder, muxer, filter graph, packet, frame, codecpar). */
+/* Number of live handles of all kinds (demuxer, decoder, encoder, muxer, filter graph, packet, frame, codecpar, log sink). */
 MG_API int64_t mg_live_handles(void);
 /* "libavformat 59.27.100, libavcodec 59.37.100, ..." of the libraries loaded at run time; static string. */
 MG_API const char *mg_version_info(void);
