@@ -12,7 +12,7 @@ public sealed class FfmpegLogTests(ITestOutputHelper log)
 {
     /// <summary>A copy of <paramref name="clip"/> whose middle third has every 97th byte flipped: FFmpeg's decoders
     /// log errors about it (H.264: "error while decoding MB", AAC: "Number of bands exceeds limit").</summary>
-    private static async Task<string> DamagedAsync(string clip, string name)
+    internal static async Task<string> DamagedAsync(string clip, string name)
     {
         var path = Path.Combine(TestMedia.OutputFolder("FfmpegLogMedia"), name);
         var bytes = await File.ReadAllBytesAsync(clip);
@@ -21,7 +21,7 @@ public sealed class FfmpegLogTests(ITestOutputHelper log)
         return path;
     }
 
-    private static Task<string> VideoOnlyAsync() => TestMedia.ClipAsync("log-h264-4s.mp4",
+    internal static Task<string> VideoOnlyAsync() => TestMedia.ClipAsync("log-h264-4s.mp4",
         "-f lavfi -i testsrc2=size=320x240:rate=25 -t 4 -c:v libx264 -preset ultrafast -g 25 -pix_fmt yuv420p");
 
     private static Task<string> AudioOnlyAsync() => TestMedia.ClipAsync("log-aac-4s.m4a",
