@@ -3,7 +3,8 @@ using System.CommandLine;
 namespace MediaGraph.Cli;
 
 /// <summary><c>mediagraph run graph.json</c>: builds the graph from its JSON form and runs it, with progress and
-/// the metrics summary on stderr. Paths in the file are relative to the current directory.</summary>
+/// the metrics summary on stderr, and a line per finished chunk of a segmented output on stdout (as transcode). Paths
+/// in the file are relative to the current directory.</summary>
 internal static class RunCommand
 {
     public static Command Create(CliContext cli)
@@ -14,6 +15,7 @@ internal static class RunCommand
         {
             var progress = cli.CreateProgress();
             var graph = GraphFile.Load(parse.GetValue(file)!, cli.CreateGraphOptions(parse, progress));
+            foreach (var mux in graph.Nodes.OfType<MuxNode>()) TranscodeCommand.PrintChunks(mux, cli.Out);
             return await cli.RunGraphAsync(graph, progress, cancellationToken).ConfigureAwait(false);
         });
         return command;

@@ -102,6 +102,18 @@ internal static class TranscodeCommand
         return r.Encode with { Format = hls ? r.Encode.Format : r.Encode.Format ?? "segment", FormatOptions = options };
     }
 
+    /// <summary>Segmented outputs (segment, hls): a line per finished chunk (its file is complete) on
+    /// <paramref name="output"/>, for scripts that ship chunks: <c>chunk INDEX START DURATION FRAMES PATH</c>.</summary>
+    internal static void PrintChunks(MuxNode mux, TextWriter output)
+    {
+        mux.ChunkCompleted += c =>
+        {
+            lock (output)
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"chunk {c.Index} {c.Start.TotalSeconds:0.000} {c.Duration.TotalSeconds:0.000} {c.Frames} {c.Path}"));
+        };
+    }
+
     private static Graph Build(Graph graph, Request r, TextWriter error, TextWriter output)
     {
         var copyVideo = r.Encode.VideoCodec == "copy";
@@ -131,14 +143,7 @@ internal static class TranscodeCommand
                 : $"nothing to write: '{r.Input}' has no video or audio stream");
         try
         {
-            var mux = graph.Encode(r.Output, video, audio, r.Encode);
-            // Segmented outputs: a line per finished chunk (its file is complete), for scripts that ship chunks.
-            mux.ChunkCompleted += c =>
-            {
-                lock (output)
-                    output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"chunk {c.Index} {c.Start.TotalSeconds:0.000} {c.Duration.TotalSeconds:0.000} {c.Frames} {c.Path}"));
-            };
+            PrintChunks(graph.Encode(r.Output, video, audio, r.Encode), output);
         }
         catch (ArgumentException e)
         {

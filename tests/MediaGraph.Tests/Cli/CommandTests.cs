@@ -68,6 +68,29 @@ public sealed class CommandTests
     }
 
     [Fact(Timeout = 60000)]
+    public async Task Run_JsonGraphWithASegmentOutput_PrintsALinePerFinishedChunk()
+    {
+        var input = await CliTestMedia.ClipAsync(); // 2 s at 25 fps
+        var folder = CliTestMedia.NewFolder();
+        var graphFile = Path.Combine(folder, "graph.json");
+        await File.WriteAllTextAsync(graphFile, $$$"""
+            {"nodes": [
+              {"id": "in", "type": "decode", "url": {{{JsonSerializer.Serialize(input)}}}},
+              {"id": "out", "type": "encode", "path": {{{JsonSerializer.Serialize(Path.Combine(folder, "part%02d.ts"))}}}, "video": "in.video",
+               "options": {"videoCodec": "libx264", "preset": "ultrafast", "gop": 12, "format": "segment", "formatOptions": {"segment_time": "0.5"} } }
+            ]}
+            """);
+
+        var result = await CliTestMedia.RunAsync("run", graphFile);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var lines = result.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(Directory.GetFiles(folder, "part*.ts").Length, lines.Length);
+        Assert.All(lines, l => Assert.StartsWith("chunk ", l));
+        Assert.Equal(50, lines.Sum(l => int.Parse(l.Split(' ')[4])));
+    }
+
+    [Fact(Timeout = 60000)]
     public async Task Run_GraphWithACycle_ExitsOneNamingTheNodesAndTheFile()
     {
         var graphFile = Path.Combine(CliTestMedia.NewFolder(), "cycle.json");
