@@ -90,6 +90,9 @@ internal static class TranscodeCommand
             throw new CommandException($"the output '{r.Output}' is the input: writing it would destroy the input; choose another output path", Program.UsageError);
 
         var input = graph.Decode(r.Input, new DecodeOptions { Threads = r.DecodeThreads });
+        // A stream damage made unusable (0 Hz audio, a video codec no decoder knows) is left out; the rest is written.
+        foreach (var s in input.UnusableStreams)
+            error.WriteLine($"mediagraph: warning: '{r.Input}' stream #{s.Index} ({s.Kind.ToString().ToLowerInvariant()} {(s.Codec.Length > 0 ? s.Codec : "of an unknown codec")}) is left out: {s.Problem}");
         VideoStream? video = null;
         if (input.HasVideo)
         {
@@ -98,7 +101,7 @@ internal static class TranscodeCommand
             if (r.Scale is { } size) video = video.Scale(size.Width, size.Height);
         }
         else if (r.Scale is not null || r.Deinterlace)
-            throw new CommandException($"'{r.Input}' has no video stream to scale or deinterlace", Program.UsageError);
+            error.WriteLine($"mediagraph: warning: '{r.Input}' has no video stream that can be decoded; {(r.Scale is not null ? "--scale" : "--deinterlace")} has nothing to apply to");
 
         var audio = input.HasAudio && r.Encode.AudioCodec != "none" ? input.Audio : null;
         if (video is null && audio is null)

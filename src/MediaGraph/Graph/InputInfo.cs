@@ -35,13 +35,33 @@ public sealed partial record InputInfo(string Url, string Format, double Duratio
         return new InputInfo(url, demuxer.FormatName,
             duration == Timestamp.None ? double.NaN : duration / 1e6,
             start == Timestamp.None ? double.NaN : start / 1e6,
-            demuxer.Streams())
+            demuxer.Streams().Select(st => st with { Problem = DecodeProblem(demuxer, st) }).ToArray())
         {
             FormatLongName = details.LongName,
             SizeBytes = details.Size,
             BitRate = details.BitRate,
             Tags = demuxer.Tags(-1),
         };
+    }
+
+    /// <summary>Why stream <paramref name="stream"/> cannot be decoded, or null. As ffprobe, which opens a decoder for
+    /// every stream: one single-threaded decoder is opened on the stream's parameters and closed. An audio stream
+    /// without a sample rate or channels is unusable even when its decoder opens (av_find_best_stream skips it too).</summary>
+    private static string? DecodeProblem(Demuxer demuxer, StreamDescription stream)
+    {
+        if (stream.Kind is not (MediaKind.Video or MediaKind.Audio)) return null;
+        if (stream.Kind == MediaKind.Audio && (stream.SampleRate <= 0 || stream.Channels <= 0))
+            return $"an audio stream with {stream.SampleRate} Hz and {stream.Channels} channels cannot be decoded";
+        try
+        {
+            using var parameters = demuxer.CodecParameters(stream.Index);
+            using var decoder = new Decoder(parameters, stream.Codec, null, 1, null, "probe");
+            return null;
+        }
+        catch (MediaGraphException e)
+        {
+            return e.Cause;
+        }
     }
 
     /// <summary>Why a local input path cannot be read (missing, a folder), or null; URLs are left to FFmpeg.</summary>

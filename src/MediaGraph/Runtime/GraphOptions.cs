@@ -33,6 +33,11 @@ public sealed class GraphOptions
 
     /// <summary>After a fault, how long the rest of the graph may drain and finalise before it is stopped hard.</summary>
     public TimeSpan FaultGracePeriod { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>Strict mode, the ffmpeg CLI's <c>-xerror</c>: the first damaged packet or frame (a decode error, a
+    /// frame the decoder had to conceal errors in) fails the run, naming the node and the position. Default false:
+    /// as the CLI by default, damage costs the damaged packet or frame, counted as a warning, never the run.</summary>
+    public bool FailOnDamage { get; set; }
 }
 
 /// <summary>Progress of a run, computed from the frames that moved (never parsed from text).</summary>
