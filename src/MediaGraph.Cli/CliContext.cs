@@ -20,6 +20,14 @@ internal sealed class CliContext(TextWriter output, TextWriter error, bool error
         Recursive = true,
     };
 
+    /// <summary><c>--xerror</c> (the ffmpeg CLI's name): the first damaged packet or frame fails the run
+    /// (<see cref="GraphOptions.FailOnDamage"/>) instead of costing only the damaged part.</summary>
+    public Option<bool> StrictOption { get; } = new("--xerror")
+    {
+        Description = "Fail on the first damaged packet or frame of an input (as ffmpeg -xerror) instead of skipping it with a warning",
+        Recursive = true,
+    };
+
     public TextWriter Out { get; } = output;
 
     /// <summary>The first Ctrl+C: a running graph drains (<see cref="Graph.StopAsync"/>).</summary>
@@ -38,7 +46,7 @@ internal sealed class CliContext(TextWriter output, TextWriter error, bool error
             .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
             .AddSimpleConsole(o => o.SingleLine = true));
         _loggers.Add(loggers);
-        return new GraphOptions { LoggerFactory = loggers, Progress = progress };
+        return new GraphOptions { LoggerFactory = loggers, Progress = progress, FailOnDamage = parse.GetValue(StrictOption) };
     }
 
     public ProgressLine CreateProgress() => new(Error, errorIsTerminal);
