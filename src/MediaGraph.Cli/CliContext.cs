@@ -28,6 +28,46 @@ internal sealed class CliContext(TextWriter output, TextWriter error, bool error
         Recursive = true,
     };
 
+    /// <summary><c>--protocols</c>: the protocol whitelist of every input (<see cref="DecodeOptions.Protocols"/>).</summary>
+    public Option<string?> ProtocolsOption { get; } = new("--protocols")
+    {
+        Description = "Protocols an input may use, comma-separated (default: file,pipe,crypto,data,subfile; see --allow-network)",
+        HelpName = "list",
+        Recursive = true,
+    };
+
+    /// <summary><c>--allow-network</c>: <see cref="DecodeOptions.AllowNetwork"/>.</summary>
+    public Option<bool> AllowNetworkOption { get; } = new("--allow-network")
+    {
+        Description = "Let inputs use the network: http, https, tcp, tls, rtsp, rtp, udp, hls, rtmp, rtmps",
+        Recursive = true,
+    };
+
+    /// <summary><c>--allow-listen</c>: <see cref="DecodeOptions.AllowListen"/>.</summary>
+    public Option<bool> AllowListenOption { get; } = new("--allow-listen")
+    {
+        Description = "Let an input listen for incoming connections (tcp://...?listen=1)",
+        Recursive = true,
+    };
+
+    /// <summary><c>--timeout</c>: open and read timeout of network inputs, in seconds (0 = none).</summary>
+    public Option<double?> TimeoutOption { get; } = new("--timeout")
+    {
+        Description = "Seconds a network input may take to open, and to deliver data once open (default 10; 0 waits for ever)",
+        HelpName = "seconds",
+        Recursive = true,
+    };
+
+    /// <summary><paramref name="options"/> with the input policy given on the command line.</summary>
+    public DecodeOptions WithInputPolicy(ParseResult parse, DecodeOptions options)
+    {
+        if (parse.GetValue(ProtocolsOption) is { } list)
+            options = options with { Protocols = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) };
+        if (parse.GetValue(TimeoutOption) is { } seconds)
+            options = options with { OpenTimeout = TimeSpan.FromSeconds(Math.Max(0, seconds)), ReadTimeout = TimeSpan.FromSeconds(Math.Max(0, seconds)) };
+        return options with { AllowNetwork = parse.GetValue(AllowNetworkOption), AllowListen = parse.GetValue(AllowListenOption) };
+    }
+
     public TextWriter Out { get; } = output;
 
     /// <summary>The first Ctrl+C: a running graph drains (<see cref="Graph.StopAsync"/>).</summary>

@@ -15,7 +15,7 @@ internal static class ProbeCommand
         var command = new Command("probe", "Describe an input: container format, duration and streams") { input, json };
         command.SetAction(parse =>
         {
-            var info = InputInfo.Probe(parse.GetValue(input)!);
+            var info = InputInfo.Probe(parse.GetValue(input)!, cli.WithInputPolicy(parse, new DecodeOptions()));
             cli.Out.WriteLine(parse.GetValue(json) ? JsonSerializer.Serialize(ProbeResult.From(info), ProbeJsonContext.Default.ProbeResult) : info.ToString());
             return 0;
         });

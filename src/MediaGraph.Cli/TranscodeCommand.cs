@@ -68,7 +68,8 @@ internal static class TranscodeCommand
                     FormatOptions = parse.GetValue(formatOptions),
                     Threads = parse.GetValue(threads) ?? 0,
                 },
-                parse.GetValue(threads) ?? 0);
+                parse.GetValue(threads) ?? 0,
+                cli.WithInputPolicy(parse, new DecodeOptions()));
             var progress = cli.CreateProgress();
             var graph = Build(new Graph(cli.CreateGraphOptions(parse, progress)), request, cli.Error);
             return await cli.RunGraphAsync(graph, progress, cancellationToken).ConfigureAwait(false);
@@ -76,7 +77,7 @@ internal static class TranscodeCommand
         return command;
     }
 
-    private sealed record Request(string Input, string Output, Size? Scale, bool Deinterlace, DeinterlaceMethod Method, EncodeOptions Encode, int DecodeThreads);
+    private sealed record Request(string Input, string Output, Size? Scale, bool Deinterlace, DeinterlaceMethod Method, EncodeOptions Encode, int DecodeThreads, DecodeOptions InputPolicy);
 
     private static Graph Build(Graph graph, Request r, TextWriter error)
     {
@@ -89,7 +90,7 @@ internal static class TranscodeCommand
         if (!r.Input.Contains("://") && !r.Output.Contains("://") && Path.GetFullPath(r.Input) == Path.GetFullPath(r.Output))
             throw new CommandException($"the output '{r.Output}' is the input: writing it would destroy the input; choose another output path", Program.UsageError);
 
-        var input = graph.Decode(r.Input, new DecodeOptions { Threads = r.DecodeThreads });
+        var input = graph.Decode(r.Input, r.InputPolicy with { Threads = r.DecodeThreads });
         // A stream damage made unusable (0 Hz audio, a video codec no decoder knows) is left out; the rest is written.
         foreach (var s in input.UnusableStreams)
             error.WriteLine($"mediagraph: warning: '{r.Input}' stream #{s.Index} ({s.Kind.ToString().ToLowerInvariant()} {(s.Codec.Length > 0 ? s.Codec : "of an unknown codec")}) is left out: {s.Problem}");

@@ -21,7 +21,7 @@ public sealed partial record InputInfo(string Url, string Format, double Duratio
         ArgumentException.ThrowIfNullOrWhiteSpace(url);
         if (LocalFileProblem(url) is { } problem) throw new MediaGraphException(null, problem, NativeStatus.NotFound);
         options ??= new DecodeOptions();
-        using var demuxer = Demuxer.Open(url, options.Format, options.FormatOptionsString, null);
+        using var demuxer = InputPolicy.Open(url, options, null);
         return Describe(demuxer);
     }
 
@@ -74,7 +74,7 @@ public sealed partial record InputInfo(string Url, string Format, double Duratio
     }
 
     /// <summary>True for "proto:..." (rtsp://, http://, file:, pipe:, udp:// ...): FFmpeg opens those, not the file system.</summary>
-    internal static bool IsUrl(string path) => UrlPrefix().IsMatch(path);
+    internal static bool IsUrl(string path) => UrlPrefix().IsMatch(path) || InputPolicy.Schemes(path).First() == "subfile";
 
     /// <summary>True for inputs that can be read only once (a pipe, standard input).</summary>
     internal static bool IsReadOnce(string url) => url == "-" || url.StartsWith("pipe:", StringComparison.Ordinal);

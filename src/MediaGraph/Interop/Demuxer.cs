@@ -13,11 +13,21 @@ internal sealed unsafe class Demuxer : IDisposable
 
     public string Url { get; }
 
-    public static Demuxer Open(string url, string? format, string? options, string? node)
+    public static Demuxer Open(string url, string? format, string? options, string? node) => Open(url, format, options, 0, 0, node);
+
+    /// <summary>Opens <paramref name="url"/> with a demuxer <paramref name="format"/> (null probes) and
+    /// demuxer/protocol <paramref name="options"/> ("k=v\nk=v"); <paramref name="node"/> names the failure.</summary>
+    /// <param name="url">The input.</param>
+    /// <param name="format">Input format name, or null.</param>
+    /// <param name="options">Demuxer and protocol options, or null.</param>
+    /// <param name="openTimeoutUs">Deadline for opening and reading the stream info, in microseconds (0 = none).</param>
+    /// <param name="readTimeoutUs">Deadline for each read, in microseconds (0 = none).</param>
+    /// <param name="node">The node, for messages.</param>
+    public static Demuxer Open(string url, string? format, string? options, long openTimeoutUs, long readTimeoutUs, string? node)
     {
         NativeLibraryCheck.EnsureLoaded();
         var native = url == "-" ? "pipe:0" : url; // "-" is standard input, as for the ffmpeg CLI
-        var handle = Handles.Open<DemuxerHandle>((out nint p) => NativeMethods.mg_demuxer_open(native, format, options, out p), $"opening '{url}'", node);
+        var handle = Handles.Open<DemuxerHandle>((out nint p) => NativeMethods.mg_demuxer_open_timed(native, format, options, openTimeoutUs, readTimeoutUs, out p), $"opening '{url}'", node);
         return new Demuxer(handle, url);
     }
 

@@ -67,7 +67,13 @@ public sealed class DecodeNode : Node
                 _parameters = packet.Parameters;
                 _frameRate = _parameters.Description.FrameRate;
                 var codec = node.MediaKind == MediaKind.Video ? node.Options.VideoDecoder : null;
-                _decoder = new Decoder(_parameters.Handle, _parameters.CodecName, codec, node.Options.Threads, null, context.NodeName);
+                if (DemuxNode.PictureSizeProblem(_parameters.Description, node.Options) is { } tooLarge)
+                    throw new MediaGraphException(context.NodeName, tooLarge, NativeStatus.NotPermitted);
+                // FFmpeg's own limit too, for a size that changes mid-stream: the decoder refuses such a frame
+                // before allocating it (a damaged-packet warning), instead of allocating what a header claims.
+                var limits = node.MediaKind == MediaKind.Video && node.Options.MaxPixels > 0
+                    ? $"max_pixels={Math.Min(node.Options.MaxPixels, int.MaxValue)}" : null;
+                _decoder = new Decoder(_parameters.Handle, _parameters.CodecName, codec, node.Options.Threads, limits, context.NodeName);
                 context.Logger.LogInformation("{Node}: decoding {Stream} with {Decoder} ({Threads} threads)", context.NodeName, _parameters.Description,
                     codec ?? _parameters.CodecName, node.Options.Threads == 0 ? "automatic" : node.Options.Threads.ToString(System.Globalization.CultureInfo.InvariantCulture));
                 if (node.MediaKind == MediaKind.Video && node.Options.AutoRotate) _rotator = Rotator.For(node, _parameters.Description.Rotation);
