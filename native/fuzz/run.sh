@@ -59,8 +59,10 @@ fi
 echo "fuzz: $n inputs ($(ls "$seeds" | wc -l) seeds + $mutants mutants each), 0 crashes, 0 hangs, no sanitizer report, $(( $(date +%s) - start )) s"
 
 if [ "${FUZZ_SECONDS:-0}" -gt 0 ]; then
-  live="$build/corpus"
-  mkdir -p "$live"
-  "$build/fuzz/mg_demux_decode_fuzzer" -max_total_time="$FUZZ_SECONDS" -timeout="$timeout_s" -rss_limit_mb=2048 \
-    -jobs="${FUZZ_JOBS:-1}" -workers="${FUZZ_JOBS:-1}" -print_final_stats=1 -artifact_prefix="$build/" "$live" "$seeds"
+  mkdir -p "$build/corpus"   # what libFuzzer finds is kept there for the next run
+  jobs=${FUZZ_JOBS:-1}
+  parallel=()
+  [ "$jobs" -gt 1 ] && parallel=(-jobs="$jobs" -workers="$jobs")   # each worker logs to fuzz-N.log in native/$build
+  (cd "$build" && ./fuzz/mg_demux_decode_fuzzer -max_total_time="$FUZZ_SECONDS" -timeout="$timeout_s" \
+    -rss_limit_mb=2048 -print_final_stats=1 "${parallel[@]}" corpus seeds)
 fi
