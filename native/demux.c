@@ -17,6 +17,7 @@ struct mg_demuxer {
     int64_t deadline;         /* av_gettime_relative() after which blocking I/O gives up; 0 = none */
     int timed_out;            /* the interrupt callback stopped I/O because the deadline passed */
     int64_t read_timeout;     /* microseconds each mg_demuxer_read may take; 0 = no limit */
+    const int *cancel;        /* while opening: the caller's flag, set from any thread to give up (NULL none) */
 };
 
 /* AVIOInterruptCB: a non-zero return makes blocking I/O give up with AVERROR_EXIT. Called by FFmpeg's I/O loops
@@ -24,7 +25,7 @@ struct mg_demuxer {
 static int demuxer_interrupt_cb(void *opaque)
 {
     struct mg_demuxer *d = opaque;
-    if (atomic_load(&d->interrupted))
+    if (atomic_load(&d->interrupted) || (d->cancel && __atomic_load_n(d->cancel, __ATOMIC_ACQUIRE)))
         return 1;
     if (d->deadline && av_gettime_relative() > d->deadline) {
         d->timed_out = 1;
@@ -35,11 +36,11 @@ static int demuxer_interrupt_cb(void *opaque)
 
 int mg_demuxer_open(const char *url, const char *format, const char *options, mg_demuxer **out)
 {
-    return mg_demuxer_open_timed(url, format, options, 0, 0, out);
+    return mg_demuxer_open_timed(url, format, options, 0, 0, NULL, out);
 }
 
 int mg_demuxer_open_timed(const char *url, const char *format, const char *options, int64_t open_timeout_us,
-                          int64_t read_timeout_us, mg_demuxer **out)
+                          int64_t read_timeout_us, const int *cancel, mg_demuxer **out)
 {
     mg_log_capture_begin();
     if (!out)
@@ -68,6 +69,7 @@ int mg_demuxer_open_timed(const char *url, const char *format, const char *optio
     }
     atomic_init(&d->interrupted, 0);
     d->read_timeout = read_timeout_us > 0 ? read_timeout_us : 0;
+    d->cancel = cancel;
 
     /* The interrupt callback has to be in place before avformat_open_input starts any I/O, so the context is
        allocated first. avformat_open_input frees it (and sets it NULL) when it fails. */
@@ -119,6 +121,7 @@ int mg_demuxer_open_timed(const char *url, const char *format, const char *optio
     d->deadline = 0;
 
     av_dict_free(&opts);
+    d->cancel = NULL;   /* the caller's flag lives only as long as this call */
     mg_handle_created();
     *out = d;
     return MG_OK;

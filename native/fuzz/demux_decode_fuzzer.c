@@ -85,7 +85,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     mg_demuxer *d = NULL;
     /* The library's default whitelist and a deadline, so a hostile playlist can neither reach out nor hang. */
-    if (mg_demuxer_open_timed(path, NULL, "protocol_whitelist=file,pipe,crypto,data,subfile", 5000000, 5000000, &d) < 0)
+    if (mg_demuxer_open_timed(path, NULL, "protocol_whitelist=file,pipe,crypto,data,subfile", 5000000, 5000000, NULL, &d) < 0)
         return 0;
 
     int n = mg_demuxer_stream_count(d);

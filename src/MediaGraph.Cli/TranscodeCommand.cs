@@ -69,7 +69,8 @@ internal static class TranscodeCommand
                     Threads = parse.GetValue(threads) ?? 0,
                 },
                 parse.GetValue(threads) ?? 0,
-                cli.WithInputPolicy(parse, new DecodeOptions()));
+                cli.WithInputPolicy(parse, new DecodeOptions()),
+                parse.GetValue(cli.StrictOption));
             var progress = cli.CreateProgress();
             var graph = Build(new Graph(cli.CreateGraphOptions(parse, progress)), request, cli.Error);
             return await cli.RunGraphAsync(graph, progress, cancellationToken).ConfigureAwait(false);
@@ -77,7 +78,7 @@ internal static class TranscodeCommand
         return command;
     }
 
-    private sealed record Request(string Input, string Output, Size? Scale, bool Deinterlace, DeinterlaceMethod Method, EncodeOptions Encode, int DecodeThreads, DecodeOptions InputPolicy);
+    private sealed record Request(string Input, string Output, Size? Scale, bool Deinterlace, DeinterlaceMethod Method, EncodeOptions Encode, int DecodeThreads, DecodeOptions InputPolicy, bool Strict);
 
     private static Graph Build(Graph graph, Request r, TextWriter error)
     {
@@ -92,6 +93,8 @@ internal static class TranscodeCommand
 
         var input = graph.Decode(r.Input, r.InputPolicy with { Threads = r.DecodeThreads });
         // A stream damage made unusable (0 Hz audio, a video codec no decoder knows) is left out; the rest is written.
+        if (r.Strict && input.UnusableStreams is [var first, ..])
+            throw new CommandException($"'{r.Input}' stream #{first.Index} cannot be decoded: {first.Problem} (--xerror)");
         foreach (var s in input.UnusableStreams)
             error.WriteLine($"mediagraph: warning: '{r.Input}' stream #{s.Index} ({s.Kind.ToString().ToLowerInvariant()} {(s.Codec.Length > 0 ? s.Codec : "of an unknown codec")}) is left out: {s.Problem}");
         VideoStream? video = null;

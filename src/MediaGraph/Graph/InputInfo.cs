@@ -15,13 +15,14 @@ public sealed partial record InputInfo(string Url, string Format, double Duratio
     /// <summary>The container's metadata (title, encoder, creation_time ...) as ffprobe lists it under "tags".</summary>
     public IReadOnlyDictionary<string, string> Tags { get; init; } = System.Collections.ObjectModel.ReadOnlyDictionary<string, string>.Empty;
 
-    /// <summary>Opens <paramref name="url"/>, reads its stream info and closes it.</summary>
-    public static InputInfo Probe(string url, DecodeOptions? options = null)
+    /// <summary>Opens <paramref name="url"/> under <paramref name="options"/>' input policy (protocol whitelist,
+    /// timeouts), reads its stream info and closes it. <paramref name="cancellationToken"/> aborts a blocked open.</summary>
+    public static InputInfo Probe(string url, DecodeOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(url);
         if (LocalFileProblem(url) is { } problem) throw new MediaGraphException(null, problem, NativeStatus.NotFound);
         options ??= new DecodeOptions();
-        using var demuxer = InputPolicy.Open(url, options, null);
+        using var demuxer = InputPolicy.Open(url, options, null, cancellationToken);
         return Describe(demuxer);
     }
 

@@ -27,7 +27,10 @@ public readonly record struct StreamSelector(MediaKind Kind, int Index = -1, int
 /// Timestamps are shifted so the input starts at 0, as the ffmpeg CLI does (unless
 /// <see cref="DecodeOptions.KeepTimestamps"/>); the offset between streams is kept.
 /// Emits as fast as its consumers take packets (a file input never drops); completes at end of input; fails with
-/// the URL and FFmpeg's reason when the input cannot be opened or read. Stop requests interrupt blocking reads.
+/// the URL and FFmpeg's reason when the input cannot be opened (or its policy refuses it: see
+/// <see cref="DecodeOptions.Protocols"/>) and when a network input times out. A read error once the input is open
+/// ends the input as its end would, with a warning, as the ffmpeg CLI does (<see cref="GraphOptions.FailOnDamage"/>:
+/// fails). Stop requests and cancellation interrupt a blocking open or read.
 /// </summary>
 public sealed class DemuxNode : Node
 {
@@ -126,7 +129,7 @@ public sealed class DemuxNode : Node
         protected internal override ValueTask StartAsync(NodeContext context, CancellationToken cancellationToken)
         {
             var demuxer = _demuxer = Interlocked.Exchange(ref node._prepared, null)
-                ?? InputPolicy.Open(node.Url, node.Options, context.NodeName);
+                ?? InputPolicy.Open(node.Url, node.Options, context.NodeName, cancellationToken);
             _outputOf = Enumerable.Repeat(-1, demuxer.StreamCount).ToArray();
             _parameters = new StreamParameters?[demuxer.StreamCount];
             _offset = new long[demuxer.StreamCount];
@@ -166,6 +169,13 @@ public sealed class DemuxNode : Node
                     PacketInfo info;
                     try { more = demuxer.Read(packet.Native, out info, context.NodeName); }
                     catch (MediaGraphException e) when (e.ErrorCode == NativeStatus.Exit) { break; }
+                    catch (MediaGraphException e) when (e.ErrorCode != NativeStatus.TimedOut)
+                    {
+                        // As the ffmpeg CLI (process_input): a read error ends the input as its end would, so what was
+                        // read is decoded, flushed and written; strict mode fails instead. A timeout stays a failure.
+                        context.Damaged($"the input ends early: {e.Cause}");
+                        break;
+                    }
                     if (!more) break;
                     var output = info.StreamIndex < _outputOf.Length ? _outputOf[info.StreamIndex] : -1;
                     if (output < 0 || context.IsOutputClosed(output)) continue;

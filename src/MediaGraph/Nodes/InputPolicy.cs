@@ -12,12 +12,12 @@ namespace MediaGraph;
 internal static partial class InputPolicy
 {
     /// <summary>Opens <paramref name="url"/> under <paramref name="options"/>' policy, or throws naming the refusal.</summary>
-    public static Demuxer Open(string url, DecodeOptions options, string? node)
+    public static Demuxer Open(string url, DecodeOptions options, string? node, CancellationToken cancellationToken = default)
     {
         if (Problem(url, options) is { } problem) throw new MediaGraphException(node, problem, NativeStatus.NotPermitted);
         var network = IsNetwork(url);
         return Demuxer.Open(url, options.Format, OptionsString(options),
-            network ? Microseconds(options.OpenTimeout) : 0, network ? Microseconds(options.ReadTimeout) : 0, node);
+            network ? Microseconds(options.OpenTimeout) : 0, network ? Microseconds(options.ReadTimeout) : 0, node, cancellationToken);
     }
 
     /// <summary>Why the policy refuses <paramref name="url"/>, or null.</summary>

@@ -104,6 +104,21 @@ public sealed class InputPolicyTests(ITestOutputHelper log)
         Assert.InRange(transcodeTime.TotalSeconds, 0.5, 5);
     }
 
+    /// <summary>Cancellation aborts an open that blocks (no timeout set): the interrupt callback sees it.</summary>
+    [Fact(Timeout = 30000)]
+    public async Task Probe_CancelledWhileTheServerNeverAnswers_EndsPromptly()
+    {
+        using var server = SilentServer.Start();
+        var options = new DecodeOptions { AllowNetwork = true, OpenTimeout = TimeSpan.Zero, ReadTimeout = TimeSpan.Zero };
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        var clock = Stopwatch.StartNew();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Task.Run(() => InputInfo.Probe(server.Url, options, cancel.Token)));
+
+        log.WriteLine($"{clock.Elapsed.TotalSeconds:0.00} s");
+        Assert.InRange(clock.Elapsed.TotalSeconds, 0.2, 3);
+    }
+
     [Fact(Timeout = 30000)]
     public async Task Cli_ProbeAndTranscode_ServerThatNeverAnswers_FailWithinTheTimeoutNamingIt()
     {
