@@ -165,6 +165,28 @@ public sealed class InputPolicyTests(ITestOutputHelper log)
         Assert.Equal(1, (await ok.RunAsync()).Frames);
     }
 
+    /// <summary>The JSON form carries every input-policy field, both ways (a graph.json for `mediagraph run` widens
+    /// or narrows each input's policy itself).</summary>
+    [Fact]
+    public void Json_InputPolicyFields_AreReadAndWritten()
+    {
+        var graph = Graph.FromJson("""
+            {"nodes": [
+              {"id": "in", "type": "decode", "url": "rtsp://127.0.0.1:9/cam", "options": {"protocols": ["rtsp", "rtp", "udp", "tcp"],
+                "allowNetwork": true, "allowListen": true, "openTimeoutSeconds": 2.5, "readTimeoutSeconds": 0, "maxPixels": 2073600}},
+              {"id": "out", "type": "encode", "path": "out.mkv", "video": "in.video"}
+            ]}
+            """);
+
+        var demux = graph.Nodes.OfType<DemuxNode>().Single();
+        var o = demux.Options;
+        Assert.Equal(["rtsp", "rtp", "udp", "tcp"], o.Protocols!);
+        Assert.Equal((true, true, TimeSpan.FromSeconds(2.5), TimeSpan.Zero, 2073600L), (o.AllowNetwork, o.AllowListen, o.OpenTimeout, o.ReadTimeout, o.MaxPixels));
+        var json = graph.ToJson();
+        foreach (var field in new[] { "\"protocols\"", "\"allowNetwork\": true", "\"allowListen\": true", "\"openTimeoutSeconds\": 2.5", "\"readTimeoutSeconds\": 0", "\"maxPixels\": 2073600" })
+            Assert.Contains(field, json);
+    }
+
     /// <summary>A local TCP server that accepts connections and never sends a byte.</summary>
     private sealed class SilentServer : IDisposable
     {
