@@ -87,22 +87,25 @@ public sealed class DamageTests(ITestOutputHelper log)
         Assert.InRange(duration, 1.8, 2.2);                              // both halves are in
     }
 
-    /// <summary>Matroska with an audio track whose channel count was patched to 0: the CLI fails ("Decoder requires
-    /// channel count"); we leave the stream out with its reason and write the video.</summary>
-    [Fact(Timeout = 60000)]
-    public async Task ZeroChannelAudioStream_IsLeftOutAndTheVideoIsWritten()
+    /// <summary>Matroska with an audio track whose channel count or sample rate was patched to 0: the CLI fails
+    /// ("Decoder requires channel count", "Sample rate 0 invalid"); we leave the stream out with its reason and write
+    /// the video.</summary>
+    [Theory(Timeout = 60000)]
+    [InlineData("zero-channels", new byte[] { 0x9F, 0x81, 0x01 }, new byte[] { 0x9F, 0x81, 0x00 }, "0 channels")]                 // Channels = 0
+    [InlineData("zero-hz", new byte[] { 0xB5, 0x88, 0x40, 0xE7, 0x70, 0, 0, 0, 0, 0 }, new byte[] { 0xB5, 0x88, 0, 0, 0, 0, 0, 0, 0, 0 }, "0 Hz")] // SamplingFrequency = 0.0
+    public async Task AudioStreamWithoutChannelsOrRate_IsLeftOutAndTheVideoIsWritten(string name, byte[] find, byte[] replace, string reason)
     {
         var source = await TestMedia.ClipAsync("mpeg4-pcm.mkv",
             "-f lavfi -i testsrc2=size=160x120:rate=25 -f lavfi -i sine=sample_rate=48000 -t 2 -map 0:v -map 1:a -c:v mpeg4 -c:a pcm_s16le");
         var folder = TestMedia.OutputFolder();
-        var patched = await PatchAsync(source, Path.Combine(folder, "zero-channels.mkv"), [0x9F, 0x81, 0x01], [0x9F, 0x81, 0x00]); // Channels = 0
+        var patched = await PatchAsync(source, Path.Combine(folder, $"{name}.mkv"), find, replace);
         var output = Path.Combine(folder, "out.mkv");
 
         var graph = new Graph();
         var input = graph.Decode(patched);
         Assert.False(input.HasAudio);
         var unusable = Assert.Single(input.UnusableStreams);
-        Assert.Contains("0 channels", unusable.Problem);
+        Assert.Contains(reason, unusable.Problem);
         graph.Encode(output, input.Video, input.AudioIfAny, new EncodeOptions { VideoCodec = "mpeg4" });
         await graph.RunAsync();
 
