@@ -33,21 +33,18 @@ internal sealed class CliContext(TextWriter output, TextWriter error, bool error
     {
         Description = "Protocols an input may use, comma-separated (default: file,pipe,crypto,data,subfile; see --allow-network)",
         HelpName = "list",
-        Recursive = true,
     };
 
     /// <summary><c>--allow-network</c>: <see cref="DecodeOptions.AllowNetwork"/>.</summary>
     public Option<bool> AllowNetworkOption { get; } = new("--allow-network")
     {
         Description = "Let inputs use the network: http, https, tcp, tls, rtsp, rtp, udp, hls, rtmp, rtmps",
-        Recursive = true,
     };
 
     /// <summary><c>--allow-listen</c>: <see cref="DecodeOptions.AllowListen"/>.</summary>
     public Option<bool> AllowListenOption { get; } = new("--allow-listen")
     {
         Description = "Let an input listen for incoming connections (tcp://...?listen=1)",
-        Recursive = true,
     };
 
     /// <summary><c>--timeout</c>: open and read timeout of network inputs, in seconds (0 = none).</summary>
@@ -55,8 +52,11 @@ internal sealed class CliContext(TextWriter output, TextWriter error, bool error
     {
         Description = "Seconds a network input may take to open, and to deliver data once open (default 10; 0 waits for ever)",
         HelpName = "seconds",
-        Recursive = true,
     };
+
+    /// <summary>The input-policy options, for the commands that open inputs from the command line (transcode, probe;
+    /// a graph.json sets them per input).</summary>
+    public IEnumerable<Option> InputPolicyOptions => [ProtocolsOption, AllowNetworkOption, AllowListenOption, TimeoutOption];
 
     /// <summary><paramref name="options"/> with the input policy given on the command line.</summary>
     public DecodeOptions WithInputPolicy(ParseResult parse, DecodeOptions options)

@@ -127,10 +127,6 @@ public static class Program
             new VersionOption { Action = new PrintVersion(cli) },
             cli.VerboseOption,
             cli.StrictOption,
-            cli.ProtocolsOption,
-            cli.AllowNetworkOption,
-            cli.AllowListenOption,
-            cli.TimeoutOption,
         };
         root.Subcommands.Add(TranscodeCommand.Create(cli));
         root.Subcommands.Add(ProbeCommand.Create(cli));

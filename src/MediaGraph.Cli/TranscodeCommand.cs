@@ -50,6 +50,7 @@ internal static class TranscodeCommand
         {
             input, output, scale, deinterlace, method, vcodec, preset, crf, vbitrate, acodec, gop, format, formatOptions, threads,
         };
+        foreach (var option in cli.InputPolicyOptions) command.Options.Add(option);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var request = new Request(
