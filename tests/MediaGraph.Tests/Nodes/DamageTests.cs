@@ -195,6 +195,24 @@ public sealed class DamageTests(ITestOutputHelper log)
         Assert.Equal(new Cli.ProbedFile(0, 0, 0, HasAudio: true), await Cli.CliTestMedia.ProbeAsync(output));
     }
 
+    /// <summary>The CLI: without --xerror a damaged AAC file is written with warnings; with it the run fails, as
+    /// `ffmpeg -xerror` does.</summary>
+    [Fact(Timeout = 60000)]
+    public async Task Cli_Xerror_FailsOnDamageThatIsOtherwiseSkipped()
+    {
+        var source = await TestMedia.ClipAsync("sine-4s.aac", "-f lavfi -i sine=frequency=1000:sample_rate=48000 -t 4 -c:a aac");
+        var damaged = await DamageAsync(source, "damaged-cli.aac", seed: 3, bytes: 60);
+        var folder = TestMedia.OutputFolder();
+
+        var lenient = await Cli.CliTestMedia.RunAsync("transcode", damaged, Path.Combine(folder, "lenient.wav"));
+        var strict = await Cli.CliTestMedia.RunAsync("transcode", "--xerror", damaged, Path.Combine(folder, "strict.wav"));
+
+        Assert.True(lenient.ExitCode == 0, lenient.ToString());
+        Assert.NotEqual(0, strict.ExitCode);
+        Assert.Contains("decode-audio0", strict.Error);
+        Assert.Contains("FailOnDamage", strict.Error);
+    }
+
     private static async Task<string> UnknownVideoCodecAsync()
     {
         var source = await TestMedia.ClipAsync("mpeg4-pcm.mkv",
