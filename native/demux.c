@@ -4,6 +4,7 @@
 #include <libavutil/channel_layout.h>
 #include <libavutil/display.h>
 #include <libavutil/pixdesc.h>
+#include <libavutil/time.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,16 +14,33 @@
 struct mg_demuxer {
     AVFormatContext *fmt;
     atomic_int interrupted;   /* set by mg_demuxer_interrupt from any thread, read by FFmpeg's I/O loop */
+    int64_t deadline;         /* av_gettime_relative() after which blocking I/O gives up; 0 = none */
+    int timed_out;            /* the interrupt callback stopped I/O because the deadline passed */
+    int64_t read_timeout;     /* microseconds each mg_demuxer_read may take; 0 = no limit */
+    const int *cancel;        /* while opening: the caller's flag, set from any thread to give up (NULL none) */
 };
 
-/* AVIOInterruptCB: a non-zero return makes blocking I/O give up with AVERROR_EXIT. */
+/* AVIOInterruptCB: a non-zero return makes blocking I/O give up with AVERROR_EXIT. Called by FFmpeg's I/O loops
+   (connect, poll, read) while they wait, so a deadline here bounds every protocol, whatever its own options. */
 static int demuxer_interrupt_cb(void *opaque)
 {
     struct mg_demuxer *d = opaque;
-    return atomic_load(&d->interrupted);
+    if (atomic_load(&d->interrupted) || (d->cancel && __atomic_load_n(d->cancel, __ATOMIC_ACQUIRE)))
+        return 1;
+    if (d->deadline && av_gettime_relative() > d->deadline) {
+        d->timed_out = 1;
+        return 1;
+    }
+    return 0;
 }
 
 int mg_demuxer_open(const char *url, const char *format, const char *options, mg_demuxer **out)
+{
+    return mg_demuxer_open_timed(url, format, options, 0, 0, NULL, out);
+}
+
+int mg_demuxer_open_timed(const char *url, const char *format, const char *options, int64_t open_timeout_us,
+                          int64_t read_timeout_us, const int *cancel, mg_demuxer **out)
 {
     mg_log_capture_begin();
     if (!out)
@@ -50,6 +68,8 @@ int mg_demuxer_open(const char *url, const char *format, const char *options, mg
         return mg_fail(AVERROR(ENOMEM), "cannot open '%s'", url);
     }
     atomic_init(&d->interrupted, 0);
+    d->read_timeout = read_timeout_us > 0 ? read_timeout_us : 0;
+    d->cancel = cancel;
 
     /* The interrupt callback has to be in place before avformat_open_input starts any I/O, so the context is
        allocated first. avformat_open_input frees it (and sets it NULL) when it fails. */
@@ -61,9 +81,25 @@ int mg_demuxer_open(const char *url, const char *format, const char *options, mg
     d->fmt->interrupt_callback.callback = demuxer_interrupt_cb;
     d->fmt->interrupt_callback.opaque = d;
 
+    /* One deadline for opening and reading the stream info: a server that accepts and never answers, or answers
+       too slowly to be of use, fails here instead of hanging. */
+    d->deadline = open_timeout_us > 0 ? av_gettime_relative() + open_timeout_us : 0;
+    /* The read timeout also goes to the protocols as rw_timeout (tcp, http ... fail with ETIMEDOUT on their own); a
+       demuxer that opens no protocol itself (rtsp) leaves it unused, which is not the user's typo. */
+    int added_rw_timeout = 0;
+    if (d->read_timeout && !av_dict_get(opts, "rw_timeout", NULL, 0)) {
+        av_dict_set_int(&opts, "rw_timeout", d->read_timeout, 0);
+        added_rw_timeout = 1;
+    }
     ret = avformat_open_input(&d->fmt, url, ifmt, &opts);
+    if (added_rw_timeout)
+        av_dict_set(&opts, "rw_timeout", NULL, 0);
     if (ret < 0) {
-        mg_fail(ret, "cannot open '%s'", url);
+        if (d->timed_out)
+            ret = mg_fail_msg(AVERROR(ETIMEDOUT), "cannot open '%s': no answer within the open timeout (%.3g s)", url,
+                              open_timeout_us / 1e6);
+        else
+            mg_fail(ret, "cannot open '%s'", url);
         goto fail;
     }
     /* Whatever neither the demuxer nor the protocol took is a typo or an option of something else. */
@@ -72,12 +108,20 @@ int mg_demuxer_open(const char *url, const char *format, const char *options, mg
         goto fail;
 
     ret = avformat_find_stream_info(d->fmt, NULL);
-    if (ret < 0) {
-        mg_fail(ret, "avformat_find_stream_info('%s')", url);
+    if (ret < 0 || d->timed_out) {
+        if (d->timed_out)
+            mg_fail_msg(AVERROR(ETIMEDOUT), "cannot open '%s': its streams were not found within the open timeout (%.3g s)",
+                        url, open_timeout_us / 1e6);
+        else
+            mg_fail(ret, "avformat_find_stream_info('%s')", url);
+        if (d->timed_out)
+            ret = AVERROR(ETIMEDOUT);
         goto fail;
     }
+    d->deadline = 0;
 
     av_dict_free(&opts);
+    d->cancel = NULL;   /* the caller's flag lives only as long as this call */
     mg_handle_created();
     *out = d;
     return MG_OK;
@@ -207,7 +251,13 @@ int mg_demuxer_read(mg_demuxer *d, mg_packet *pkt, mg_packet_info *info)
     if (!d || !pkt)
         return mg_fail_msg(AVERROR(EINVAL), "mg_demuxer_read: NULL argument");
     av_packet_unref(MG_PKT(pkt));
+    d->timed_out = 0;
+    d->deadline = d->read_timeout ? av_gettime_relative() + d->read_timeout : 0;
     int ret = av_read_frame(d->fmt, MG_PKT(pkt));
+    d->deadline = 0;
+    if (d->timed_out && ret < 0)
+        return mg_fail_msg(AVERROR(ETIMEDOUT), "reading '%s': no data within the read timeout (%.3g s)",
+                           d->fmt->url ? d->fmt->url : "", d->read_timeout / 1e6);
     if (ret == AVERROR_EOF)
         return MG_EOF;
     if (ret < 0)

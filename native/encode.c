@@ -46,6 +46,11 @@ struct mg_encoder {
     AVFilterGraph *afg;
     AVFilterContext *asrc, *asink;
     int sink_eof;             /* the audio sink returned EOF */
+    int afg_format, afg_rate; /* what the audio graph was built for: a frame that differs rebuilds it */
+    AVChannelLayout afg_layout;
+    AVFrame *next_in;         /* the first frame of another format, rate or layout, waiting for the old graph to be
+                                 emptied (valid when next_in_valid) */
+    int next_in_valid;
     int64_t next_audio_pts;   /* in ctx->time_base */
     /* both */
     AVRational in_tb;         /* time base of frames sent (audio: 0/0 = 1/sample rate of the frames) */
@@ -306,6 +311,8 @@ static void encoder_destroy(struct mg_encoder *e)
     av_frame_free(&e->conv);
     av_frame_free(&e->sw);
     avfilter_graph_free(&e->afg);
+    av_channel_layout_uninit(&e->afg_layout);
+    av_frame_free(&e->next_in);
     av_frame_free(&e->staged);
     av_free(e);
 }
@@ -553,6 +560,10 @@ static int build_audio_graph(struct mg_encoder *e, const AVFrame *f)
         goto fail;
     if (ctx->frame_size > 0 && !(e->codec->capabilities & AV_CODEC_CAP_VARIABLE_FRAME_SIZE))
         av_buffersink_set_frame_size(e->asink, (unsigned)ctx->frame_size);
+    e->afg_format = f->format;
+    e->afg_rate = f->sample_rate;
+    av_channel_layout_uninit(&e->afg_layout);
+    av_channel_layout_copy(&e->afg_layout, &f->ch_layout);
     return 0;
 
 fail:
@@ -561,6 +572,34 @@ fail:
     return mg_fail(ret, "encoder %s: audio conversion (%s %d Hz %s -> %s %d Hz %s)", e->codec->name,
                    av_get_sample_fmt_name((enum AVSampleFormat)f->format), f->sample_rate, in_desc,
                    av_get_sample_fmt_name(ctx->sample_fmt), ctx->sample_rate, out_desc);
+}
+
+/* True when f's sample format, rate or channel layout differs from what the audio graph was built for: damaged
+   input (a corrupted AC-3 header) or a spliced stream changes them mid-stream. */
+static int audio_input_changed(const struct mg_encoder *e, const AVFrame *f)
+{
+    return f->format != e->afg_format || f->sample_rate != e->afg_rate
+        || av_channel_layout_compare(&f->ch_layout, &e->afg_layout) != 0;
+}
+
+/* Replaces the audio graph by one built for the waiting frame of the new kind. As the ffmpeg CLI's reconfiguration
+   (ifilter_send_frame -> reap_filters -> configure_filtergraph), the old graph is emptied of the whole frames it
+   holds first; what it keeps below one encoder frame is dropped rather than handed over as a short frame, which a
+   fixed-frame-size encoder accepts only as the last. The encoder itself stays as it was opened. */
+static int switch_audio_graph(struct mg_encoder *e)
+{
+    avfilter_graph_free(&e->afg);
+    e->asrc = e->asink = NULL;
+    e->sink_eof = 0;
+    int ret = build_audio_graph(e, e->next_in);
+    if (ret >= 0) {
+        ret = av_buffersrc_add_frame_flags(e->asrc, e->next_in, 0);   /* takes the reference */
+        if (ret < 0)
+            ret = mg_fail(ret, "encoder %s: audio conversion", e->codec->name);
+    }
+    av_frame_unref(e->next_in);
+    e->next_in_valid = 0;
+    return ret;
 }
 
 /* ---------- delivery to the codec ---------- */
@@ -577,6 +616,13 @@ static int deliver(struct mg_encoder *e, int *progress)
             if (!e->asink || e->sink_eof)
                 break;
             ret = av_buffersink_get_frame(e->asink, e->staged);
+            if (ret == AVERROR(EAGAIN) && e->next_in_valid) {
+                /* The old graph holds no whole frame any more: go on with the new input. */
+                ret = switch_audio_graph(e);
+                if (ret < 0)
+                    return ret;
+                continue;
+            }
             if (ret == AVERROR(EAGAIN))
                 break;
             if (ret == AVERROR_EOF) {
@@ -623,7 +669,7 @@ static int deliver(struct mg_encoder *e, int *progress)
 
 static int pending(const struct mg_encoder *e)
 {
-    return e->staged_valid || (e->flush_requested && !e->flush_sent);
+    return e->staged_valid || e->next_in_valid || (e->flush_requested && !e->flush_sent);
 }
 
 /* Prepares the staged frame from a video frame: conversion when needed, pts in ctx->time_base. */
@@ -710,7 +756,7 @@ MG_API int mg_encoder_send(mg_encoder *e, const mg_frame *frame)
     ret = deliver(e, NULL);
     if (ret < 0)
         return ret;
-    if (e->staged_valid)
+    if (e->staged_valid || e->next_in_valid)
         return MG_AGAIN;
 
     if (!f) {
@@ -735,9 +781,19 @@ MG_API int mg_encoder_send(mg_encoder *e, const mg_frame *frame)
             if (ret < 0)
                 return ret;
         }
-        ret = av_buffersrc_add_frame_flags(e->asrc, (AVFrame *)f, AV_BUFFERSRC_FLAG_KEEP_REF);
-        if (ret < 0)
-            return mg_fail(ret, "encoder %s: audio conversion", e->codec->name);
+        if (audio_input_changed(e, f)) {
+            /* Kept until the old graph's whole frames reached the codec (deliver switches graphs then). */
+            if (!e->next_in && !(e->next_in = av_frame_alloc()))
+                return mg_fail(AVERROR(ENOMEM), "encoder %s: audio conversion", e->codec->name);
+            ret = av_frame_ref(e->next_in, f);
+            if (ret < 0)
+                return mg_fail(ret, "encoder %s: audio conversion", e->codec->name);
+            e->next_in_valid = 1;
+        } else {
+            ret = av_buffersrc_add_frame_flags(e->asrc, (AVFrame *)f, AV_BUFFERSRC_FLAG_KEEP_REF);
+            if (ret < 0)
+                return mg_fail(ret, "encoder %s: audio conversion", e->codec->name);
+        }
     }
     ret = deliver(e, NULL);
     return ret < 0 ? ret : MG_OK;

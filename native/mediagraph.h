@@ -180,6 +180,13 @@ typedef struct mg_demuxer mg_demuxer;
 /* Opens url (file path or any protocol FFmpeg knows) and reads stream info. format: input format name or NULL.
    options: demuxer/protocol options ("rw_timeout=5000000\nanalyzeduration=..."). */
 MG_API int mg_demuxer_open(const char *url, const char *format, const char *options, mg_demuxer **out);
+/* As mg_demuxer_open, with deadlines (microseconds, 0 = none) enforced by the interrupt callback, so they hold for
+   every protocol: opening and reading the stream info must end within open_timeout_us, each mg_demuxer_read within
+   read_timeout_us. A deadline that passes fails with AVERROR(ETIMEDOUT) and a message naming the timeout. cancel
+   (NULL for none): a flag another thread may set to non-zero while this call runs, which makes the open give up with
+   AVERROR_EXIT; it is not used after the call returns. */
+MG_API int mg_demuxer_open_timed(const char *url, const char *format, const char *options, int64_t open_timeout_us,
+                                 int64_t read_timeout_us, const int *cancel, mg_demuxer **out);
 MG_API void mg_demuxer_free(mg_demuxer **p);
 MG_API int mg_demuxer_stream_count(const mg_demuxer *d);
 MG_API int mg_demuxer_stream_info(const mg_demuxer *d, int index, mg_stream_info *out);

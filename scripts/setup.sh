@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(ffmpeg libavcodec-dev libavformat-dev libavfilter-dev libswscale-dev libswresample-dev libavutil-dev
-          cmake pkg-config build-essential unzip)
+          cmake pkg-config build-essential unzip
+          clang libclang-rt-dev)   # the fuzz target (native/fuzz): clang, libFuzzer and the sanitizer runtimes
 
 missing=()
 if command -v dpkg >/dev/null 2>&1; then

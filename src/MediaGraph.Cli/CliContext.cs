@@ -20,6 +20,54 @@ internal sealed class CliContext(TextWriter output, TextWriter error, bool error
         Recursive = true,
     };
 
+    /// <summary><c>--xerror</c> (the ffmpeg CLI's name): the first damaged packet or frame fails the run
+    /// (<see cref="GraphOptions.FailOnDamage"/>) instead of costing only the damaged part.</summary>
+    public Option<bool> StrictOption { get; } = new("--xerror")
+    {
+        Description = "Fail on the first damaged packet or frame of an input (as ffmpeg -xerror) instead of skipping it with a warning",
+        Recursive = true,
+    };
+
+    /// <summary><c>--protocols</c>: the protocol whitelist of every input (<see cref="DecodeOptions.Protocols"/>).</summary>
+    public Option<string?> ProtocolsOption { get; } = new("--protocols")
+    {
+        Description = "Protocols an input may use, comma-separated (default: file,pipe,crypto,data,subfile; see --allow-network)",
+        HelpName = "list",
+    };
+
+    /// <summary><c>--allow-network</c>: <see cref="DecodeOptions.AllowNetwork"/>.</summary>
+    public Option<bool> AllowNetworkOption { get; } = new("--allow-network")
+    {
+        Description = "Let inputs use the network: http, https, tcp, tls, rtsp, rtp, udp, hls, rtmp, rtmps",
+    };
+
+    /// <summary><c>--allow-listen</c>: <see cref="DecodeOptions.AllowListen"/>.</summary>
+    public Option<bool> AllowListenOption { get; } = new("--allow-listen")
+    {
+        Description = "Let an input listen for incoming connections (tcp://...?listen=1)",
+    };
+
+    /// <summary><c>--timeout</c>: open and read timeout of network inputs, in seconds (0 = none).</summary>
+    public Option<double?> TimeoutOption { get; } = new("--timeout")
+    {
+        Description = "Seconds a network input may take to open, and to deliver data once open (default 10; 0 waits for ever)",
+        HelpName = "seconds",
+    };
+
+    /// <summary>The input-policy options, for the commands that open inputs from the command line (transcode, probe;
+    /// a graph.json sets them per input).</summary>
+    public IEnumerable<Option> InputPolicyOptions => [ProtocolsOption, AllowNetworkOption, AllowListenOption, TimeoutOption];
+
+    /// <summary><paramref name="options"/> with the input policy given on the command line.</summary>
+    public DecodeOptions WithInputPolicy(ParseResult parse, DecodeOptions options)
+    {
+        if (parse.GetValue(ProtocolsOption) is { } list)
+            options = options with { Protocols = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) };
+        if (parse.GetValue(TimeoutOption) is { } seconds)
+            options = options with { OpenTimeout = TimeSpan.FromSeconds(Math.Max(0, seconds)), ReadTimeout = TimeSpan.FromSeconds(Math.Max(0, seconds)) };
+        return options with { AllowNetwork = parse.GetValue(AllowNetworkOption), AllowListen = parse.GetValue(AllowListenOption) };
+    }
+
     public TextWriter Out { get; } = output;
 
     /// <summary>The first Ctrl+C: a running graph drains (<see cref="Graph.StopAsync"/>).</summary>
@@ -38,7 +86,7 @@ internal sealed class CliContext(TextWriter output, TextWriter error, bool error
             .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
             .AddSimpleConsole(o => o.SingleLine = true));
         _loggers.Add(loggers);
-        return new GraphOptions { LoggerFactory = loggers, Progress = progress };
+        return new GraphOptions { LoggerFactory = loggers, Progress = progress, FailOnDamage = parse.GetValue(StrictOption) };
     }
 
     public ProgressLine CreateProgress() => new(Error, errorIsTerminal);

@@ -13,9 +13,10 @@ internal static class ProbeCommand
         var input = new Argument<string>("input") { Description = "Input file or URL" };
         var json = new Option<bool>("--json") { Description = "Print JSON instead of text" };
         var command = new Command("probe", "Describe an input: container format, duration and streams") { input, json };
+        foreach (var option in cli.InputPolicyOptions) command.Options.Add(option);
         command.SetAction(parse =>
         {
-            var info = InputInfo.Probe(parse.GetValue(input)!);
+            var info = InputInfo.Probe(parse.GetValue(input)!, cli.WithInputPolicy(parse, new DecodeOptions()));
             cli.Out.WriteLine(parse.GetValue(json) ? JsonSerializer.Serialize(ProbeResult.From(info), ProbeJsonContext.Default.ProbeResult) : info.ToString());
             return 0;
         });

@@ -58,6 +58,7 @@ internal static class TranscodeCommand
         {
             input, output, scale, deinterlace, method, vcodec, preset, crf, vbitrate, acodec, gop, format, formatOptions, threads, segmentTime,
         };
+        foreach (var option in cli.InputPolicyOptions) command.Options.Add(option);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var request = new Request(
@@ -76,7 +77,9 @@ internal static class TranscodeCommand
                     FormatOptions = parse.GetValue(formatOptions),
                     Threads = parse.GetValue(threads) ?? 0,
                 },
-                parse.GetValue(threads) ?? 0);
+                parse.GetValue(threads) ?? 0,
+                cli.WithInputPolicy(parse, new DecodeOptions()),
+                parse.GetValue(cli.StrictOption));
             if (parse.GetValue(segmentTime) is { } seconds) request = request with { Encode = Segmented(request, seconds) };
             var progress = cli.CreateProgress();
             var graph = Build(new Graph(cli.CreateGraphOptions(parse, progress)), request, cli.Error, cli.Out);
@@ -85,7 +88,7 @@ internal static class TranscodeCommand
         return command;
     }
 
-    private sealed record Request(string Input, string Output, Size? Scale, bool Deinterlace, DeinterlaceMethod Method, EncodeOptions Encode, int DecodeThreads);
+    private sealed record Request(string Input, string Output, Size? Scale, bool Deinterlace, DeinterlaceMethod Method, EncodeOptions Encode, int DecodeThreads, DecodeOptions InputPolicy, bool Strict);
 
     /// <summary>--segment-time: hls_time for an HLS output, else the segment muxer with segment_time.</summary>
     private static EncodeOptions Segmented(Request r, double seconds)
@@ -125,7 +128,12 @@ internal static class TranscodeCommand
         if (!r.Input.Contains("://") && !r.Output.Contains("://") && Path.GetFullPath(r.Input) == Path.GetFullPath(r.Output))
             throw new CommandException($"the output '{r.Output}' is the input: writing it would destroy the input; choose another output path", Program.UsageError);
 
-        var input = graph.Decode(r.Input, new DecodeOptions { Threads = r.DecodeThreads });
+        var input = graph.Decode(r.Input, r.InputPolicy with { Threads = r.DecodeThreads });
+        // A stream damage made unusable (0 Hz audio, a video codec no decoder knows) is left out; the rest is written.
+        if (r.Strict && input.UnusableStreams is [var first, ..])
+            throw new CommandException($"'{r.Input}' stream #{first.Index} cannot be decoded: {first.Problem} (--xerror)");
+        foreach (var s in input.UnusableStreams)
+            error.WriteLine($"mediagraph: warning: '{r.Input}' stream #{s.Index} ({s.Kind.ToString().ToLowerInvariant()} {(s.Codec.Length > 0 ? s.Codec : "of an unknown codec")}) is left out: {s.Problem}");
         VideoStream? video = null;
         if (input.HasVideo)
         {
@@ -134,7 +142,7 @@ internal static class TranscodeCommand
             if (r.Scale is { } size) video = video.Scale(size.Width, size.Height);
         }
         else if (r.Scale is not null || r.Deinterlace)
-            throw new CommandException($"'{r.Input}' has no video stream to scale or deinterlace", Program.UsageError);
+            error.WriteLine($"mediagraph: warning: '{r.Input}' has no video stream that can be decoded; {(r.Scale is not null ? "--scale" : "--deinterlace")} has nothing to apply to");
 
         var audio = input.HasAudio && r.Encode.AudioCodec != "none" ? input.Audio : null;
         if (video is null && audio is null)

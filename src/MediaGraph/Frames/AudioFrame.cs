@@ -33,6 +33,7 @@ public sealed class AudioFrame : FrameBase
     /// <summary>Channel mask (FFmpeg's native order), 0 when unspecified.</summary>
     public ulong ChannelMask => Info.ChannelMask;
     public int SampleCount => Info.NbSamples;
+    internal override long EstimatedBytes => (long)SampleCount * Math.Max(1, Channels) * Math.Max(1, Format.BytesPerSample);
     public SampleFormat Format => new(Info.Format);
 
     /// <summary>Address and byte size of plane <paramref name="index"/> (one per channel when planar).</summary>

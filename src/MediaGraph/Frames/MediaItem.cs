@@ -62,6 +62,10 @@ public abstract class MediaItem : IDisposable
     /// was given from the same object re-rented by someone else.</summary>
     internal int Generation => Volatile.Read(ref _generation);
 
+    /// <summary>Bytes this item holds, for the accounting of items in flight (<see cref="GraphOptions.MemoryBudget"/>);
+    /// 0 when unknown.</summary>
+    internal virtual long EstimatedBytes => 0;
+
     /// <summary>Adds <paramref name="count"/> owners of this same object. Every owner sees the same native frame
     /// and metadata, so none of them may write it (<see cref="FrameBase.MakeWritable"/> refuses).</summary>
     public void AddRef(int count = 1)

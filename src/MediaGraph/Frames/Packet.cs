@@ -40,6 +40,7 @@ public sealed class Packet : MediaItem
     public long Dts { get; set; }
     public bool IsKeyFrame => (_info.Flags & 1) != 0;
     public int Size => _info.Size;
+    internal override long EstimatedBytes => _info.Size;
     /// <summary>Byte position in the input, -1 when unknown.</summary>
     public long Position => _info.Pos;
 

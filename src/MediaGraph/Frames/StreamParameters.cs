@@ -32,6 +32,12 @@ public sealed record StreamDescription
     /// <summary>Degrees clockwise the picture must turn to show upright (a phone's display matrix), in [0, 360).</summary>
     public double Rotation { get; init; }
 
+    /// <summary>Why this stream of an input cannot be decoded (no decoder for its codec, an audio stream with 0 Hz or
+    /// 0 channels, a decoder that refuses its parameters), or null when it can (or was not checked). A damaged
+    /// stream is left out with a warning by <see cref="InputFile.HasVideo"/>, <see cref="InputFile.VideoIfAny"/> and
+    /// their audio twins, so the other streams are still written.</summary>
+    public string? Problem { get; init; }
+
     /// <summary>True when the container says the stream is interlaced (field order tt/bb/tb/bt).</summary>
     public bool IsInterlaced => FieldOrder >= 2;
 
@@ -126,6 +132,7 @@ public sealed record StreamDescription
         if (BitRate > 0) parts.Add($"{BitRate / 1000} kb/s");
         if (FrameCount > 0) parts.Add($"{FrameCount} frames");
         if (Disposition != StreamDisposition.None) parts.Add($"({string.Join(", ", Disposition.ToNames())})");
+        if (Problem is not null) parts.Add($"cannot be decoded: {Problem}");
         return parts.Count == 0 ? "" : ", " + string.Join(", ", parts);
     }
 

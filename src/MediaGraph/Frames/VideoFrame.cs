@@ -48,6 +48,18 @@ public sealed class VideoFrame : FrameBase
     public Rational FrameRate { get; set; }
 
     public int Width => Info.Width;
+
+    /// <summary>Every plane's pitch times the height: exact for 4:4:4 and packed formats, an upper bound for
+    /// subsampled chroma (4:2:0 counts 2 instead of 1.5 bytes a pixel), computed without a native call.</summary>
+    internal override unsafe long EstimatedBytes
+    {
+        get
+        {
+            long bytes = 0;
+            for (var i = 0; i < 8; i++) bytes += Math.Abs((long)Info.Linesize[i]);
+            return bytes * Info.Height;
+        }
+    }
     public int Height => Info.Height;
     public PixelFormat Format => new(Info.Format);
     /// <summary>Sample (pixel) aspect ratio; 0/1 when unknown.</summary>

@@ -37,6 +37,12 @@ internal sealed class DecodeOptionsEntry
     public int? Threads { get; set; }
     public string? VideoDecoder { get; set; }
     public bool? KeepTimestamps { get; set; }
+    public List<string>? Protocols { get; set; }
+    public bool? AllowNetwork { get; set; }
+    public bool? AllowListen { get; set; }
+    public double? OpenTimeoutSeconds { get; set; }
+    public double? ReadTimeoutSeconds { get; set; }
+    public long? MaxPixels { get; set; }
 }
 
 /// <summary><c>{"type": "encode", "path": "out.mp4", "video": "f.out0", "audio": "in.audio", "options": {...}}</c>.</summary>

@@ -71,17 +71,28 @@ internal static partial class GraphJson
 
     // ---- options: entry ↔ record (every field of DecodeOptions and EncodeOptions has a JSON field) ----
 
-    internal static DecodeOptions ToOptions(DecodeOptionsEntry? o) => o is null ? new DecodeOptions() : new DecodeOptions
+    internal static DecodeOptions ToOptions(DecodeOptionsEntry? o)
     {
-        Format = o.Format,
-        FormatOptions = o.FormatOptions,
-        Threads = o.Threads ?? 0,
-        VideoDecoder = o.VideoDecoder,
-        KeepTimestamps = o.KeepTimestamps ?? false,
-    };
+        var defaults = new DecodeOptions();
+        return o is null ? defaults : new DecodeOptions
+        {
+            Format = o.Format,
+            FormatOptions = o.FormatOptions,
+            Threads = o.Threads ?? 0,
+            VideoDecoder = o.VideoDecoder,
+            KeepTimestamps = o.KeepTimestamps ?? false,
+            Protocols = o.Protocols,
+            AllowNetwork = o.AllowNetwork ?? false,
+            AllowListen = o.AllowListen ?? false,
+            OpenTimeout = o.OpenTimeoutSeconds is { } open ? TimeSpan.FromSeconds(Math.Max(0, open)) : defaults.OpenTimeout,
+            ReadTimeout = o.ReadTimeoutSeconds is { } read ? TimeSpan.FromSeconds(Math.Max(0, read)) : defaults.ReadTimeout,
+            MaxPixels = o.MaxPixels ?? defaults.MaxPixels,
+        };
+    }
 
     internal static DecodeOptionsEntry? ToEntry(DecodeOptions o)
     {
+        var defaults = new DecodeOptions();
         var entry = new DecodeOptionsEntry
         {
             Format = o.Format,
@@ -89,8 +100,15 @@ internal static partial class GraphJson
             Threads = o.Threads == 0 ? null : o.Threads,
             VideoDecoder = o.VideoDecoder,
             KeepTimestamps = o.KeepTimestamps ? true : null,
+            Protocols = o.Protocols?.ToList(),
+            AllowNetwork = o.AllowNetwork ? true : null,
+            AllowListen = o.AllowListen ? true : null,
+            OpenTimeoutSeconds = o.OpenTimeout == defaults.OpenTimeout ? null : o.OpenTimeout.TotalSeconds,
+            ReadTimeoutSeconds = o.ReadTimeout == defaults.ReadTimeout ? null : o.ReadTimeout.TotalSeconds,
+            MaxPixels = o.MaxPixels == defaults.MaxPixels ? null : o.MaxPixels,
         };
-        return entry is { Format: null, FormatOptions: null, Threads: null, VideoDecoder: null, KeepTimestamps: null } ? null : entry;
+        return entry is { Format: null, FormatOptions: null, Threads: null, VideoDecoder: null, KeepTimestamps: null, Protocols: null,
+            AllowNetwork: null, AllowListen: null, OpenTimeoutSeconds: null, ReadTimeoutSeconds: null, MaxPixels: null } ? null : entry;
     }
 
     internal static EncodeOptions ToOptions(EncodeOptionsEntry? o)

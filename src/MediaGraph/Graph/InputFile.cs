@@ -25,10 +25,21 @@ public sealed class InputFile
     /// <remarks>A pipe can be read only once: its probe stays open and the run reads on from there.</remarks>
     public InputInfo Probe() => _info ??= InputInfo.IsReadOnce(Url) ? Demux.ProbeAndKeep() : InputInfo.Probe(Url, Demux.Options);
 
-    /// <summary>True when the input has a video stream (probes the input).</summary>
-    public bool HasVideo => Probe().Streams.Any(s => s.Kind == MediaKind.Video);
-    /// <summary>True when the input has an audio stream (probes the input).</summary>
-    public bool HasAudio => Probe().Streams.Any(s => s.Kind == MediaKind.Audio);
+    /// <summary>True when the input has a video stream that can be decoded (probes the input). A damaged stream (see
+    /// <see cref="StreamDescription.Problem"/>) does not count: as a stream the ffmpeg CLI would fail on, it is left
+    /// out so the other streams can still be written.</summary>
+    public bool HasVideo => Probe().Streams.Any(s => s.Kind == MediaKind.Video && s.Problem is null);
+    /// <summary>True when the input has an audio stream that can be decoded (probes the input); a damaged one (0 Hz,
+    /// 0 channels, no decoder) does not count.</summary>
+    public bool HasAudio => Probe().Streams.Any(s => s.Kind == MediaKind.Audio && s.Problem is null);
+
+    /// <summary>The video and audio streams of the input that cannot be decoded, each with its
+    /// <see cref="StreamDescription.Problem"/> (probes the input): what <see cref="HasVideo"/>, <see cref="HasAudio"/>,
+    /// <see cref="VideoIfAny"/> and <see cref="AudioIfAny"/> leave out, for a warning.</summary>
+    public IReadOnlyList<StreamDescription> UnusableStreams => Probe().Streams.Where(s => s.Problem is not null).ToArray();
+
+    /// <summary>The best video stream when the input has one that can be decoded, else null (probes the input).</summary>
+    public VideoStream? VideoIfAny => HasVideo ? Video : null;
 
     /// <summary>The best video stream (FFmpeg's choice), decoded.</summary>
     public VideoStream Video => VideoStreamAt(-1);

@@ -15,13 +15,14 @@ public sealed partial record InputInfo(string Url, string Format, double Duratio
     /// <summary>The container's metadata (title, encoder, creation_time ...) as ffprobe lists it under "tags".</summary>
     public IReadOnlyDictionary<string, string> Tags { get; init; } = System.Collections.ObjectModel.ReadOnlyDictionary<string, string>.Empty;
 
-    /// <summary>Opens <paramref name="url"/>, reads its stream info and closes it.</summary>
-    public static InputInfo Probe(string url, DecodeOptions? options = null)
+    /// <summary>Opens <paramref name="url"/> under <paramref name="options"/>' input policy (protocol whitelist,
+    /// timeouts), reads its stream info and closes it. <paramref name="cancellationToken"/> aborts a blocked open.</summary>
+    public static InputInfo Probe(string url, DecodeOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(url);
         if (LocalFileProblem(url) is { } problem) throw new MediaGraphException(null, problem, NativeStatus.NotFound);
         options ??= new DecodeOptions();
-        using var demuxer = Demuxer.Open(url, options.Format, options.FormatOptionsString, null);
+        using var demuxer = InputPolicy.Open(url, options, null, cancellationToken);
         return Describe(demuxer);
     }
 
@@ -35,13 +36,33 @@ public sealed partial record InputInfo(string Url, string Format, double Duratio
         return new InputInfo(url, demuxer.FormatName,
             duration == Timestamp.None ? double.NaN : duration / 1e6,
             start == Timestamp.None ? double.NaN : start / 1e6,
-            demuxer.Streams())
+            demuxer.Streams().Select(st => st with { Problem = DecodeProblem(demuxer, st) }).ToArray())
         {
             FormatLongName = details.LongName,
             SizeBytes = details.Size,
             BitRate = details.BitRate,
             Tags = demuxer.Tags(-1),
         };
+    }
+
+    /// <summary>Why stream <paramref name="stream"/> cannot be decoded, or null. As ffprobe, which opens a decoder for
+    /// every stream: one single-threaded decoder is opened on the stream's parameters and closed. An audio stream
+    /// without a sample rate or channels is unusable even when its decoder opens (av_find_best_stream skips it too).</summary>
+    private static string? DecodeProblem(Demuxer demuxer, StreamDescription stream)
+    {
+        if (stream.Kind is not (MediaKind.Video or MediaKind.Audio)) return null;
+        if (stream.Kind == MediaKind.Audio && (stream.SampleRate <= 0 || stream.Channels <= 0))
+            return $"an audio stream with {stream.SampleRate} Hz and {stream.Channels} channels cannot be decoded";
+        try
+        {
+            using var parameters = demuxer.CodecParameters(stream.Index);
+            using var decoder = new Decoder(parameters, stream.Codec, null, 1, null, "probe");
+            return null;
+        }
+        catch (MediaGraphException e)
+        {
+            return e.Cause;
+        }
     }
 
     /// <summary>Why a local input path cannot be read (missing, a folder), or null; URLs are left to FFmpeg.</summary>
@@ -54,7 +75,7 @@ public sealed partial record InputInfo(string Url, string Format, double Duratio
     }
 
     /// <summary>True for "proto:..." (rtsp://, http://, file:, pipe:, udp:// ...): FFmpeg opens those, not the file system.</summary>
-    internal static bool IsUrl(string path) => UrlPrefix().IsMatch(path);
+    internal static bool IsUrl(string path) => UrlPrefix().IsMatch(path) || InputPolicy.Schemes(path).First() == "subfile";
 
     /// <summary>True for inputs that can be read only once (a pipe, standard input).</summary>
     internal static bool IsReadOnce(string url) => url == "-" || url.StartsWith("pipe:", StringComparison.Ordinal);

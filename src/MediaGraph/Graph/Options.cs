@@ -17,6 +17,48 @@ public sealed record DecodeOptions
     /// by default. Default true. Stream copy keeps the rotation as metadata instead.</summary>
     public bool AutoRotate { get; init; } = true;
 
+    /// <summary>The protocols FFmpeg may use for this input and for everything it opens on its behalf (HLS segments,
+    /// keys, playlists), as FFmpeg's <c>protocol_whitelist</c>: a scheme outside the list is refused, naming it.
+    /// Null (the default) allows <see cref="LocalProtocols"/>, plus <see cref="NetworkProtocols"/> with
+    /// <see cref="AllowNetwork"/>. Give a list to allow exactly those ("file", "http", "https", "tcp", "tls").</summary>
+    public IReadOnlyList<string>? Protocols { get; init; }
+
+    /// <summary>Allow <see cref="NetworkProtocols"/> besides local files and pipes. Default false: a URL from a
+    /// stranger cannot make the process reach the network.</summary>
+    public bool AllowNetwork { get; init; }
+
+    /// <summary>Allow an input to listen for incoming connections (<c>tcp://…?listen=1</c>, <c>http</c>'s and
+    /// <c>rtmp</c>'s listen, <c>rtsp_flags=listen</c>). Default false: opening an input never opens a server socket.</summary>
+    public bool AllowListen { get; init; }
+
+    /// <summary>How long opening a network input (connect, first answer, stream info) may take before it fails with
+    /// an error naming this timeout. Default 10 s; <see cref="TimeSpan.Zero"/> waits for ever. Local files and pipes
+    /// have none.</summary>
+    public TimeSpan OpenTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long one read of a network input may wait for data before it fails with an error naming this
+    /// timeout (FFmpeg's <c>rw_timeout</c>, and a deadline on the interrupt callback for protocols that ignore it).
+    /// Default 10 s; <see cref="TimeSpan.Zero"/> waits for ever. Local files and pipes have none.</summary>
+    public TimeSpan ReadTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The largest picture, in pixels (width × height), a video stream of this input may have: a larger one
+    /// is refused when the decoder opens, before any frame buffer is allocated, and a size change mid-stream beyond
+    /// it is refused by the decoder (FFmpeg's <c>max_pixels</c>). Default 8192 × 8192 (every 8K format);
+    /// damaged or hostile headers cannot make a decoder allocate gigabytes.</summary>
+    public long MaxPixels { get; init; } = DefaultMaxPixels;
+
+    /// <summary>8192 × 8192.</summary>
+    public const long DefaultMaxPixels = 8192L * 8192;
+
+    /// <summary>Allowed by default: <c>file</c> and <c>pipe</c>, and three protocols that only reach what a nested URL
+    /// on the list reaches: <c>crypto</c> (AES-decrypts a nested URL: encrypted local HLS), <c>data</c> (content inline
+    /// in the URL, no I/O at all) and <c>subfile</c> (a byte range of a nested URL).</summary>
+    public static IReadOnlyList<string> LocalProtocols { get; } = ["file", "pipe", "crypto", "data", "subfile"];
+
+    /// <summary>Added by <see cref="AllowNetwork"/>: <c>http, https, tcp, tls, rtsp, rtp, udp, hls, rtmp, rtmps</c>
+    /// (HTTP(S) files and HLS, RTSP cameras with RTP over UDP or TCP, UDP multicast, RTMP).</summary>
+    public static IReadOnlyList<string> NetworkProtocols { get; } = ["http", "https", "tcp", "tls", "rtsp", "rtp", "udp", "hls", "rtmp", "rtmps"];
+
     internal string? FormatOptionsString => OptionString.Of(FormatOptions);
 }
 

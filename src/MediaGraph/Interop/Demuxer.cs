@@ -13,12 +13,44 @@ internal sealed unsafe class Demuxer : IDisposable
 
     public string Url { get; }
 
-    public static Demuxer Open(string url, string? format, string? options, string? node)
+    public static Demuxer Open(string url, string? format, string? options, string? node) => Open(url, format, options, 0, 0, node, default);
+
+    /// <summary>Opens <paramref name="url"/> with a demuxer <paramref name="format"/> (null probes) and
+    /// demuxer/protocol <paramref name="options"/> ("k=v\nk=v"); <paramref name="node"/> names the failure.</summary>
+    /// <param name="url">The input.</param>
+    /// <param name="format">Input format name, or null.</param>
+    /// <param name="options">Demuxer and protocol options, or null.</param>
+    /// <param name="openTimeoutUs">Deadline for opening and reading the stream info, in microseconds (0 = none).</param>
+    /// <param name="readTimeoutUs">Deadline for each read, in microseconds (0 = none).</param>
+    /// <param name="node">The node, for messages.</param>
+    /// <param name="cancellationToken">Aborts a blocked open (<see cref="OperationCanceledException"/>).</param>
+    public static Demuxer Open(string url, string? format, string? options, long openTimeoutUs, long readTimeoutUs, string? node, CancellationToken cancellationToken)
     {
         NativeLibraryCheck.EnsureLoaded();
+        cancellationToken.ThrowIfCancellationRequested();
         var native = url == "-" ? "pipe:0" : url; // "-" is standard input, as for the ffmpeg CLI
-        var handle = Handles.Open<DemuxerHandle>((out nint p) => NativeMethods.mg_demuxer_open(native, format, options, out p), $"opening '{url}'", node);
-        return new Demuxer(handle, url);
+        // A flag in native memory that FFmpeg's interrupt callback reads while the open blocks; freed only after the
+        // registration that sets it is gone (Dispose waits for a callback that is running).
+        var cancel = (int*)System.Runtime.InteropServices.NativeMemory.AllocZeroed(sizeof(int));
+        try
+        {
+            using (cancellationToken.Register(static p => Volatile.Write(ref *(int*)(nint)p!, 1), (nint)cancel))
+            {
+                try
+                {
+                    var handle = Handles.Open<DemuxerHandle>((out nint p) => NativeMethods.mg_demuxer_open_timed(native, format, options, openTimeoutUs, readTimeoutUs, (nint)cancel, out p), $"opening '{url}'", node);
+                    return new Demuxer(handle, url);
+                }
+                catch (MediaGraphException e) when (cancellationToken.IsCancellationRequested && e.ErrorCode == NativeStatus.Exit)
+                {
+                    throw new OperationCanceledException($"opening '{url}' was cancelled", e, cancellationToken);
+                }
+            }
+        }
+        finally
+        {
+            System.Runtime.InteropServices.NativeMemory.Free(cancel);
+        }
     }
 
     public int StreamCount => NativeMethods.mg_demuxer_stream_count(_handle.Ptr);

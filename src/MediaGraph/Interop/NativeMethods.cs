@@ -64,6 +64,8 @@ internal static unsafe partial class NativeMethods
 
     // demuxer
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)] internal static partial int mg_demuxer_open(string url, string? format, string? options, out nint demuxer);
+    // int mg_demuxer_open_timed(const char*, const char*, const char*, int64_t open_timeout_us, int64_t read_timeout_us, const int *cancel, mg_demuxer**)
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)] internal static partial int mg_demuxer_open_timed(string url, string? format, string? options, long openTimeoutUs, long readTimeoutUs, nint cancel, out nint demuxer);
     [LibraryImport(Library)] internal static partial void mg_demuxer_free(ref nint p);
     [LibraryImport(Library)] internal static partial int mg_demuxer_stream_count(nint d);
     [LibraryImport(Library)] internal static partial int mg_demuxer_stream_info(nint d, int index, out StreamInfo info);

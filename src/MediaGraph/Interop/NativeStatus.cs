@@ -9,6 +9,10 @@ internal static unsafe class NativeStatus
     internal const int Exit = -1414092869;
     /// <summary>AVERROR(ENOENT).</summary>
     internal const int NotFound = -2;
+    /// <summary>AVERROR(EPERM): refused by a policy (a protocol outside the whitelist, a listening socket).</summary>
+    internal const int NotPermitted = -1;
+    /// <summary>AVERROR(ETIMEDOUT): an open or read deadline passed.</summary>
+    internal const int TimedOut = -110;
 
     /// <summary>Throws <see cref="MediaGraphException"/> for a negative status; returns MG_OK / MG_EOF / MG_AGAIN unchanged.</summary>
     internal static int ThrowIfFailed(int status, string operation, string? node = null, string? position = null)

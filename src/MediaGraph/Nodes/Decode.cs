@@ -7,8 +7,10 @@ namespace MediaGraph;
 /// <summary>
 /// Decodes the packets of one stream into frames (video or audio). Opens the decoder from the first packet's
 /// stream parameters. Emits frames in presentation order with best-effort timestamps in the stream's time base;
-/// at end of input drains the decoder so no reordered frame is lost. Damaged packets are skipped and counted as
-/// warnings (the frames that can be decoded still come out); any other decoder failure fails the node. A frame
+/// at end of input drains the decoder so no reordered frame is lost. As the ffmpeg CLI, a decode error (whatever its
+/// code, on the packet or the frame side) costs the damaged packet or frame, counted as a warning with the stream and
+/// position, never the run; so does a decoded audio frame without a sample rate or channels. With
+/// <see cref="GraphOptions.FailOnDamage"/> the first damage fails the node instead. A frame
 /// carries the metadata of the packet with its pts (or the latest packet before it). Rotated video (phone clips) is
 /// turned upright, metadata included, unless <see cref="DecodeOptions.AutoRotate"/> is off.
 /// Its per-frame async methods use pooled builders, so waiting on a full edge allocates nothing.
@@ -54,6 +56,7 @@ public sealed class DecodeNode : Node
         private Rational _frameRate;
         private NodeInstance? _rotator;
         private readonly MetadataByPts _packetMetadata = new();
+        private const int MaxErrorsInARow = 64;
 
         [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
         protected internal override async ValueTask ProcessAsync(NodeContext context, int input, MediaItem item, CancellationToken cancellationToken)
@@ -64,7 +67,13 @@ public sealed class DecodeNode : Node
                 _parameters = packet.Parameters;
                 _frameRate = _parameters.Description.FrameRate;
                 var codec = node.MediaKind == MediaKind.Video ? node.Options.VideoDecoder : null;
-                _decoder = new Decoder(_parameters.Handle, _parameters.CodecName, codec, node.Options.Threads, null, context.NodeName);
+                if (DemuxNode.PictureSizeProblem(_parameters.Description, node.Options) is { } tooLarge)
+                    throw new MediaGraphException(context.NodeName, tooLarge, NativeStatus.NotPermitted);
+                // FFmpeg's own limit too, for a size that changes mid-stream: the decoder refuses such a frame
+                // before allocating it (a damaged-packet warning), instead of allocating what a header claims.
+                var limits = node.MediaKind == MediaKind.Video && node.Options.MaxPixels > 0
+                    ? $"max_pixels={Math.Min(node.Options.MaxPixels, int.MaxValue)}" : null;
+                _decoder = new Decoder(_parameters.Handle, _parameters.CodecName, codec, node.Options.Threads, limits, context.NodeName);
                 context.Logger.LogInformation("{Node}: decoding {Stream} with {Decoder} ({Threads} threads)", context.NodeName, _parameters.Description,
                     codec ?? _parameters.CodecName, node.Options.Threads == 0 ? "automatic" : node.Options.Threads.ToString(System.Globalization.CultureInfo.InvariantCulture));
                 if (node.MediaKind == MediaKind.Video && node.Options.AutoRotate) _rotator = Rotator.For(node, _parameters.Description.Rotation);
@@ -89,27 +98,30 @@ public sealed class DecodeNode : Node
         {
             if (_decoder is null) return;
             var status = _decoder.Send(0);
-            if (status < 0 && status != NativeStatus.InvalidData) NativeStatus.ThrowIfFailed(status, "flushing the decoder", context.NodeName);
+            if (status < 0) context.Damaged($"flushing the decoder of {StreamName}: {NativeStatus.LastError()}");
             await DrainAsync(context, cancellationToken).ConfigureAwait(false);
             if (_rotator is not null) await _rotator.FinishAsync(context, cancellationToken).ConfigureAwait(false);
         }
 
-        private static void HandleDecodeError(NodeContext context, int status, Packet packet)
+        /// <summary>As the ffmpeg CLI (fftools/ffmpeg.c, process_input_packet): a decoder that fails on a packet, with
+        /// whatever code (INVALIDDATA, AC-3's and AAC's own header-parse codes, EINVAL ...), costs that packet, counted
+        /// as a warning with its position; the decoder stays usable and the next packet goes on. Strict mode
+        /// (<see cref="GraphOptions.FailOnDamage"/>) fails instead.</summary>
+        private void HandleDecodeError(NodeContext context, int status, Packet packet)
         {
-            // Damage in the input (truncated or corrupted data) is recoverable: skip the packet, count it.
-            if (status == NativeStatus.InvalidData || status == -5 /* EIO */ || status == -22 /* EINVAL */ || status == -1 /* EPERM */)
-            {
-                context.Warn($"skipped a damaged packet at {packet.DescribePosition()}: {NativeStatus.LastError()}");
-                return;
-            }
-            NativeStatus.ThrowIfFailed(status, "decoding", context.NodeName, packet.DescribePosition());
+            var reason = NativeStatus.LastError();
+            if (string.IsNullOrEmpty(reason)) reason = NativeStatus.ErrorText(status);
+            context.Damaged($"skipped a damaged packet of {StreamName} at {packet.DescribePosition()}: {reason}");
         }
+
+        private string StreamName => _parameters is { } p ? $"stream #{p.Description.Index}" : "the stream";
 
         [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
         private async ValueTask DrainAsync(NodeContext context, CancellationToken cancellationToken)
         {
             var decoder = _decoder!;
             var video = node.MediaKind == MediaKind.Video;
+            var errors = 0;
             while (true)
             {
                 FrameBase frame = video ? context.RentVideoFrame() : context.RentAudioFrame();
@@ -117,17 +129,28 @@ public sealed class DecodeNode : Node
                 if (status != NativeMethods.Ok)
                 {
                     frame.Dispose();
-                    if (status < 0)
-                    {
-                        if (status == NativeStatus.InvalidData) { context.Warn($"damaged data: {NativeStatus.LastError()}"); continue; }
-                        NativeStatus.ThrowIfFailed(status, "decoding", context.NodeName);
-                    }
-                    return;
+                    if (status >= 0) return;
+                    // A frame the decoder failed on is lost, not the run (the CLI's decode_audio/decode_video); each
+                    // failed receive consumes that frame, so the next one goes on. A decoder failing without end
+                    // would be a bug in it: stop asking after many in a row and go on with the next packet.
+                    var reason = NativeStatus.LastError();
+                    context.Damaged($"lost a frame of {StreamName}: {(string.IsNullOrEmpty(reason) ? NativeStatus.ErrorText(status) : reason)}");
+                    if (++errors >= MaxErrorsInARow) return;
+                    continue;
                 }
+                errors = 0;
                 frame.RefreshProduced(_parameters!.TimeBase, _frameRate);
+                if (frame is AudioFrame { SampleRate: <= 0 } or AudioFrame { Channels: <= 0 })
+                {
+                    // As the CLI ("Sample rate %d invalid" is AVERROR_INVALIDDATA there): nothing could play it.
+                    var a = (AudioFrame)frame;
+                    context.Damaged($"dropped a decoded frame of {StreamName} at {a.DescribePosition()} with {a.SampleRate} Hz and {a.Channels} channels");
+                    frame.Dispose();
+                    continue;
+                }
                 _packetMetadata.AttachTo(frame);
                 if (frame is VideoFrame { IsDamaged: true } v)
-                    context.Warn($"the decoder concealed damage in the frame at {v.DescribePosition()}");
+                    context.Damaged($"the decoder concealed damage in the frame of {StreamName} at {v.DescribePosition()}");
                 if (_rotator is not null)
                 {
                     await _rotator.ProcessAsync(context, 0, frame, cancellationToken).ConfigureAwait(false); // takes the frame

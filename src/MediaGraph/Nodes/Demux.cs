@@ -27,7 +27,10 @@ public readonly record struct StreamSelector(MediaKind Kind, int Index = -1, int
 /// Timestamps are shifted so the input starts at 0, as the ffmpeg CLI does (unless
 /// <see cref="DecodeOptions.KeepTimestamps"/>); the offset between streams is kept.
 /// Emits as fast as its consumers take packets (a file input never drops); completes at end of input; fails with
-/// the URL and FFmpeg's reason when the input cannot be opened or read. Stop requests interrupt blocking reads.
+/// the URL and FFmpeg's reason when the input cannot be opened (or its policy refuses it: see
+/// <see cref="DecodeOptions.Protocols"/>) and when a network input times out. A read error once the input is open
+/// ends the input as its end would, with a warning, as the ffmpeg CLI does (<see cref="GraphOptions.FailOnDamage"/>:
+/// fails). Stop requests and cancellation interrupt a blocking open or read.
 /// </summary>
 public sealed class DemuxNode : Node
 {
@@ -39,7 +42,7 @@ public sealed class DemuxNode : Node
     /// <summary>Opens the input, describes it and keeps it open for the next run (inputs that can be read only once).</summary>
     internal InputInfo ProbeAndKeep()
     {
-        var demuxer = _prepared ?? Demuxer.Open(Url, Options.Format, Options.FormatOptionsString, Name);
+        var demuxer = _prepared ?? InputPolicy.Open(Url, Options, Name);
         _prepared = demuxer;
         return InputInfo.Describe(demuxer);
     }
@@ -82,7 +85,7 @@ public sealed class DemuxNode : Node
         }
         Demuxer demuxer;
         var probed = Interlocked.Exchange(ref _prepared, null); // opened by a probe (a pipe) or an earlier check
-        try { demuxer = probed ?? Demuxer.Open(Url, Options.Format, Options.FormatOptionsString, Name); }
+        try { demuxer = probed ?? InputPolicy.Open(Url, Options, Name); }
         catch (MediaGraphException e) { context.Problem(this, e.Cause); return; }
         // Kept for the run: a pipe or a live stream cannot be opened twice, and probing twice costs time.
         var keep = context.ForRun || InputInfo.IsReadOnce(Url);
@@ -93,10 +96,22 @@ public sealed class DemuxNode : Node
             for (var i = 0; i < _selectors.Count; i++)
             {
                 if (Outputs[i].Consumers.Count == 0) continue;
-                if (_selectors[i].Resolve(demuxer) < 0)
+                var index = _selectors[i].Resolve(demuxer);
+                if (index < 0)
                     context.Problem(this, $"'{Url}' has no {_selectors[i]} (it has: {string.Join("; ", demuxer.Streams())})");
+                else if (Outputs[i].Consumers.Any(c => c.Node is DecodeNode) && PictureSizeProblem(demuxer.Describe(index), Options) is { } tooLarge)
+                    context.Problem(this, $"'{Url}': {tooLarge}");
             }
         }
+    }
+
+    /// <summary>Why a video stream is too large to decode under <see cref="DecodeOptions.MaxPixels"/>, or null.</summary>
+    internal static string? PictureSizeProblem(StreamDescription stream, DecodeOptions options)
+    {
+        var pixels = (long)stream.Width * stream.Height;
+        if (stream.Kind != MediaKind.Video || options.MaxPixels <= 0 || pixels <= options.MaxPixels) return null;
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"stream #{stream.Index} is {stream.Width}x{stream.Height} ({pixels / 1e6:0.0} MPixel), above the limit of {options.MaxPixels / 1e6:0.0} MPixel (DecodeOptions.MaxPixels = {options.MaxPixels}); it is refused before any frame is allocated: raise MaxPixels to decode it");
     }
 
     protected internal override NodeInstance CreateInstance() => new Instance(this);
@@ -114,7 +129,7 @@ public sealed class DemuxNode : Node
         protected internal override ValueTask StartAsync(NodeContext context, CancellationToken cancellationToken)
         {
             var demuxer = _demuxer = Interlocked.Exchange(ref node._prepared, null)
-                ?? Demuxer.Open(node.Url, node.Options.Format, node.Options.FormatOptionsString, context.NodeName);
+                ?? InputPolicy.Open(node.Url, node.Options, context.NodeName, cancellationToken);
             _outputOf = Enumerable.Repeat(-1, demuxer.StreamCount).ToArray();
             _parameters = new StreamParameters?[demuxer.StreamCount];
             _offset = new long[demuxer.StreamCount];
@@ -154,6 +169,13 @@ public sealed class DemuxNode : Node
                     PacketInfo info;
                     try { more = demuxer.Read(packet.Native, out info, context.NodeName); }
                     catch (MediaGraphException e) when (e.ErrorCode == NativeStatus.Exit) { break; }
+                    catch (MediaGraphException e) when (e.ErrorCode != NativeStatus.TimedOut)
+                    {
+                        // As the ffmpeg CLI (process_input): a read error ends the input as its end would, so what was
+                        // read is decoded, flushed and written; strict mode fails instead. A timeout stays a failure.
+                        context.Damaged($"the input ends early: {e.Cause}");
+                        break;
+                    }
                     if (!more) break;
                     var output = info.StreamIndex < _outputOf.Length ? _outputOf[info.StreamIndex] : -1;
                     if (output < 0 || context.IsOutputClosed(output)) continue;

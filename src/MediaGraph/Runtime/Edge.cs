@@ -16,11 +16,14 @@ internal sealed class Edge
 
     /// <summary>An item in the edge and the generation it had when written: if it comes out released, or reused by
     /// another owner, its producer released it after emitting it.</summary>
-    private readonly record struct Queued(MediaItem Item, int Generation);
+    private readonly record struct Queued(MediaItem Item, int Generation, long Bytes);
     private int _writerWaiting;
+    private readonly FlightBudget? _budget;
+    private long _bytes;
 
-    public Edge(OutputPort from, InputPort to, int capacity, Wakeup consumer, Wakeup producer, NodeMetrics? consumerMetrics = null)
+    public Edge(OutputPort from, InputPort to, int capacity, Wakeup consumer, Wakeup producer, NodeMetrics? consumerMetrics = null, FlightBudget? budget = null)
     {
+        _budget = budget;
         From = from;
         To = to;
         Capacity = capacity;
@@ -34,7 +37,7 @@ internal sealed class Edge
             AllowSynchronousContinuations = false,
         };
         _channel = to.DropOldest
-            ? Channel.CreateBounded<Queued>(options, dropped => { consumerMetrics?.CountDropped(); Release(dropped); })
+            ? Channel.CreateBounded<Queued>(options, dropped => { consumerMetrics?.CountDropped(); Uncount(dropped); Release(dropped); })
             : Channel.CreateBounded<Queued>(options);
     }
 
@@ -50,6 +53,8 @@ internal sealed class Edge
     /// <summary>True once the consumer left (or the edge was detached): writes are refused.</summary>
     public bool IsClosed => _closed;
     public int Count => _channel.Reader.Count;
+    /// <summary>Bytes of the items waiting in the edge now (frames: their planes; packets: their data).</summary>
+    public long Bytes => Interlocked.Read(ref _bytes);
 
     /// <summary>True when the producer found the edge full and waits for room: the consumer's reading it is what
     /// lets that producer go on (used by nodes with several inputs to avoid a deadlock without polling).</summary>
@@ -62,9 +67,25 @@ internal sealed class Edge
     /// full; the caller waits on <see cref="Producer"/> after <see cref="BeginWaitingToWrite"/>.</summary>
     public bool TryWrite(MediaItem item)
     {
-        if (!_channel.Writer.TryWrite(new Queued(item, item.Generation))) return false;
+        var bytes = item.EstimatedBytes;
+        // Over the graph's memory budget an edge that holds an item counts as full (see FlightBudget).
+        if (_budget is { } budget && !To.DropOldest && budget.WouldExceed(bytes) && _channel.Reader.Count > 0) return false;
+        Interlocked.Add(ref _bytes, bytes);
+        _budget?.Add(bytes);
+        if (!_channel.Writer.TryWrite(new Queued(item, item.Generation, bytes)))
+        {
+            Interlocked.Add(ref _bytes, -bytes);
+            _budget?.Remove(bytes);
+            return false;
+        }
         Consumer.Set();
         return true;
+    }
+
+    private void Uncount(Queued queued)
+    {
+        Interlocked.Add(ref _bytes, -queued.Bytes);
+        _budget?.Remove(queued.Bytes);
     }
 
     /// <summary>The producer found the edge full and is about to wait: the consumer is told (it may need to read
@@ -87,6 +108,7 @@ internal sealed class Edge
             item = null!;
             return false;
         }
+        Uncount(queued);
         if (Volatile.Read(ref _writerWaiting) != 0) Producer.Set();
         item = queued.Item;
         if (item.Generation != queued.Generation || item.ReferenceCount <= 0)
@@ -127,7 +149,11 @@ internal sealed class Edge
     {
         _closed = true;
         _channel.Writer.TryComplete();
-        while (_channel.Reader.TryRead(out var queued)) Release(queued);
+        while (_channel.Reader.TryRead(out var queued))
+        {
+            Uncount(queued);
+            Release(queued);
+        }
         Consumer.Set();
         Producer.Set();
     }

@@ -92,6 +92,15 @@ public sealed class GraphMetrics
     /// decoded until then.</summary>
     public bool Stopped { get; internal set; }
 
+    internal FlightBudget? Budget { get; init; }
+
+    /// <summary>Bytes of frames and packets waiting on the run's edges now.</summary>
+    public long BytesInFlight => Budget?.Bytes ?? 0;
+
+    /// <summary>The most bytes of frames and packets that waited on the run's edges at once (bounded by
+    /// <see cref="GraphOptions.MemoryBudget"/> plus one item per edge).</summary>
+    public long PeakBytesInFlight => Budget?.Peak ?? 0;
+
     /// <summary>Wall time of the run so far (or in all, once it ended).</summary>
     public TimeSpan Elapsed { get; internal set; }
 

@@ -33,6 +33,22 @@ public sealed class GraphOptions
 
     /// <summary>After a fault, how long the rest of the graph may drain and finalise before it is stopped hard.</summary>
     public TimeSpan FaultGracePeriod { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>Bytes of frames and packets that may wait on the graph's edges at once (see <see cref="GraphMetrics.PeakBytesInFlight"/>).
+    /// Over it, an edge that already holds an item counts as full, so large frames (8K video) queue one per edge
+    /// instead of <see cref="ChannelCapacity"/>; an empty edge always takes one, so the graph never stalls on it.
+    /// Default 512 MiB: ordinary video (1080p: 3 MB a frame) never reaches it. 0 = accounting only.</summary>
+    public long MemoryBudget
+    {
+        get => _memoryBudget;
+        set { ArgumentOutOfRangeException.ThrowIfNegative(value); _memoryBudget = value; }
+    }
+    private long _memoryBudget = 512L << 20;
+
+    /// <summary>Strict mode, the ffmpeg CLI's <c>-xerror</c>: the first damaged packet or frame (a decode error, a
+    /// frame the decoder had to conceal errors in) fails the run, naming the node and the position. Default false:
+    /// as the CLI by default, damage costs the damaged packet or frame, counted as a warning, never the run.</summary>
+    public bool FailOnDamage { get; set; }
 }
 
 /// <summary>Progress of a run, computed from the frames that moved (never parsed from text).</summary>

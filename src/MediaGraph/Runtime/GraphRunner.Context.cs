@@ -29,7 +29,7 @@ internal sealed partial class GraphRunner
         private Timer? _timer;
 
         public RunNodeContext(GraphRunner runner, Node node, NodeMetrics metrics)
-            : base(node.Name, metrics, runner._logger, runner._pools)
+            : base(node.Name, metrics, runner._logger, runner._pools, runner._options.FailOnDamage)
         {
             _runner = runner;
             Inputs = new Edge[node.Inputs.Count];

@@ -16,6 +16,7 @@ namespace MediaGraph;
 internal sealed partial class GraphRunner
 {
     private readonly GraphOptions _options;
+    private readonly FlightBudget _budget;
     private readonly ILogger? _logger;
     private readonly ILogger _ffmpegLogger;
     private readonly object _lock = new();
@@ -39,7 +40,8 @@ internal sealed partial class GraphRunner
         _logger = options.LoggerFactory?.CreateLogger("MediaGraph");
         // FFmpeg's own lines, per node (Interop/NativeLog.cs): a category of their own so an app can set their level apart.
         _ffmpegLogger = options.LoggerFactory?.CreateLogger("MediaGraph.FFmpeg") ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
-        Metrics = new GraphMetrics();
+        _budget = new FlightBudget(options.MemoryBudget);
+        Metrics = new GraphMetrics { Budget = _budget };
     }
 
     public GraphMetrics Metrics { get; }
@@ -107,7 +109,7 @@ internal sealed partial class GraphRunner
                     var source = _remap.GetValueOrDefault(input.Source!, input.Source!);
                     var producer = _runs[source.Node].Context;
                     var consumer = run.Context;
-                    var edge = new Edge(source, input, input.Capacity ?? _options.ChannelCapacity, consumer.InputWakeup, producer.OutputWakeup, consumer.Metrics);
+                    var edge = new Edge(source, input, input.Capacity ?? _options.ChannelCapacity, consumer.InputWakeup, producer.OutputWakeup, consumer.Metrics, _budget);
                     _edges.Add(edge);
                     consumer.SetInput(input.Index, edge);
                     producer.AddOutputEdge(source.Index, edge);

@@ -15,8 +15,9 @@ public abstract class NodeContext
     private readonly RunPools _pools;
     private long _lastWarningLog;
 
-    private protected NodeContext(string nodeName, NodeMetrics metrics, ILogger? logger, RunPools pools)
+    private protected NodeContext(string nodeName, NodeMetrics metrics, ILogger? logger, RunPools pools, bool failOnDamage = false)
     {
+        FailOnDamage = failOnDamage;
         NodeName = nodeName;
         Metrics = metrics;
         Logger = logger ?? NullLogger.Instance;
@@ -67,6 +68,18 @@ public abstract class NodeContext
     public VideoFrame RentVideoFrame() => _videoPool.Rent();
     public AudioFrame RentAudioFrame() => _audioPool.Rent();
     public Packet RentPacket() => _packetPool.Rent();
+
+    /// <summary>True when damage in the input fails the run instead of costing the damaged part
+    /// (<see cref="GraphOptions.FailOnDamage"/>, the ffmpeg CLI's <c>-xerror</c>).</summary>
+    public bool FailOnDamage { get; }
+
+    /// <summary>Reports damage in the input that the node recovers from by losing <paramref name="message"/>'s part
+    /// (a packet, a frame, a stream): a warning, or with <see cref="FailOnDamage"/> a fault naming the node.</summary>
+    public void Damaged(string message)
+    {
+        if (FailOnDamage) throw new MediaGraphException(NodeName, $"{message} (the graph fails on damaged input: GraphOptions.FailOnDamage)");
+        Warn(message);
+    }
 
     /// <summary>Counts a recoverable problem and logs it (at most one log line per second per node).</summary>
     public void Warn(string message)
