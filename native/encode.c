@@ -297,6 +297,35 @@ static void layout_from(AVChannelLayout *out, int channels, uint64_t mask)
 
 /* ---------- lifetime ---------- */
 
+static int is_full_range_yuvj(const AVPixFmtDescriptor *d)
+{
+    return d && !(d->flags & AV_PIX_FMT_FLAG_RGB) && !strncmp(d->name, "yuvj", 4);
+}
+
+/* As the ffmpeg CLI (init_output_stream_encode): the encoder describes its colours as the first frame does (range,
+   matrix, primaries, transfer, chroma siting), so a bt709 or full-range input keeps its tags in the output. Where
+   this encoder's own conversion changes what a tag describes, the converted pictures' value is used instead: RGB
+   to YUV (or back) leaves the matrix unspecified and gives swscale's limited range, and the yuvj formats are full
+   range by definition (into them: pc; out of them into plain YUV: tv). */
+static void take_colors(AVCodecContext *ctx, const AVFrame *f)
+{
+    const AVPixFmtDescriptor *in = av_pix_fmt_desc_get((enum AVPixelFormat)f->format);
+    const AVPixFmtDescriptor *out = av_pix_fmt_desc_get(ctx->pix_fmt);
+    int in_rgb = in && (in->flags & AV_PIX_FMT_FLAG_RGB), out_rgb = out && (out->flags & AV_PIX_FMT_FLAG_RGB);
+    ctx->color_primaries = f->color_primaries;
+    ctx->color_trc = f->color_trc;
+    ctx->chroma_sample_location = f->chroma_location;
+    ctx->colorspace = in_rgb == out_rgb ? f->colorspace : AVCOL_SPC_UNSPECIFIED;
+    if (is_full_range_yuvj(out))
+        ctx->color_range = AVCOL_RANGE_JPEG;
+    else if (out_rgb)
+        ctx->color_range = in_rgb ? f->color_range : AVCOL_RANGE_UNSPECIFIED;
+    else if (in_rgb || (is_full_range_yuvj(in) && !is_full_range_yuvj(out)))
+        ctx->color_range = AVCOL_RANGE_MPEG;
+    else
+        ctx->color_range = f->color_range;
+}
+
 static void encoder_destroy(struct mg_encoder *e)
 {
     if (!e)
@@ -394,6 +423,8 @@ MG_API int mg_encoder_open(const mg_encoder_config *cfg, mg_encoder **out)
             ctx->framerate = av_make_q(cfg->fr_num, cfg->fr_den);
         if (valid_q(cfg->sar_num, cfg->sar_den))
             ctx->sample_aspect_ratio = av_make_q(cfg->sar_num, cfg->sar_den);
+        if (cfg->color_frame)
+            take_colors(ctx, (const AVFrame *)cfg->color_frame);
         if (cfg->field_order > 0)
             ctx->field_order = (enum AVFieldOrder)cfg->field_order;
         if (cfg->gop > 0)

@@ -100,6 +100,8 @@ typedef struct mg_stream_info {
     int64_t nb_frames;       /* 0 unknown */
     int64_t bit_rate;        /* 0 unknown */
     double rotation;         /* degrees clockwise the picture must turn to show upright (display matrix), [0, 360) */
+    int guess_fr_num, guess_fr_den; /* the rate the ffmpeg CLI encodes a stream of an input at (av_guess_frame_rate:
+                                       r_frame_rate unless implausible); else the frame rate above; 0/0 unknown */
 } mg_stream_info;
 
 /* Describes the parameters (codec, size or sample layout, time base, frame rate). */
@@ -251,6 +253,8 @@ typedef struct mg_encoder_config {
     int global_header;       /* set AV_CODEC_FLAG_GLOBAL_HEADER (the muxer needs it) */
     int field_order;         /* AVFieldOrder for the output, 0 = unknown */
     const char *options;     /* codec private options: "preset=veryfast\ncrf=23" */
+    const mg_frame *color_frame; /* video: the first frame; as the ffmpeg CLI, the encoder takes its colour range,
+                                    space, primaries, transfer and chroma location (NULL: unspecified) */
 } mg_encoder_config;
 MG_API int mg_encoder_open(const mg_encoder_config *config, mg_encoder **out);
 MG_API void mg_encoder_free(mg_encoder **p);
@@ -284,6 +288,12 @@ MG_API int mg_muxer_write(mg_muxer *m, const mg_packet *pkt, int stream_index, i
    AVERROR_MUXER_NOT_FOUND when the format is unknown or cannot be guessed. */
 MG_API int mg_muxer_default_codec(const char *format, const char *path, int media_type, char *codec, int codec_size,
                                   char *encoder, int encoder_size);
+/* What the ffmpeg CLI's -vsync auto reads of the output format (format, else guessed from path as above):
+   variable_fps = 1 when it stores any timestamps (AVFMT_VARIABLE_FPS: mkv, webm, flv ...), no_timestamps = 1 when
+   it stores none (AVFMT_NOTIMESTAMPS: image2, rawvideo ...); name receives the format's short name ("avi" is
+   special-cased by the CLI). Returns MG_OK or AVERROR_MUXER_NOT_FOUND. */
+MG_API int mg_muxer_timing_flags(const char *format, const char *path, int *variable_fps, int *no_timestamps,
+                                 char *name, int name_size);
 /* Flushes interleaving queues, writes the trailer (when the header was written) and closes the output. Idempotent. */
 MG_API int mg_muxer_close(mg_muxer *m);
 /* Packets whose dts did not increase and were moved forward by mg_muxer_write (as the ffmpeg CLI does). */

@@ -378,6 +378,7 @@ int mg_codecpar_create(const AVCodecParameters *src, AVRational tb, AVRational f
     }
     cp->time_base = tb;
     cp->frame_rate = fr;
+    cp->guessed_frame_rate = fr;
     mg_handle_created();
     *out = cp;
     return MG_OK;
@@ -426,6 +427,8 @@ void mg_fill_stream_info(mg_stream_info *out, const AVCodecParameters *par, AVRa
     if (fr.num > 0 && fr.den > 0) {
         out->fr_num = fr.num;
         out->fr_den = fr.den;
+        out->guess_fr_num = fr.num;
+        out->guess_fr_den = fr.den;
     }
     out->start_time = MG_NOPTS;
     out->duration = MG_NOPTS;

@@ -34,6 +34,8 @@ internal static unsafe partial class NativeMethods
     // int mg_muxer_default_codec(const char *format, const char *path, int media_type, char *codec, int codec_size, char *encoder, int encoder_size)
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)] internal static partial int mg_muxer_default_codec(string? format, string path, int mediaType, byte* codec, int codecSize, byte* encoder, int encoderSize);
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)] internal static partial int mg_format_needs_global_header(string format);
+    // int mg_muxer_timing_flags(const char *format, const char *path, int *variable_fps, int *no_timestamps, char *name, int name_size)
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)] internal static partial int mg_muxer_timing_flags(string? format, string path, out int variableFps, out int noTimestamps, byte* name, int nameSize);
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)] internal static partial int mg_format_option_exists(string format, string key);
 
     // codec parameters
@@ -145,6 +147,7 @@ internal unsafe struct StreamInfo
     public long NbFrames;
     public long BitRate;
     public double Rotation;
+    public int GuessFrNum, GuessFrDen;
 
     public string Codec
     {
@@ -207,6 +210,7 @@ internal unsafe struct EncoderConfig
     public int GlobalHeader;
     public int FieldOrder;
     public byte* Options;
+    public nint ColorFrame;   // const mg_frame*: the first frame, whose colour tags the encoder takes (0: none)
 }
 
 /// <summary>mg_format_details.</summary>
