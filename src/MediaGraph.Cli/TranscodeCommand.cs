@@ -39,7 +39,7 @@ internal static class TranscodeCommand
         var threads = new Option<int?>("--threads") { Description = "Decoder and encoder threads (0 = automatic)", HelpName = "N" };
         var vsync = new Option<string?>("--vsync")
         {
-            Description = "How video frames are timed, as ffmpeg's -vsync: auto (default: constant rate for mp4/mov/mpegts, variable for mkv/webm/avi), cfr (duplicate and drop to a constant rate), vfr (keep timestamps, drop colliding frames), passthrough (every frame, its own timestamp)",
+            Description = "How video frames are timed, as ffmpeg's -vsync: auto (default: constant rate for mp4/mov/image sequences, variable for mkv/webm/mpegts/avi), cfr (duplicate and drop to a constant rate), vfr (keep timestamps, drop colliding frames), passthrough (every frame, its own timestamp)",
             HelpName = "auto|cfr|vfr|passthrough",
         };
         vsync.AcceptOnlyFromAmong("auto", "cfr", "vfr", "passthrough");

@@ -67,7 +67,7 @@ public sealed record EncodeOptions
 
     /// <summary>How frames are timed into the output, as the ffmpeg CLI's <c>-vsync</c>/<c>-fps_mode</c>. Default
     /// <see cref="FrameRateMode.Auto"/>: constant frame rate (frames duplicated and dropped) for formats that store no
-    /// variable timing (mp4, mov, mpegts, image sequences), variable for those that do (mkv, webm, flv) and for avi,
+    /// variable timing (mp4, mov, image sequences, segment and HLS outputs), variable for those that do (mkv, webm, mpegts, flv) and for avi,
     /// passthrough for formats that store no timestamps at all.</summary>
     public FrameRateMode FrameRateMode { get; init; }
     /// <summary>The output frame rate (ffmpeg's <c>-r</c> on an output): the encoder's clock, and with a constant
@@ -85,7 +85,7 @@ public sealed record EncodeOptions
 public enum FrameRateMode
 {
     /// <summary>As the ffmpeg CLI picks for the output format: <see cref="Cfr"/> where the format stores no variable
-    /// timing (mp4, mov, mpegts, image sequences), <see cref="Vfr"/> where it does (mkv, webm, flv) and for avi,
+    /// timing (mp4, mov, image sequences, segment and HLS outputs), <see cref="Vfr"/> where it does (mkv, webm, mpegts, flv) and for avi,
     /// <see cref="Passthrough"/> where it stores no timestamps at all. With a constant rate, an output of an input
     /// that has only this one stream (or whose timestamps are kept) starts at its first frame rather than
     /// repeating that frame back to 0.</summary>
