@@ -1,9 +1,10 @@
 using MediaGraph.Tests.Nodes;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace MediaGraph.Tests.Cli;
 
-public sealed class TranscodeCommandTests
+public sealed class TranscodeCommandTests(ITestOutputHelper log)
 {
     [Fact(Timeout = 60000)]
     public async Task Transcode_ScaleSmallClip_KeepsEveryFrameAtTheNewSizeWithAudio()
@@ -199,26 +200,46 @@ public sealed class TranscodeCommandTests
         Assert.InRange(probed.VideoFrames, 1, 499);
     }
 
-    /// <summary>A real Ctrl+C: SIGINT to a running `mediagraph` process while the machine is busy. It drains: the
-    /// output holds every frame the encoder had received, and the process exits 130.</summary>
-    [Fact(Timeout = 90000)]
-    public async Task Transcode_FirstSigInt_DrainsEveryFrameTheEncoderReceivedAndExits130()
+    /// <summary>A real Ctrl+C: SIGINT to a running `mediagraph` process while the machine is busy, and at the same
+    /// moment to the ffmpeg CLI running the same job beside it. Ours drains: the output holds every frame the
+    /// encoder had received, and the process exits 130; the CLI's output (its first Ctrl+C also drains) is probed
+    /// beside ours, so the log shows what each kept.</summary>
+    [Fact(Timeout = 120000)]
+    public async Task Transcode_FirstSigInt_DrainsEveryFrameTheEncoderReceivedAndExits130LikeTheFfmpegCli()
     {
         var input = await CliTestMedia.LongClipAsync();
-        var output = Path.Combine(CliTestMedia.NewFolder(), "out.mp4");
+        var folder = CliTestMedia.NewFolder();
+        var output = Path.Combine(folder, "out.mp4");
+        var ffmpegOutput = Path.Combine(folder, "ffmpeg.mp4");
         using var load = new BusyThreads(Environment.ProcessorCount);
+        using var ffmpeg = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("ffmpeg",
+            ["-nostdin", "-hide_banner", "-y", "-i", input, "-c:v", "libx264", "-preset", "veryslow", ffmpegOutput]) { RedirectStandardError = true })!;
+        var ffmpegLog = ffmpeg.StandardError.ReadToEndAsync();
         await using var cli = CliProcess.Start("transcode", input, output, "--preset", "veryslow");
 
-        await cli.Progressed.WaitAsync(TimeSpan.FromSeconds(40)); // mid-run: the output is under way
+        await cli.Progressed.WaitAsync(TimeSpan.FromSeconds(60)); // mid-run: the output is under way
         await cli.InterruptAsync();
+        await InterruptAsync(ffmpeg.Id);
         var exit = await cli.ExitAsync();
+        await ffmpeg.WaitForExitAsync();
 
         Assert.True(exit == 130, $"exit {exit}: {cli.Error}");
         Assert.Contains("stopped; every frame decoded until then was encoded", cli.Error);
         var encoded = EncoderFramesIn(cli.Error);
         var probed = await CliTestMedia.ProbeAsync(output);
+        var cliProbed = await CliTestMedia.ProbeAsync(ffmpegOutput);
+        log.WriteLine($"interrupted together under load: mediagraph kept {probed.VideoFrames} frames (its encoder received {encoded}); " +
+                      $"the ffmpeg CLI kept {cliProbed.VideoFrames} (exit {ffmpeg.ExitCode})");
+        log.WriteLine((await ffmpegLog).Split('\n').LastOrDefault(l => l.Contains("frame=")) ?? "");
         Assert.InRange(probed.VideoFrames, 1, 499);
         Assert.Equal(encoded, probed.VideoFrames);
+        Assert.True(cliProbed.VideoFrames > 0, "the ffmpeg CLI's output, drained the same way, plays too");
+    }
+
+    private static async Task InterruptAsync(int processId)
+    {
+        using var kill = System.Diagnostics.Process.Start("kill", ["-INT", processId.ToString()])!;
+        await kill.WaitForExitAsync();
     }
 
     /// <summary>A second SIGINT while the drain of a slow encode runs aborts it: the process ends within about a second
