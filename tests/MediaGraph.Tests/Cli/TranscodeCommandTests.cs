@@ -21,6 +21,28 @@ public sealed class TranscodeCommandTests(ITestOutputHelper log)
         Assert.Equal("", result.Out);
     }
 
+    /// <summary>--rate and --vsync are ffmpeg's -r and -vsync: frame counts and durations equal the CLI's.</summary>
+    [Theory(Timeout = 120000)]
+    [InlineData("mp4", "--rate 10", "-r 10")]
+    [InlineData("mp4", "--vsync passthrough", "-vsync passthrough")]
+    [InlineData("mkv", "--vsync cfr", "-vsync cfr")]
+    public async Task Transcode_RateAndVsync_GiveTheFfmpegClisFrames(string extension, string ours, string theirs)
+    {
+        var input = await TestMedia.ClipAsync("cli-dropped15.avi",
+            "-f lavfi -i testsrc2=size=64x48:rate=15:duration=6 -vf \"select='not(between(mod(n\\,30)\\,3\\,25))'\" -vsync vfr -c:v mpeg4 -q:v 5");
+        var folder = CliTestMedia.NewFolder();
+        var (output, expected) = (Path.Combine(folder, $"ours.{extension}"), Path.Combine(folder, $"cli.{extension}"));
+        await TestMedia.RunFfmpegAsync($"-i \"{input}\" -preset ultrafast {theirs} \"{expected}\"");
+
+        var result = await CliTestMedia.RunAsync(["transcode", input, output, "--preset", "ultrafast", .. ours.Split(' ')]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var (a, b) = (await Ffprobe.StreamAsync(expected), await Ffprobe.StreamAsync(output));
+        log.WriteLine($"ffmpeg {theirs}: {a.Frames} frames, {await Ffprobe.FormatDurationAsync(expected)} s; mediagraph {ours}: {b.Frames} frames, {await Ffprobe.FormatDurationAsync(output)} s");
+        Assert.Equal(a.Frames, b.Frames);
+        Assert.Equal(await Ffprobe.FormatDurationAsync(expected), await Ffprobe.FormatDurationAsync(output), 3);
+    }
+
     /// <summary>Without --vcodec/--acodec the output gets what `ffmpeg -i IN OUT` gives it: ffprobe's codec and pixel
     /// (or sample) format of every stream equal, and as many files for an image sequence.</summary>
     [Theory(Timeout = 120000)]
@@ -164,6 +186,9 @@ public sealed class TranscodeCommandTests(ITestOutputHelper log)
     [InlineData("--vbitrate", "fast")]
     [InlineData("--deinterlace-method", "weave")]
     [InlineData("--no-such-option", "1")]
+    [InlineData("--vsync", "sometimes")]
+    [InlineData("--rate", "fast")]
+    [InlineData("--rate", "0")]
     public async Task Transcode_BadOption_IsAUsageErrorNamingIt(string option, string value)
     {
         var result = await CliTestMedia.RunAsync("transcode", "in.mp4", "out.mp4", option, value);
