@@ -105,6 +105,26 @@ public sealed class FrameRateTests(ITestOutputHelper log)
         if (extension == "mp4") Assert.True(ours.Frames > 100, $"mp4 repeats the first frame back to 0: {ours.Frames} frames");
     }
 
+    /// <summary>An input with only a video stream, cut in the middle of a GOP so its first decodable frame comes
+    /// well after its start (at the next keyframe): auto (the CLI's VSCFR) starts the output at that frame, cfr repeats
+    /// it back to 0.</summary>
+    [Theory(Timeout = 120000)]
+    [InlineData(FrameRateMode.Auto, "")]
+    [InlineData(FrameRateMode.Cfr, "-vsync cfr")]
+    public async Task Encode_OnlyStreamStartingLate_StartsWhereTheCliStarts(FrameRateMode mode, string vsync)
+    {
+        var whole = await TestMedia.ClipAsync("gop50.ts", "-f lavfi -i testsrc2=size=64x48:rate=25:duration=4 -c:v libx264 -preset ultrafast -g 50 -bf 0");
+        var input = Path.Combine(TestMedia.OutputFolder(), "cut.ts");
+        var bytes = await File.ReadAllBytesAsync(whole);
+        await File.WriteAllBytesAsync(input, bytes[(188 * 20)..]); // whole TS packets: the first keyframe is lost
+
+        var (cli, ours) = await BothAsync(input, "mp4", new EncodeOptions { FrameRateMode = mode }, vsync);
+
+        AssertSame(cli, ours);
+        if (mode == FrameRateMode.Auto) Assert.True(ours.Start > 0.2, $"the output starts at its first frame, not {ours.Start}");
+        else Assert.Equal(0, ours.Start, 3);
+    }
+
     [Theory(Timeout = 120000)]
     [InlineData("mp4", FrameRateMode.Vfr, "-vsync vfr")]
     [InlineData("mkv", FrameRateMode.Cfr, "-vsync cfr")]
