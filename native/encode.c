@@ -719,9 +719,9 @@ static int stage_video(struct mg_encoder *e, const AVFrame *f)
     return 0;
 }
 
-MG_API int mg_encoder_send(mg_encoder *e, const mg_frame *frame)
+/* timing: NULL, or the pts and duration (in config tb) a video frame is encoded with instead of its own. */
+static int send_frame(mg_encoder *e, const AVFrame *f, const int64_t *timing)
 {
-    const AVFrame *f = (const AVFrame *)frame;
     int ret;
 
     if (!e)
@@ -753,6 +753,10 @@ MG_API int mg_encoder_send(mg_encoder *e, const mg_frame *frame)
         ret = stage_video(e, f);
         if (ret < 0)
             return ret;
+        if (timing) {
+            e->staged->pts = timing[0] == AV_NOPTS_VALUE ? AV_NOPTS_VALUE : av_rescale_q(timing[0], e->in_tb, e->ctx->time_base);
+            mg_frame_set_duration(e->staged, timing[1] > 0 ? av_rescale_q(timing[1], e->in_tb, e->ctx->time_base) : 0);
+        }
     } else {
         if (f->nb_samples <= 0 || f->sample_rate <= 0 || f->format < 0)
             return mg_fail_msg(AVERROR(EINVAL), "encoder %s: not an audio frame", e->codec->name);
@@ -767,6 +771,21 @@ MG_API int mg_encoder_send(mg_encoder *e, const mg_frame *frame)
     }
     ret = deliver(e, NULL);
     return ret < 0 ? ret : MG_OK;
+}
+
+MG_API int mg_encoder_send(mg_encoder *e, const mg_frame *frame)
+{
+    return send_frame(e, (const AVFrame *)frame, NULL);
+}
+
+MG_API int mg_encoder_send_at(mg_encoder *e, const mg_frame *frame, int64_t pts, int64_t duration)
+{
+    if (!frame)
+        return mg_fail_msg(AVERROR(EINVAL), "mg_encoder_send_at: no frame (flush with mg_encoder_send)");
+    if (e && e->ctx->codec_type != AVMEDIA_TYPE_VIDEO)
+        return mg_fail_msg(AVERROR(EINVAL), "mg_encoder_send_at: encoder %s is not a video encoder", e->codec->name);
+    const int64_t timing[2] = { pts, duration };
+    return send_frame(e, (const AVFrame *)frame, timing);
 }
 
 MG_API int mg_encoder_receive(mg_encoder *e, mg_packet *pkt, mg_packet_info *info)

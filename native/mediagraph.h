@@ -261,6 +261,9 @@ MG_API void mg_encoder_free(mg_encoder **p);
 /* Sends a frame (NULL = flush). Frames of another size/pixel format (video) or sample format/rate/layout (audio)
    are converted; audio is re-chunked to the codec's frame size. Timestamps are in config tb. */
 MG_API int mg_encoder_send(mg_encoder *e, const mg_frame *f);
+/* Sends a video frame to be encoded at pts with duration (config tb) instead of its own timing, which is left
+   untouched: a frame shared with other encoders (each with its own frame-rate policy) is never written to. */
+MG_API int mg_encoder_send_at(mg_encoder *e, const mg_frame *f, int64_t pts, int64_t duration);
 /* Receives a packet in the encoder's time base. MG_AGAIN / MG_EOF as for the decoder. */
 MG_API int mg_encoder_receive(mg_encoder *e, mg_packet *out, mg_packet_info *info);
 MG_API void mg_encoder_time_base(const mg_encoder *e, int *num, int *den);

@@ -94,6 +94,8 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library)] internal static partial int mg_encoder_open(in EncoderConfig config, out nint encoder);
     [LibraryImport(Library)] internal static partial void mg_encoder_free(ref nint p);
     [LibraryImport(Library)] internal static partial int mg_encoder_send(nint e, nint frame);
+    // int mg_encoder_send_at(mg_encoder *e, const mg_frame *f, int64_t pts, int64_t duration)
+    [LibraryImport(Library)] internal static partial int mg_encoder_send_at(nint e, nint frame, long pts, long duration);
     [LibraryImport(Library)] internal static partial int mg_encoder_receive(nint e, nint packet, out PacketInfo info);
     [LibraryImport(Library)] internal static partial void mg_encoder_time_base(nint e, out int num, out int den);
     [LibraryImport(Library)] internal static partial int mg_encoder_codecpar(nint e, out nint codecpar);

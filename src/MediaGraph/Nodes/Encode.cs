@@ -198,14 +198,16 @@ public sealed class EncodeNode : Node
         private async ValueTask EncodeVideoAsync(NodeContext context, VideoFrame frame, CancellationToken cancellationToken)
         {
             var pts = _sync!.TakePts();
-            NativeMethods.mg_frame_set_timing(frame.Native, pts, 1);
             if (frame.MetadataSnapshot is not null || _metadata is not null)
             {
                 var timeBase = _encoder!.TimeBase;
                 (_metadata ??= new MetadataByPts()).Remember(Rational.Rescale(pts, _inputTimeBase, timeBase),
                     Rational.Rescale(1, _inputTimeBase, timeBase), timeBase, frame.MetadataSnapshot);
             }
-            await SendAsync(context, frame.Native, cancellationToken).ConfigureAwait(false);
+            // The frame's own timing is left alone: it may be shared with another encoder timing it differently.
+            while (_encoder!.SendAt(frame.Native, pts, 1) == NativeMethods.Again)
+                await DrainAsync(context, cancellationToken).ConfigureAwait(false);
+            await DrainAsync(context, cancellationToken).ConfigureAwait(false);
         }
 
         /// <summary>Sends a frame (0 = flush), receiving packets first whenever the encoder is full.</summary>

@@ -152,6 +152,29 @@ public sealed class FrameRateTests(ITestOutputHelper log)
         AssertSame(cli, ours);
     }
 
+    /// <summary>One decoded stream shared by two encoders that time it differently (a frame's timing is never
+    /// written by an encoder, so neither sees the other's): each output equals the CLI's for its own command.</summary>
+    [Fact(Timeout = 120000)]
+    public async Task Encode_OneStreamIntoTwoOutputsWithDifferentRates_GivesEachTheCliFrames()
+    {
+        var input = await DroppedFramesAviAsync();
+        var folder = TestMedia.OutputFolder();
+        var (cli10, cliMkv) = (Path.Combine(folder, "cli10.mp4"), Path.Combine(folder, "cli.mkv"));
+        var (ours10, oursMkv) = (Path.Combine(folder, "ours10.mp4"), Path.Combine(folder, "ours.mkv"));
+        await TestMedia.RunFfmpegAsync($"-i \"{input}\" -c:v libx264 -preset ultrafast -r 10 \"{cli10}\"");
+        await TestMedia.RunFfmpegAsync($"-i \"{input}\" -c:v libx264 -preset ultrafast \"{cliMkv}\"");
+
+        var graph = new Graph();
+        var video = graph.Decode(input).Video;
+        graph.Encode(ours10, video, null, new EncodeOptions { VideoCodec = "libx264", Preset = "ultrafast", FrameRate = new Rational(10, 1) });
+        graph.Encode(oursMkv, video, null, new EncodeOptions { VideoCodec = "libx264", Preset = "ultrafast" });
+        await graph.RunAsync();
+
+        AssertSame(await ProbeAsync(cli10), await ProbeAsync(ours10));
+        AssertSame(await ProbeAsync(cliMkv), await ProbeAsync(oursMkv));
+        Assert.Equal(await Ffprobe.FrameTimesAsync(cliMkv), await Ffprobe.FrameTimesAsync(oursMkv));
+    }
+
     [Fact(Timeout = 120000)]
     public async Task Encode_Passthrough_KeepsEveryInputFrameAtItsTime()
     {
