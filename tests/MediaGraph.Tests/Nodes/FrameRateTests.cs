@@ -318,6 +318,27 @@ public sealed class FrameRateTests(ITestOutputHelper log)
         Assert.DoesNotContain("unknown", actual.Split('|')[1]); // the tags were really there to keep
     }
 
+    /// <summary>Field order (issue 11, item 2): interlaced frames give the encoder tb/bt as the CLI sets it, and
+    /// Matroska, which stores it, carries the same tag.</summary>
+    [Fact(Timeout = 120000)]
+    public async Task Encode_InterlacedInput_TagsTheFieldOrderAsTheCli()
+    {
+        var input = await TestMedia.ClipAsync("interlaced-320x240.mp4", "-f lavfi -t 1 -i testsrc2=size=320x240:rate=30000/1001 " +
+            "-c:v libx264 -preset ultrafast -flags +ildct+ilme -x264opts tff=1 -field_order tt -pix_fmt yuv420p");
+        var folder = TestMedia.OutputFolder();
+        var (cli, ours) = (Path.Combine(folder, "cli.mkv"), Path.Combine(folder, "ours.mkv"));
+        await TestMedia.RunFfmpegAsync($"-i \"{input}\" -c:v libx264 -preset ultrafast \"{cli}\"");
+        var graph = new Graph();
+        graph.Encode(ours, graph.Decode(input).Video, null, new EncodeOptions { Preset = "ultrafast" });
+        await graph.RunAsync();
+
+        var (expected, actual) = ((await Ffprobe.StreamAsync(cli)).FieldOrder, (await Ffprobe.StreamAsync(ours)).FieldOrder);
+
+        log.WriteLine($"ffmpeg CLI {expected}, MediaGraph {actual}");
+        Assert.Equal(expected, actual);
+        Assert.NotEqual("progressive", actual);
+    }
+
     private static async Task<string> ColoursAsync(string path)
     {
         using var json = await Ffprobe.JsonAsync($"-select_streams v:0 -show_entries stream=pix_fmt,color_range,color_space,color_primaries,color_transfer \"{path}\"");
