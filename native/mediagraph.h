@@ -69,6 +69,9 @@ MG_API int mg_codec_find(const char *name, int is_encoder, int *out_media_type);
 MG_API int mg_format_find(const char *name, int is_output);
 /* Output format that would be used for a path and optional format name: MG_OK and its short name into buf. */
 MG_API int mg_format_guess(const char *path, const char *format, char *buf, int buf_size);
+/* Parses a frame rate as the ffmpeg CLI's -r does (av_parse_video_rate): "25", "30000/1001", "29.97" (2997/100),
+   "ntsc", "pal", "film" ... Returns MG_OK with a positive num/den, or AVERROR(EINVAL) with a message. */
+MG_API int mg_parse_video_rate(const char *text, int *num, int *den);
 /* 1 when the output format (short name) wants codecs to put their headers in extradata (AVFMT_GLOBALHEADER), 0 otherwise, negative when unknown. */
 MG_API int mg_format_needs_global_header(const char *format);
 /* 1 when `key` is an option of output format `format` (its own or a generic muxer or file option), 0 otherwise. */

@@ -45,7 +45,7 @@ internal static class TranscodeCommand
         vsync.AcceptOnlyFromAmong("auto", "cfr", "vfr", "passthrough");
         var rate = new Option<Rational?>("--rate", "-r")
         {
-            Description = "Output frame rate, as ffmpeg's -r on an output (25, 30000/1001, 29.97); default: the input's",
+            Description = "Output frame rate, as ffmpeg's -r on an output (25, 30000/1001, 29.97, ntsc); default: the input's",
             HelpName = "fps",
             CustomParser = ParseRate,
         };
@@ -135,12 +135,13 @@ internal static class TranscodeCommand
         var text = result.Tokens[0].Value;
         try
         {
-            var rate = Rational.Parse(text);
-            if (rate.IsValid) return rate;
+            return Rational.ParseFrameRate(text); // as ffmpeg's -r: 29.97 is 2997/100, ntsc 30000/1001
         }
-        catch (Exception e) when (e is FormatException or OverflowException or DivideByZeroException) { }
-        result.AddError($"--rate '{text}' is not a frame rate: give frames per second (25, 29.97) or a fraction (30000/1001)");
-        return null;
+        catch (FormatException)
+        {
+            result.AddError($"--rate '{text}' is not a frame rate: give frames per second (25, 29.97), a fraction (30000/1001) or a name (ntsc, pal, film)");
+            return null;
+        }
     }
 
     private static Size? ParseSize(ArgumentResult result)

@@ -126,10 +126,12 @@ internal static partial class GraphJson
     {
         try
         {
-            if (Rational.Parse(text) is { IsValid: true } rate) return rate;
+            return Rational.ParseFrameRate(text);
         }
-        catch (Exception e) when (e is FormatException or OverflowException or ArgumentException) { }
-        throw new ArgumentException($"frameRate '{text}' is not a frame rate: give one such as \"25\", \"30000/1001\" or \"29.97\"");
+        catch (FormatException)
+        {
+            throw new ArgumentException($"frameRate '{text}' is not a frame rate: give one such as \"25\", \"30000/1001\", \"29.97\" or \"ntsc\"");
+        }
     }
 
     /// <summary>Every field only when set. A codec left to the output format's default is not written, so reading

@@ -30,6 +30,8 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)] internal static partial int mg_codec_find(string name, int isEncoder, out int mediaType);
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)] internal static partial int mg_format_find(string name, int isOutput);
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)] internal static partial int mg_format_guess(string path, string? format, byte* buf, int bufSize);
+    // int mg_parse_video_rate(const char *text, int *num, int *den)
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)] internal static partial int mg_parse_video_rate(string text, out int num, out int den);
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)] internal static partial int mg_filter_find(string name);
     // int mg_muxer_default_codec(const char *format, const char *path, int media_type, char *codec, int codec_size, char *encoder, int encoder_size)
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)] internal static partial int mg_muxer_default_codec(string? format, string path, int mediaType, byte* codec, int codecSize, byte* encoder, int encoderSize);

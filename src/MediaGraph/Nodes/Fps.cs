@@ -34,7 +34,7 @@ public sealed class FpsNode : TransformNode
         Outputs = [new("out", MediaKind.Video)],
         Parameters =
         [
-            Parameter.String("rate", "The output frame rate: \"25\", \"30000/1001\" or \"29.97\".", required: true, rule: RateProblem),
+            Parameter.String("rate", "The output frame rate, as ffmpeg reads it: \"25\", \"30000/1001\", \"29.97\" or \"ntsc\".", required: true, rule: RateProblem),
             Parameter.Enum("round", "How timestamps round to the output grid.", FpsRounding.Near,
                 ("near", FpsRounding.Near), ("zero", FpsRounding.Zero), ("inf", FpsRounding.Inf), ("down", FpsRounding.Down), ("up", FpsRounding.Up)),
         ],
@@ -49,7 +49,7 @@ public sealed class FpsNode : TransformNode
     private FpsNode(ParameterValues values) : base(Descriptor, values) { }
 
     /// <summary>The output frame rate.</summary>
-    public Rational Rate => Rational.Parse(Values.Get<string>("rate")!);
+    public Rational Rate => Rational.ParseFrameRate(Values.Get<string>("rate")!);
     /// <summary>How timestamps round to the output grid.</summary>
     public FpsRounding Rounding => Values.Get<FpsRounding>("round");
 
@@ -65,11 +65,12 @@ public sealed class FpsNode : TransformNode
     {
         try
         {
-            return Rational.Parse(text).IsValid ? null : $"'{text}' is not a positive frame rate";
+            Rational.ParseFrameRate(text);
+            return null;
         }
-        catch (Exception e) when (e is FormatException or OverflowException or ArgumentException)
+        catch (FormatException)
         {
-            return $"'{text}' is not a frame rate: give one such as \"25\", \"30000/1001\" or \"29.97\"";
+            return $"'{text}' is not a frame rate: give one such as \"25\", \"30000/1001\", \"29.97\" or \"ntsc\"";
         }
     }
 }

@@ -24,6 +24,8 @@ public sealed class TranscodeCommandTests(ITestOutputHelper log)
     /// <summary>--rate and --vsync are ffmpeg's -r and -vsync: frame counts and durations equal the CLI's.</summary>
     [Theory(Timeout = 120000)]
     [InlineData("mp4", "--rate 10", "-r 10")]
+    [InlineData("mp4", "--rate 29.97", "-r 29.97")]
+    [InlineData("mkv", "-r ntsc", "-r ntsc")]
     [InlineData("mp4", "--vsync passthrough", "-vsync passthrough")]
     [InlineData("mkv", "--vsync cfr", "-vsync cfr")]
     public async Task Transcode_RateAndVsync_GiveTheFfmpegClisFrames(string extension, string ours, string theirs)

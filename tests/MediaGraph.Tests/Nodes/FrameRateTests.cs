@@ -242,6 +242,27 @@ public sealed class FrameRateTests(ITestOutputHelper log)
             Assert.Equal(Enum.Parse<VideoSyncMethod>(expected), VideoSync.Resolve(mode, OutputDefaults.TimingOf(path, null, out _), onlyStreamOfInput: true, keptTimestamps: false));
     }
 
+    [Theory]
+    [InlineData("25", 25, 1)]
+    [InlineData("30000/1001", 30000, 1001)]
+    [InlineData("29.97", 2997, 100)]
+    [InlineData("ntsc", 30000, 1001)]
+    [InlineData("pal", 25, 1)]
+    [InlineData("film", 24, 1)]
+    public void ParseFrameRate_ReadsRatesAsFfmpegsR(string text, int num, int den)
+        => Assert.Equal(new Rational(num, den), Rational.ParseFrameRate(text));
+
+    [Theory]
+    [InlineData("fast")]
+    [InlineData("0")]
+    [InlineData("-25")]
+    public void ParseFrameRate_NotARate_SaysWhatToGive(string text)
+    {
+        var e = Assert.Throws<FormatException>(() => Rational.ParseFrameRate(text));
+        Assert.Contains(text, e.Message);
+        Assert.Contains("30000/1001", e.Message);
+    }
+
     [Fact]
     public void ConstantRate_FillsAGapWithRepeatsAndDropsAFrameThatComesTooEarly()
     {
