@@ -10,6 +10,10 @@ int mg_codecpar_info(const mg_codecpar *p, mg_stream_info *out)
     memset(out, 0, sizeof(*out));
     mg_fill_stream_info(out, p->par, p->time_base, p->frame_rate);
     out->index = -1;
+    if (p->guessed_frame_rate.num > 0 && p->guessed_frame_rate.den > 0) {
+        out->guess_fr_num = p->guessed_frame_rate.num;
+        out->guess_fr_den = p->guessed_frame_rate.den;
+    }
     return MG_OK;
 }
 

@@ -174,6 +174,9 @@ int mg_demuxer_stream_info(const mg_demuxer *d, int index, mg_stream_info *out)
     const AVStream *st = d->fmt->streams[index];
     mg_fill_stream_info(out, st->codecpar, st->time_base, st->avg_frame_rate);
     out->index = index;
+    AVRational guess = av_guess_frame_rate(d->fmt, (AVStream *)st, NULL);
+    out->guess_fr_num = guess.num > 0 && guess.den > 0 ? guess.num : 0;
+    out->guess_fr_den = guess.num > 0 && guess.den > 0 ? guess.den : 0;
     out->start_time = st->start_time;   /* AV_NOPTS_VALUE == MG_NOPTS */
     out->duration = st->duration;
     out->nb_frames = st->nb_frames;
@@ -211,6 +214,12 @@ int mg_demuxer_codecpar(const mg_demuxer *d, int index, mg_codecpar **out)
         return ret;
     const AVStream *st = d->fmt->streams[index];
     ret = mg_codecpar_create(st->codecpar, st->time_base, st->avg_frame_rate, out);
+    if (ret >= 0) {
+        /* The ffmpeg CLI encodes a decoded stream at this rate (its -r default and -vsync's clock). */
+        AVRational guess = av_guess_frame_rate(d->fmt, (AVStream *)st, NULL);
+        if (guess.num > 0 && guess.den > 0)
+            (*out)->guessed_frame_rate = guess;
+    }
     const int32_t *matrix = mg_stream_display_matrix(st);
     if (ret >= 0 && matrix) {
         memcpy((*out)->display_matrix, matrix, sizeof((*out)->display_matrix));

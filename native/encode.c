@@ -302,6 +302,35 @@ static void layout_from(AVChannelLayout *out, int channels, uint64_t mask)
 
 /* ---------- lifetime ---------- */
 
+static int is_full_range_yuvj(const AVPixFmtDescriptor *d)
+{
+    return d && !(d->flags & AV_PIX_FMT_FLAG_RGB) && !strncmp(d->name, "yuvj", 4);
+}
+
+/* As the ffmpeg CLI (init_output_stream_encode): the encoder describes its colours as the first frame does (range,
+   matrix, primaries, transfer, chroma siting), so a bt709 or full-range input keeps its tags in the output. Where
+   this encoder's own conversion changes what a tag describes, the converted pictures' value is used instead: RGB
+   to YUV (or back) leaves the matrix unspecified and gives swscale's limited range, and the yuvj formats are full
+   range by definition (into them: pc; out of them into plain YUV: tv). */
+static void take_colors(AVCodecContext *ctx, const AVFrame *f)
+{
+    const AVPixFmtDescriptor *in = av_pix_fmt_desc_get((enum AVPixelFormat)f->format);
+    const AVPixFmtDescriptor *out = av_pix_fmt_desc_get(ctx->pix_fmt);
+    int in_rgb = in && (in->flags & AV_PIX_FMT_FLAG_RGB), out_rgb = out && (out->flags & AV_PIX_FMT_FLAG_RGB);
+    ctx->color_primaries = f->color_primaries;
+    ctx->color_trc = f->color_trc;
+    ctx->chroma_sample_location = f->chroma_location;
+    ctx->colorspace = in_rgb == out_rgb ? f->colorspace : AVCOL_SPC_UNSPECIFIED;
+    if (is_full_range_yuvj(out))
+        ctx->color_range = AVCOL_RANGE_JPEG;
+    else if (out_rgb)
+        ctx->color_range = in_rgb ? f->color_range : AVCOL_RANGE_UNSPECIFIED;
+    else if (in_rgb || (is_full_range_yuvj(in) && !is_full_range_yuvj(out)))
+        ctx->color_range = AVCOL_RANGE_MPEG;
+    else
+        ctx->color_range = f->color_range;
+}
+
 static void encoder_destroy(struct mg_encoder *e)
 {
     if (!e)
@@ -401,6 +430,8 @@ MG_API int mg_encoder_open(const mg_encoder_config *cfg, mg_encoder **out)
             ctx->framerate = av_make_q(cfg->fr_num, cfg->fr_den);
         if (valid_q(cfg->sar_num, cfg->sar_den))
             ctx->sample_aspect_ratio = av_make_q(cfg->sar_num, cfg->sar_den);
+        if (cfg->color_frame)
+            take_colors(ctx, (const AVFrame *)cfg->color_frame);
         if (cfg->field_order > 0)
             ctx->field_order = (enum AVFieldOrder)cfg->field_order;
         if (cfg->gop > 0)
@@ -739,9 +770,9 @@ static int stage_video(struct mg_encoder *e, const AVFrame *f)
     return 0;
 }
 
-MG_API int mg_encoder_send(mg_encoder *e, const mg_frame *frame)
+/* timing: NULL, or the pts and duration (in config tb) a video frame is encoded with instead of its own. */
+static int send_frame(mg_encoder *e, const AVFrame *f, const int64_t *timing)
 {
-    const AVFrame *f = (const AVFrame *)frame;
     int ret;
 
     if (!e)
@@ -773,6 +804,10 @@ MG_API int mg_encoder_send(mg_encoder *e, const mg_frame *frame)
         ret = stage_video(e, f);
         if (ret < 0)
             return ret;
+        if (timing) {
+            e->staged->pts = timing[0] == AV_NOPTS_VALUE ? AV_NOPTS_VALUE : av_rescale_q(timing[0], e->in_tb, e->ctx->time_base);
+            mg_frame_set_duration(e->staged, timing[1] > 0 ? av_rescale_q(timing[1], e->in_tb, e->ctx->time_base) : 0);
+        }
     } else {
         if (f->nb_samples <= 0 || f->sample_rate <= 0 || f->format < 0)
             return mg_fail_msg(AVERROR(EINVAL), "encoder %s: not an audio frame", e->codec->name);
@@ -797,6 +832,21 @@ MG_API int mg_encoder_send(mg_encoder *e, const mg_frame *frame)
     }
     ret = deliver(e, NULL);
     return ret < 0 ? ret : MG_OK;
+}
+
+MG_API int mg_encoder_send(mg_encoder *e, const mg_frame *frame)
+{
+    return send_frame(e, (const AVFrame *)frame, NULL);
+}
+
+MG_API int mg_encoder_send_at(mg_encoder *e, const mg_frame *frame, int64_t pts, int64_t duration)
+{
+    if (!frame)
+        return mg_fail_msg(AVERROR(EINVAL), "mg_encoder_send_at: no frame (flush with mg_encoder_send)");
+    if (e && e->ctx->codec_type != AVMEDIA_TYPE_VIDEO)
+        return mg_fail_msg(AVERROR(EINVAL), "mg_encoder_send_at: encoder %s is not a video encoder", e->codec->name);
+    const int64_t timing[2] = { pts, duration };
+    return send_frame(e, (const AVFrame *)frame, timing);
 }
 
 MG_API int mg_encoder_receive(mg_encoder *e, mg_packet *pkt, mg_packet_info *info)

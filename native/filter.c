@@ -18,6 +18,7 @@ struct mg_filter_graph {
     AVFilterContext **src, **sink;
     mg_stream_info *in_info;
     int *in_set;
+    int64_t *in_end;             /* per input: where the frames pushed so far end (pts + duration), MG_NOPTS none */
     int configured;
     char *desc;
 };
@@ -37,6 +38,7 @@ static void graph_destroy(struct mg_filter_graph *g)
     av_free(g->sink);
     av_free(g->in_info);
     av_free(g->in_set);
+    av_free(g->in_end);
     av_free(g->desc);
     av_free(g);
 }
@@ -97,11 +99,14 @@ MG_API int mg_filter_graph_create(const char *description, int threads, mg_filte
     g->sink = av_calloc(g->nout, sizeof(*g->sink));
     g->in_info = av_calloc(g->nin, sizeof(*g->in_info));
     g->in_set = av_calloc(g->nin, sizeof(*g->in_set));
+    g->in_end = av_calloc(g->nin, sizeof(*g->in_end));
     if (!g->in_pad || !g->out_pad || !g->in_type || !g->out_type || !g->src || !g->sink || !g->in_info ||
-        !g->in_set) {
+        !g->in_set || !g->in_end) {
         ret = mg_fail(AVERROR(ENOMEM), "mg_filter_graph_create");
         goto fail;
     }
+    for (i = 0; i < g->nin; i++)
+        g->in_end[i] = AV_NOPTS_VALUE;
     for (i = 0, io = g->ins; io; io = io->next, i++) {
         g->in_pad[i] = io;
         g->in_type[i] = (int)avfilter_pad_get_type(io->filter_ctx->input_pads, io->pad_idx);
@@ -350,7 +355,18 @@ MG_API int mg_filter_graph_push(mg_filter_graph *g, int index, const mg_frame *f
         return ret;
     if (index < 0 || index >= g->nin)
         return mg_fail_msg(AVERROR(EINVAL), "filter graph '%s': no input %d", g->desc, index);
-    ret = av_buffersrc_add_frame_flags(g->src[index], (AVFrame *)MG_FRM(f), f ? AV_BUFFERSRC_FLAG_KEEP_REF : 0);
+    const AVFrame *frame = MG_FRM(f);
+    if (frame && frame->pts != AV_NOPTS_VALUE) {
+        int64_t end = frame->pts + FFMAX(mg_frame_duration(frame), 0);
+        if (g->in_end[index] == AV_NOPTS_VALUE || end > g->in_end[index])
+            g->in_end[index] = end;
+    }
+    /* As the ffmpeg CLI (send_filter_eof): the end of input is stamped with where the last frame ends, so filters
+       that fill time up to it (fps, tpad, the overlay's repeatlast) stop where the CLI's do. */
+    if (!frame && g->in_end[index] != AV_NOPTS_VALUE)
+        ret = av_buffersrc_close(g->src[index], g->in_end[index], AV_BUFFERSRC_FLAG_PUSH);
+    else
+        ret = av_buffersrc_add_frame_flags(g->src[index], (AVFrame *)frame, frame ? AV_BUFFERSRC_FLAG_KEEP_REF : 0);
     if (ret < 0)
         return mg_fail(ret, "filter graph '%s': pushing %s input %d", g->desc, f ? "a frame to" : "the end of", index);
     return MG_OK;

@@ -13,6 +13,7 @@ struct mg_codecpar {
     AVCodecParameters *par;
     AVRational time_base;
     AVRational frame_rate;
+    AVRational guessed_frame_rate;   /* av_guess_frame_rate for a demuxed stream, else frame_rate */
     int has_display_matrix;          /* the stream's display matrix (rotation), carried to muxers on stream copy */
     int32_t display_matrix[9];
 };

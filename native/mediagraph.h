@@ -85,6 +85,9 @@ MG_API int mg_codec_find(const char *name, int is_encoder, int *out_media_type);
 MG_API int mg_format_find(const char *name, int is_output);
 /* Output format that would be used for a path and optional format name: MG_OK and its short name into buf. */
 MG_API int mg_format_guess(const char *path, const char *format, char *buf, int buf_size);
+/* Parses a frame rate as the ffmpeg CLI's -r does (av_parse_video_rate): "25", "30000/1001", "29.97" (2997/100),
+   "ntsc", "pal", "film" ... Returns MG_OK with a positive num/den, or AVERROR(EINVAL) with a message. */
+MG_API int mg_parse_video_rate(const char *text, int *num, int *den);
 /* 1 when the output format (short name) wants codecs to put their headers in extradata (AVFMT_GLOBALHEADER), 0 otherwise, negative when unknown. */
 MG_API int mg_format_needs_global_header(const char *format);
 /* 1 when `key` is an option of output format `format` (its own or a generic muxer or file option), 0 otherwise. */
@@ -116,6 +119,8 @@ typedef struct mg_stream_info {
     int64_t nb_frames;       /* 0 unknown */
     int64_t bit_rate;        /* 0 unknown */
     double rotation;         /* degrees clockwise the picture must turn to show upright (display matrix), [0, 360) */
+    int guess_fr_num, guess_fr_den; /* the rate the ffmpeg CLI encodes a stream of an input at (av_guess_frame_rate:
+                                       r_frame_rate unless implausible); else the frame rate above; 0/0 unknown */
 } mg_stream_info;
 
 /* Describes the parameters (codec, size or sample layout, time base, frame rate). */
@@ -274,12 +279,17 @@ typedef struct mg_encoder_config {
     int global_header;       /* set AV_CODEC_FLAG_GLOBAL_HEADER (the muxer needs it) */
     int field_order;         /* AVFieldOrder for the output, 0 = unknown */
     const char *options;     /* codec private options: "preset=veryfast\ncrf=23" */
+    const mg_frame *color_frame; /* video: the first frame; as the ffmpeg CLI, the encoder takes its colour range,
+                                    space, primaries, transfer and chroma location (NULL: unspecified) */
 } mg_encoder_config;
 MG_API int mg_encoder_open(const mg_encoder_config *config, mg_encoder **out);
 MG_API void mg_encoder_free(mg_encoder **p);
 /* Sends a frame (NULL = flush). Frames of another size/pixel format (video) or sample format/rate/layout (audio)
    are converted; audio is re-chunked to the codec's frame size. Timestamps are in config tb. */
 MG_API int mg_encoder_send(mg_encoder *e, const mg_frame *f);
+/* Sends a video frame to be encoded at pts with duration (config tb) instead of its own timing, which is left
+   untouched: a frame shared with other encoders (each with its own frame-rate policy) is never written to. */
+MG_API int mg_encoder_send_at(mg_encoder *e, const mg_frame *f, int64_t pts, int64_t duration);
 /* Receives a packet in the encoder's time base. MG_AGAIN / MG_EOF as for the decoder. */
 MG_API int mg_encoder_receive(mg_encoder *e, mg_packet *out, mg_packet_info *info);
 MG_API void mg_encoder_time_base(const mg_encoder *e, int *num, int *den);
@@ -307,6 +317,12 @@ MG_API int mg_muxer_write(mg_muxer *m, const mg_packet *pkt, int stream_index, i
    AVERROR_MUXER_NOT_FOUND when the format is unknown or cannot be guessed. */
 MG_API int mg_muxer_default_codec(const char *format, const char *path, int media_type, char *codec, int codec_size,
                                   char *encoder, int encoder_size);
+/* What the ffmpeg CLI's -vsync auto reads of the output format (format, else guessed from path as above):
+   variable_fps = 1 when it stores any timestamps (AVFMT_VARIABLE_FPS: mkv, webm, flv ...), no_timestamps = 1 when
+   it stores none (AVFMT_NOTIMESTAMPS: image2, rawvideo ...); name receives the format's short name ("avi" is
+   special-cased by the CLI). Returns MG_OK or AVERROR_MUXER_NOT_FOUND. */
+MG_API int mg_muxer_timing_flags(const char *format, const char *path, int *variable_fps, int *no_timestamps,
+                                 char *name, int name_size);
 /* Flushes interleaving queues, writes the trailer (when the header was written) and closes the output. Idempotent. */
 MG_API int mg_muxer_close(mg_muxer *m);
 /* Packets whose dts did not increase and were moved forward by mg_muxer_write (as the ffmpeg CLI does). */

@@ -561,6 +561,17 @@ MG_API int mg_muxer_close(mg_muxer *m)
 
 /* ---------- default codecs (what the ffmpeg CLI picks without -c) ---------- */
 
+/* As fftools' open_output_file: avformat_alloc_output_context2(NULL, format, path) guesses the format. */
+static int guess_output_format(const char *format, const char *path, const AVOutputFormat **out)
+{
+    *out = format && *format ? av_guess_format(format, NULL, NULL) : av_guess_format(NULL, path, NULL);
+    if (*out)
+        return MG_OK;
+    return format && *format
+               ? mg_fail_msg(AVERROR_MUXER_NOT_FOUND, "unknown output format '%s' (run `ffmpeg -muxers` for the list)", format)
+               : mg_fail_msg(AVERROR_MUXER_NOT_FOUND, "cannot guess output format from '%s'; name one", path ? path : "");
+}
+
 MG_API int mg_muxer_default_codec(const char *format, const char *path, int media_type, char *codec, int codec_size,
                                   char *encoder, int encoder_size)
 {
@@ -569,12 +580,10 @@ MG_API int mg_muxer_default_codec(const char *format, const char *path, int medi
     codec[0] = encoder[0] = '\0';
     if (media_type != MG_MEDIA_VIDEO && media_type != MG_MEDIA_AUDIO)
         return mg_fail_msg(AVERROR(EINVAL), "mg_muxer_default_codec: media type %d is neither video nor audio", media_type);
-    /* As fftools' open_output_file: avformat_alloc_output_context2(NULL, format, path) guesses the format. */
-    const AVOutputFormat *of = format && *format ? av_guess_format(format, NULL, NULL) : av_guess_format(NULL, path, NULL);
-    if (!of)
-        return format && *format
-                   ? mg_fail_msg(AVERROR_MUXER_NOT_FOUND, "unknown output format '%s' (run `ffmpeg -muxers` for the list)", format)
-                   : mg_fail_msg(AVERROR_MUXER_NOT_FOUND, "cannot guess output format from '%s'; name one", path ? path : "");
+    const AVOutputFormat *of;
+    int ret = guess_output_format(format, path, &of);
+    if (ret < 0)
+        return ret;
     /* As fftools' choose_encoder: av_guess_codec, then the codec id's default encoder. */
     enum AVCodecID id = av_guess_codec(of, NULL, path, NULL, (enum AVMediaType)media_type);
     if (id == AV_CODEC_ID_NONE)
@@ -586,5 +595,20 @@ MG_API int mg_muxer_default_codec(const char *format, const char *path, int medi
     const AVCodec *enc = avcodec_find_encoder(id);
     if (enc)
         av_strlcpy(encoder, enc->name, encoder_size);
+    return MG_OK;
+}
+
+MG_API int mg_muxer_timing_flags(const char *format, const char *path, int *variable_fps, int *no_timestamps,
+                                 char *name, int name_size)
+{
+    if (!variable_fps || !no_timestamps || !name || name_size <= 0)
+        return mg_fail_msg(AVERROR(EINVAL), "mg_muxer_timing_flags: null argument");
+    const AVOutputFormat *of;
+    int ret = guess_output_format(format, path, &of);
+    if (ret < 0)
+        return ret;
+    *variable_fps = (of->flags & AVFMT_VARIABLE_FPS) ? 1 : 0;
+    *no_timestamps = (of->flags & AVFMT_NOTIMESTAMPS) ? 1 : 0;
+    av_strlcpy(name, of->name, name_size);
     return MG_OK;
 }

@@ -9,6 +9,7 @@
 
 #include <libavutil/avstring.h>
 #include <libavutil/channel_layout.h>
+#include <libavutil/parseutils.h>
 #include <libavutil/pixdesc.h>
 #include <libavutil/samplefmt.h>
 #include <libswresample/swresample.h>
@@ -362,6 +363,7 @@ int mg_codecpar_create(const AVCodecParameters *src, AVRational tb, AVRational f
     }
     cp->time_base = tb;
     cp->frame_rate = fr;
+    cp->guessed_frame_rate = fr;
     mg_handle_created();
     *out = cp;
     return MG_OK;
@@ -410,9 +412,23 @@ void mg_fill_stream_info(mg_stream_info *out, const AVCodecParameters *par, AVRa
     if (fr.num > 0 && fr.den > 0) {
         out->fr_num = fr.num;
         out->fr_den = fr.den;
+        out->guess_fr_num = fr.num;
+        out->guess_fr_den = fr.den;
     }
     out->start_time = MG_NOPTS;
     out->duration = MG_NOPTS;
     out->nb_frames = 0;
     out->bit_rate = par->bit_rate;
+}
+
+int mg_parse_video_rate(const char *text, int *num, int *den)
+{
+    if (!text || !num || !den)
+        return mg_fail_msg(AVERROR(EINVAL), "mg_parse_video_rate: null argument");
+    AVRational rate;
+    if (av_parse_video_rate(&rate, text) < 0 || rate.num <= 0 || rate.den <= 0)
+        return mg_fail_msg(AVERROR(EINVAL), "'%s' is not a frame rate: give one such as 25, 30000/1001, 29.97 or ntsc", text);
+    *num = rate.num;
+    *den = rate.den;
+    return MG_OK;
 }

@@ -37,6 +37,18 @@ internal static class TranscodeCommand
         var format = new Option<string?>("--format") { Description = "Output container format (mp4, matroska, mpegts ...) when the extension does not say it", HelpName = "name" };
         var gop = new Option<int?>("--gop") { Description = "Keyframe interval in frames (segments and HLS cut at keyframes)", HelpName = "N" };
         var threads = new Option<int?>("--threads") { Description = "Decoder and encoder threads (0 = automatic)", HelpName = "N" };
+        var vsync = new Option<string?>("--vsync")
+        {
+            Description = "How video frames are timed, as ffmpeg's -vsync: auto (default: constant rate for mp4/mov/image sequences, variable for mkv/webm/mpegts/avi), cfr (duplicate and drop to a constant rate), vfr (keep timestamps, drop colliding frames), passthrough (every frame, its own timestamp)",
+            HelpName = "auto|cfr|vfr|passthrough",
+        };
+        vsync.AcceptOnlyFromAmong("auto", "cfr", "vfr", "passthrough");
+        var rate = new Option<Rational?>("--rate", "-r")
+        {
+            Description = "Output frame rate, as ffmpeg's -r on an output (25, 30000/1001, 29.97, ntsc); default: the input's",
+            HelpName = "fps",
+            CustomParser = ParseRate,
+        };
         var formatOptions = new Option<IReadOnlyDictionary<string, string>?>("--format-option")
         {
             Description = "A muxer option, repeatable: movflags=+faststart, segment_time=4 (with --format segment), hls_time=2",
@@ -56,7 +68,7 @@ internal static class TranscodeCommand
 
         var command = new Command("transcode", "Transcode a file: decode, optionally deinterlace and scale, encode and mux")
         {
-            input, output, scale, deinterlace, method, vcodec, preset, crf, vbitrate, acodec, gop, format, formatOptions, threads, segmentTime,
+            input, output, scale, deinterlace, method, vcodec, preset, crf, vbitrate, acodec, gop, format, formatOptions, threads, segmentTime, vsync, rate,
         };
         foreach (var option in cli.InputPolicyOptions) command.Options.Add(option);
         command.SetAction(async (parse, cancellationToken) =>
@@ -76,6 +88,8 @@ internal static class TranscodeCommand
                     Format = parse.GetValue(format),
                     FormatOptions = parse.GetValue(formatOptions),
                     Threads = parse.GetValue(threads) ?? 0,
+                    FrameRateMode = parse.GetValue(vsync) is { } mode ? Enum.Parse<FrameRateMode>(mode, ignoreCase: true) : FrameRateMode.Auto,
+                    FrameRate = parse.GetValue(rate),
                 },
                 parse.GetValue(threads) ?? 0,
                 cli.WithInputPolicy(parse, new DecodeOptions()),
@@ -158,6 +172,20 @@ internal static class TranscodeCommand
             throw new CommandException(e.Message); // nothing left for the output's format (video only into .wav)
         }
         return graph;
+    }
+
+    private static Rational? ParseRate(ArgumentResult result)
+    {
+        var text = result.Tokens[0].Value;
+        try
+        {
+            return Rational.ParseFrameRate(text); // as ffmpeg's -r: 29.97 is 2997/100, ntsc 30000/1001
+        }
+        catch (FormatException)
+        {
+            result.AddError($"--rate '{text}' is not a frame rate: give frames per second (25, 29.97), a fraction (30000/1001) or a name (ntsc, pal, film)");
+            return null;
+        }
     }
 
     private static Size? ParseSize(ArgumentResult result)

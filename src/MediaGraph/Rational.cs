@@ -31,6 +31,18 @@ public readonly record struct Rational(int Num, int Den)
     /// <inheritdoc />
     public override string ToString() => $"{Num}/{Den}";
 
+    /// <summary>Parses a frame rate exactly as the ffmpeg CLI's <c>-r</c> does (FFmpeg's av_parse_video_rate):
+    /// "25", "30000/1001", "29.97" (2997/100), or a name such as "ntsc" (30000/1001), "pal" (25/1), "film" (24/1).</summary>
+    /// <exception cref="FormatException">The text is not a positive frame rate; the message says what to give.</exception>
+    public static Rational ParseFrameRate(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        Interop.NativeLibraryCheck.EnsureLoaded();
+        if (Interop.NativeMethods.mg_parse_video_rate(text, out var num, out var den) < 0)
+            throw new FormatException(Interop.NativeStatus.LastError());
+        return new Rational(num, den);
+    }
+
     /// <summary>Parses "30000/1001", "25" or "29.97".</summary>
     public static Rational Parse(string text)
     {

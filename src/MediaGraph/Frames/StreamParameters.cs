@@ -21,6 +21,11 @@ public sealed record StreamDescription
     public Rational TimeBase { get; init; }
     /// <summary>The frame rate; for a stream of an input, the container's average (ffprobe's avg_frame_rate).</summary>
     public Rational FrameRate { get; init; }
+    /// <summary>The rate the ffmpeg CLI encodes this stream at when it is decoded (FFmpeg's av_guess_frame_rate:
+    /// <see cref="RealFrameRate"/>, unless that is implausibly high next to the average or the codec codes fields);
+    /// decoded frames carry it as <see cref="VideoFrame.FrameRate"/>. Equals <see cref="FrameRate"/> for streams
+    /// that are not read from an input.</summary>
+    public Rational GuessedFrameRate { get; init; }
     /// <summary>Start time in <see cref="TimeBase"/>, or <see cref="Timestamp.None"/>.</summary>
     public long StartTime { get; init; } = Timestamp.None;
     /// <summary>Duration in <see cref="TimeBase"/>, or <see cref="Timestamp.None"/>.</summary>
@@ -92,6 +97,7 @@ public sealed record StreamDescription
         ChannelMask = s.ChannelMask,
         TimeBase = new Rational(s.TbNum, s.TbDen),
         FrameRate = new Rational(s.FrNum, s.FrDen),
+        GuessedFrameRate = new Rational(s.GuessFrNum, s.GuessFrDen),
         StartTime = s.StartTime,
         Duration = s.Duration,
         FrameCount = s.NbFrames,

@@ -70,6 +70,10 @@ internal sealed class EncodeOptionsEntry
     public int? Threads { get; set; }
     public string? Format { get; set; }
     [JsonConverter(typeof(OptionMapConverter))] public Dictionary<string, string>? FormatOptions { get; set; }
+    /// <summary>"auto", "cfr", "vfr" or "passthrough".</summary>
+    public string? FrameRateMode { get; set; }
+    /// <summary>"25", "30000/1001" or "29.97".</summary>
+    public string? FrameRate { get; set; }
     [JsonConverter(typeof(OptionMapConverter))] public Dictionary<string, string>? VideoCodecOptions { get; set; }
     [JsonConverter(typeof(OptionMapConverter))] public Dictionary<string, string>? AudioCodecOptions { get; set; }
 }

@@ -131,7 +131,25 @@ internal static partial class GraphJson
             FormatOptions = o.FormatOptions,
             VideoCodecOptions = o.VideoCodecOptions,
             AudioCodecOptions = o.AudioCodecOptions,
+            FrameRateMode = o.FrameRateMode is { } mode ? FrameRateModeOf(mode) : FrameRateMode.Auto,
+            FrameRate = o.FrameRate is { } rate ? FrameRateOf(rate) : null,
         };
+    }
+
+    private static FrameRateMode FrameRateModeOf(string text)
+        => Enum.TryParse<FrameRateMode>(text, ignoreCase: true, out var mode) && !char.IsDigit(text[0]) ? mode
+            : throw new ArgumentException($"frameRateMode '{text}' is not one of auto, cfr, vfr, passthrough");
+
+    private static Rational FrameRateOf(string text)
+    {
+        try
+        {
+            return Rational.ParseFrameRate(text);
+        }
+        catch (FormatException)
+        {
+            throw new ArgumentException($"frameRate '{text}' is not a frame rate: give one such as \"25\", \"30000/1001\", \"29.97\" or \"ntsc\"");
+        }
     }
 
     /// <summary>Every field only when set. A codec left to the output format's default is not written, so reading
@@ -151,6 +169,8 @@ internal static partial class GraphJson
         Threads = o.Threads == 0 ? null : o.Threads,
         Format = o.Format,
         FormatOptions = Copy(o.FormatOptions),
+        FrameRateMode = o.FrameRateMode == FrameRateMode.Auto ? null : o.FrameRateMode.ToString().ToLowerInvariant(),
+        FrameRate = o.FrameRate?.ToString(),
         VideoCodecOptions = Copy(o.VideoCodecOptions),
         AudioCodecOptions = Copy(o.AudioCodecOptions),
     };

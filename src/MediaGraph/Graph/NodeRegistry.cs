@@ -11,7 +11,7 @@ public static class NodeRegistry
 {
     private static readonly object Gate = new();
     private static readonly string[] Reserved = ["id", "type", "input", "inputs"];
-    private static NodeDescriptor[] _kinds = [DeinterlaceNode.Descriptor, ScaleNode.Descriptor, FilterNode.Descriptor];
+    private static NodeDescriptor[] _kinds = [DeinterlaceNode.Descriptor, ScaleNode.Descriptor, FilterNode.Descriptor, FpsNode.Descriptor];
 
     /// <summary>How many of <see cref="Kinds"/> are built in (they come first).</summary>
     internal const int BuiltInCount = 3;

@@ -107,9 +107,41 @@ public sealed record EncodeOptions
     /// <summary>Private options of the audio encoder.</summary>
     public IReadOnlyDictionary<string, string>? AudioCodecOptions { get; init; }
 
+    /// <summary>How frames are timed into the output, as the ffmpeg CLI's <c>-vsync</c>/<c>-fps_mode</c>. Default
+    /// <see cref="FrameRateMode.Auto"/>: constant frame rate (frames duplicated and dropped) for formats that store no
+    /// variable timing (mp4, mov, image sequences, segment and HLS outputs), variable for those that do (mkv, webm, mpegts, flv) and for avi,
+    /// passthrough for formats that store no timestamps at all.</summary>
+    public FrameRateMode FrameRateMode { get; init; }
+    /// <summary>The output frame rate (ffmpeg's <c>-r</c> on an output): the encoder's clock, and with a constant
+    /// frame rate the rate frames are duplicated or dropped to. Null takes the frames' rate (a decoded stream's is
+    /// the one the ffmpeg CLI guesses: its r_frame_rate, mostly), or 25 when they have none.</summary>
+    public Rational? FrameRate { get; init; }
+
     internal bool CopyVideo => VideoCodec == "copy";
     internal bool CopyAudio => AudioCodec == "copy";
     internal bool NoAudio => AudioCodec == "none";
+}
+
+/// <summary>How an encoder times video frames into its output: the ffmpeg CLI's <c>-vsync</c> (<c>-fps_mode</c>)
+/// methods, with its rules (FFmpeg 5.1's <c>do_video_out</c>).</summary>
+public enum FrameRateMode
+{
+    /// <summary>As the ffmpeg CLI picks for the output format: <see cref="Cfr"/> where the format stores no variable
+    /// timing (mp4, mov, image sequences, segment and HLS outputs), <see cref="Vfr"/> where it does (mkv, webm, mpegts, flv) and for avi,
+    /// <see cref="Passthrough"/> where it stores no timestamps at all. With a constant rate, an output of an input
+    /// that has only this one stream (or whose timestamps are kept) starts at its first frame rather than
+    /// repeating that frame back to 0.</summary>
+    Auto,
+    /// <summary>Constant frame rate: frames are duplicated to fill gaps and dropped when they come too fast, so the
+    /// output has one frame every 1/rate seconds from 0 (a stream that starts late is padded with its first
+    /// frame).</summary>
+    Cfr,
+    /// <summary>Variable frame rate: each frame keeps its timestamp (rounded to 1/rate); frames that would land
+    /// on or before the previous one are dropped, none are duplicated.</summary>
+    Vfr,
+    /// <summary>Every frame is encoded once with its timestamp rounded to 1/rate; nothing is dropped or
+    /// duplicated (a timestamp that would repeat the previous one is moved one tick later).</summary>
+    Passthrough,
 }
 
 /// <summary>Scaling algorithms of swscale.</summary>

@@ -42,6 +42,11 @@ public sealed class VideoStream : MediaStream
     /// <summary>Deinterlaces with yadif (default) or bwdif.</summary>
     public VideoStream Deinterlace(DeinterlaceOptions? options = null) => Through(new DeinterlaceNode(options));
 
+    /// <summary>Converts to a constant <paramref name="rate"/> with libavfilter's fps filter (as
+    /// <c>-vf fps=RATE</c>): timestamps round to the nearest slot of 1/rate, empty slots repeat the previous frame and
+    /// frames sharing a slot keep only the last.</summary>
+    public VideoStream Fps(Rational rate, FpsRounding rounding = FpsRounding.Near) => Through(new FpsNode(rate, rounding));
+
     /// <summary>Runs a one-input, one-output libavfilter video graph ("hflip", "crop=640:360", "fps=30").</summary>
     public VideoStream Filter(string description) => Graph.Filter(description, this).Video(0);
 }

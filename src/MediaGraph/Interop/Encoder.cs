@@ -28,6 +28,12 @@ internal sealed unsafe class Encoder : IDisposable
     /// Throws on failure.</summary>
     public int Send(nint frame) => NativeStatus.ThrowIfFailed(NativeMethods.mg_encoder_send(_handle.Ptr, frame), "encoding", _node);
 
+    /// <summary>Sends a video frame to be encoded at <paramref name="pts"/> lasting <paramref name="duration"/> (the
+    /// input time base) without touching the frame's own timing (it may be shared with other encoders): MG_OK, or
+    /// MG_AGAIN when packets must be received first. Throws on failure.</summary>
+    public int SendAt(nint frame, long pts, long duration)
+        => NativeStatus.ThrowIfFailed(NativeMethods.mg_encoder_send_at(_handle.Ptr, frame, pts, duration), "encoding", _node);
+
     /// <summary>MG_OK with a packet, MG_AGAIN or MG_EOF. Throws on failure.</summary>
     public int Receive(nint packet, out PacketInfo info)
         => NativeStatus.ThrowIfFailed(NativeMethods.mg_encoder_receive(_handle.Ptr, packet, out info), "encoding", _node);

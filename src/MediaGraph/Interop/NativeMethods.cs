@@ -30,10 +30,14 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)] internal static partial int mg_codec_find(string name, int isEncoder, out int mediaType);
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)] internal static partial int mg_format_find(string name, int isOutput);
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)] internal static partial int mg_format_guess(string path, string? format, byte* buf, int bufSize);
+    // int mg_parse_video_rate(const char *text, int *num, int *den)
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)] internal static partial int mg_parse_video_rate(string text, out int num, out int den);
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)] internal static partial int mg_filter_find(string name);
     // int mg_muxer_default_codec(const char *format, const char *path, int media_type, char *codec, int codec_size, char *encoder, int encoder_size)
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)] internal static partial int mg_muxer_default_codec(string? format, string path, int mediaType, byte* codec, int codecSize, byte* encoder, int encoderSize);
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)] internal static partial int mg_format_needs_global_header(string format);
+    // int mg_muxer_timing_flags(const char *format, const char *path, int *variable_fps, int *no_timestamps, char *name, int name_size)
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)] internal static partial int mg_muxer_timing_flags(string? format, string path, out int variableFps, out int noTimestamps, byte* name, int nameSize);
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)] internal static partial int mg_format_option_exists(string format, string key);
 
     // codec parameters
@@ -94,6 +98,8 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library)] internal static partial int mg_encoder_open(in EncoderConfig config, out nint encoder);
     [LibraryImport(Library)] internal static partial void mg_encoder_free(ref nint p);
     [LibraryImport(Library)] internal static partial int mg_encoder_send(nint e, nint frame);
+    // int mg_encoder_send_at(mg_encoder *e, const mg_frame *f, int64_t pts, int64_t duration)
+    [LibraryImport(Library)] internal static partial int mg_encoder_send_at(nint e, nint frame, long pts, long duration);
     [LibraryImport(Library)] internal static partial int mg_encoder_receive(nint e, nint packet, out PacketInfo info);
     [LibraryImport(Library)] internal static partial void mg_encoder_time_base(nint e, out int num, out int den);
     [LibraryImport(Library)] internal static partial int mg_encoder_codecpar(nint e, out nint codecpar);
@@ -147,6 +153,7 @@ internal unsafe struct StreamInfo
     public long NbFrames;
     public long BitRate;
     public double Rotation;
+    public int GuessFrNum, GuessFrDen;
 
     public string Codec
     {
@@ -209,6 +216,7 @@ internal unsafe struct EncoderConfig
     public int GlobalHeader;
     public int FieldOrder;
     public byte* Options;
+    public nint ColorFrame;   // const mg_frame*: the first frame, whose colour tags the encoder takes (0: none)
 }
 
 /// <summary>mg_format_details.</summary>

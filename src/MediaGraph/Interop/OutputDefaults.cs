@@ -43,4 +43,27 @@ internal static unsafe class OutputDefaults
 
         static string? Empty(string? s) => string.IsNullOrEmpty(s) ? null : s;
     }
+
+    /// <summary>What the ffmpeg CLI's <c>-vsync auto</c> reads of an output format: whether it stores any
+    /// timestamps (AVFMT_VARIABLE_FPS: mkv, webm, flv) and whether it stores none (AVFMT_NOTIMESTAMPS: image
+    /// sequences, raw video), with the format's short name; null with FFmpeg's reason when the format is unknown or
+    /// cannot be guessed from <paramref name="path"/>.</summary>
+    public static MuxerTiming? TimingOf(string path, string? format, out string? problem)
+    {
+        NativeLibraryCheck.EnsureLoaded();
+        byte* name = stackalloc byte[64];
+        if (NativeMethods.mg_muxer_timing_flags(format, path, out var variable, out var none, name, 64) < 0)
+        {
+            problem = NativeStatus.LastError();
+            return null;
+        }
+        problem = null;
+        return new MuxerTiming(variable != 0, none != 0, NativeMethods.Utf8(name) ?? "");
+    }
 }
+
+/// <summary>The timestamp abilities of an output format that decide its frame-rate policy.</summary>
+/// <param name="VariableFrameRate">The container stores any timestamps (AVFMT_VARIABLE_FPS).</param>
+/// <param name="NoTimestamps">The container stores no timestamps (AVFMT_NOTIMESTAMPS).</param>
+/// <param name="Format">The format's short name ("mp4", "matroska", "avi").</param>
+internal readonly record struct MuxerTiming(bool VariableFrameRate, bool NoTimestamps, string Format);

@@ -65,7 +65,8 @@ public sealed class DecodeNode : Node
             if (_decoder is null)
             {
                 _parameters = packet.Parameters;
-                _frameRate = _parameters.Description.FrameRate;
+                // As the ffmpeg CLI: frames carry the rate it would encode them at (r_frame_rate, mostly), not the average.
+                _frameRate = _parameters.Description.GuessedFrameRate.IsValid ? _parameters.Description.GuessedFrameRate : _parameters.Description.FrameRate;
                 var codec = node.MediaKind == MediaKind.Video ? node.Options.VideoDecoder : null;
                 if (DemuxNode.PictureSizeProblem(_parameters.Description, node.Options) is { } tooLarge)
                     throw new MediaGraphException(context.NodeName, tooLarge, NativeStatus.NotPermitted);

@@ -54,6 +54,9 @@ public sealed class DemuxNode : Node
     }
 
     public override string Kind => "demux";
+    /// <summary>How many streams the input has (used or not), as last seen by validation; 0 before. The ffmpeg CLI's
+    /// automatic frame-rate policy treats the only stream of an input differently.</summary>
+    internal int StreamCount { get; private set; }
     public string Url { get; }
     public DecodeOptions Options { get; }
     public IReadOnlyList<StreamSelector> Selectors => _selectors;
@@ -93,6 +96,7 @@ public sealed class DemuxNode : Node
         {
             if (keep) Interlocked.Exchange(ref _prepared, demuxer)?.Dispose();
             context.SetDuration(demuxer.Duration);
+            StreamCount = demuxer.StreamCount;
             for (var i = 0; i < _selectors.Count; i++)
             {
                 if (Outputs[i].Consumers.Count == 0) continue;

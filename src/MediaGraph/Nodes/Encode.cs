@@ -10,6 +10,11 @@ namespace MediaGraph;
 /// size, pixel or sample format and frame rate become the stream's); frames of another format later are converted.
 /// Audio is re-chunked to the codec's frame size. At end of input drains the encoder; emits packets in the
 /// encoder's time base carrying the stream parameters the muxer needs.
+/// Video is timed as the ffmpeg CLI times it (<see cref="EncodeOptions.FrameRateMode"/>, <see cref="VideoSync"/>):
+/// the encoder counts in frames of the output rate (<see cref="EncodeOptions.FrameRate"/>, else the frames'), and
+/// with a constant rate frames are duplicated into gaps and dropped when they come too fast, so an mp4 of a
+/// variable-rate input has the CLI's frame count and duration. The first frame's colour range, matrix, primaries,
+/// transfer and field order become the encoder's, as the CLI passes them.
 /// Each packet carries the metadata of the frame it was made from (audio: the frame holding its first sample),
 /// matched by pts because the encoder reorders and delays frames, so a packet sink still has inference results and
 /// tags; muxers ignore it.
@@ -58,6 +63,8 @@ public sealed class EncodeNode : Node
             if (Options.VideoBitrate > 0) d["bitrate"] = Options.VideoBitrate.ToString();
             if (Options.Gop > 0) d["gop"] = Options.Gop.ToString();
             if (Options.PixelFormat is { } f) d["pix_fmt"] = f;
+            if (Options.FrameRateMode != FrameRateMode.Auto) d["vsync"] = Options.FrameRateMode.ToString().ToLowerInvariant();
+            if (Options.FrameRate is { } r) d["r"] = r.ToString();
         }
         else if (Options.AudioBitrate > 0) d["bitrate"] = Options.AudioBitrate.ToString();
         return d;
@@ -75,11 +82,30 @@ public sealed class EncodeNode : Node
         if (kind is null) context.Problem(this, problem!);
         else if (kind != MediaKind)
             context.Problem(this, $"'{Codec}' is a{(kind == MediaKind.Audio ? "n audio" : " " + kind.ToString()!.ToLowerInvariant())} encoder, but it was given {(MediaKind == MediaKind.Audio ? "an audio" : "a video")} stream");
+        if (MediaKind == MediaKind.Video && Options.FrameRate is { IsValid: false } rate)
+            context.Problem(this, $"the output frame rate {rate} is not a positive rate (give one such as 25 or 30000/1001)");
         if (MediaKind == MediaKind.Video && Options.PixelFormat is { } pf && NativeMethods.mg_pix_fmt_from_name(pf) < 0)
             context.Problem(this, $"unknown pixel format '{pf}' (run `ffmpeg -pix_fmts` for the list)");
     }
 
     protected internal override NodeInstance CreateInstance() => new Instance(this);
+
+    /// <summary>The input node this encoder's frames were decoded from through one-input nodes (the ffmpeg CLI's
+    /// input stream of a simple filter graph), and whether they come straight from its decoder (no filters: then the
+    /// CLI times each frame by its own duration).</summary>
+    internal (DecodeNode? Decoder, bool Direct) Upstream()
+    {
+        var port = Inputs[0].Source;
+        var direct = true;
+        for (var hops = 0; port is not null && hops < 10_000; hops++)
+        {
+            if (port.Node is DecodeNode decoder) return (decoder, direct);
+            if (port.Node.Inputs.Count != 1) break;
+            direct = false;
+            port = port.Node.Inputs[0].Source;
+        }
+        return (null, false);
+    }
 
     /// <summary>Codec private options: preset and crf become options only where the codec has them.</summary>
     internal string? CodecOptionString()
@@ -99,14 +125,22 @@ public sealed class EncodeNode : Node
     {
         private Encoder? _encoder;
         private Rational _inputTimeBase;   // what frames are rescaled to before encoding (1/frame rate for video, like ffmpeg)
-        private long _lastPts = Timestamp.None;
         private StreamParameters? _parameters; // of the packets it makes, from the encoder once open
         private long _packetDuration;      // video: one frame in the encoder's time base, for packets the codec leaves without one
         private MetadataByPts? _metadata;  // frames' metadata waiting for their packets; made at the first frame that has any
+        private VideoSync? _sync;          // video: which frames are encoded how often, at which pts (the CLI's -vsync)
+        private VideoFrame? _previous;     // video: the last frame, repeated into a gap with a constant frame rate
+        private bool _fromInput;           // video: frames decoded from an input (through one-input nodes or none)
+        private bool _direct;              // video: frames straight from a decoder, timed by their own duration
 
         [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
         protected internal override async ValueTask ProcessAsync(NodeContext context, int input, MediaItem item, CancellationToken cancellationToken)
         {
+            if (item is VideoFrame video)
+            {
+                await ProcessVideoAsync(context, video, cancellationToken).ConfigureAwait(false);
+                return;
+            }
             using var frame = (FrameBase)item;
             _encoder ??= Open(context, frame);
             var (pts, duration) = SendTiming(frame);
@@ -120,6 +154,62 @@ public sealed class EncodeNode : Node
             await SendAsync(context, frame.Native, cancellationToken).ConfigureAwait(false);
         }
 
+        /// <summary>Encodes a video frame as many times as the frame-rate policy says (none when it is dropped,
+        /// the previous frame first when a gap is filled) and keeps it as the previous frame.</summary>
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+        private async ValueTask ProcessVideoAsync(NodeContext context, VideoFrame frame, CancellationToken cancellationToken)
+        {
+            try
+            {
+                _encoder ??= Open(context, frame);
+                var sync = _sync!;
+                var ticks = frame.Pts == Timestamp.None ? sync.NextSlot : VideoSync.ToOutputTicks(frame.Pts, frame.TimeBase, _inputTimeBase);
+                var (repeats, count) = sync.Decide(ticks, FrameDuration(frame));
+                for (var i = 0; i < count; i++)
+                    await EncodeVideoAsync(context, i < repeats && _previous is not null ? _previous : frame, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                frame.Dispose();
+                throw;
+            }
+            _previous?.Dispose();
+            _previous = frame;
+        }
+
+        /// <summary>How long <paramref name="frame"/> lasts in output frames, as the CLI reckons it: one frame of its
+        /// rate, at most one output frame when it was decoded from an input, or its own duration when it comes
+        /// straight from the decoder and that rounds to at least one output frame.</summary>
+        private double FrameDuration(VideoFrame frame)
+        {
+            var duration = frame.FrameRate.IsValid
+                ? (double)frame.FrameRate.Den * _inputTimeBase.Den / ((double)frame.FrameRate.Num * _inputTimeBase.Num) : 0;
+            if (_fromInput) duration = Math.Min(duration, 1);
+            if (_direct && frame.Duration > 0 && frame.TimeBase.IsValid)
+            {
+                var own = Math.Round((float)(frame.Duration * frame.TimeBase.ToDouble() / _inputTimeBase.ToDouble()), MidpointRounding.ToEven);
+                if (own > 0) return own;
+            }
+            return duration;
+        }
+
+        /// <summary>Encodes <paramref name="frame"/> once at the policy's next output timestamp.</summary>
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+        private async ValueTask EncodeVideoAsync(NodeContext context, VideoFrame frame, CancellationToken cancellationToken)
+        {
+            var pts = _sync!.TakePts();
+            if (frame.MetadataSnapshot is not null || _metadata is not null)
+            {
+                var timeBase = _encoder!.TimeBase;
+                (_metadata ??= new MetadataByPts()).Remember(Rational.Rescale(pts, _inputTimeBase, timeBase),
+                    Rational.Rescale(1, _inputTimeBase, timeBase), timeBase, frame.MetadataSnapshot);
+            }
+            // The frame's own timing is left alone: it may be shared with another encoder timing it differently.
+            while (_encoder!.SendAt(frame.Native, pts, 1) == NativeMethods.Again)
+                await DrainAsync(context, cancellationToken).ConfigureAwait(false);
+            await DrainAsync(context, cancellationToken).ConfigureAwait(false);
+        }
+
         /// <summary>Sends a frame (0 = flush), receiving packets first whenever the encoder is full.</summary>
         [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
         private async ValueTask SendAsync(NodeContext context, nint frame, CancellationToken cancellationToken)
@@ -129,20 +219,11 @@ public sealed class EncodeNode : Node
             await DrainAsync(context, cancellationToken).ConfigureAwait(false);
         }
 
-        /// <summary>Writes the frame's timing in the encoder's input time base to the native frame and returns it;
-        /// keeps video pts strictly increasing after rounding (a variable-rate input rounded to the nominal rate may
-        /// collide).</summary>
+        /// <summary>Writes an audio frame's timing in the encoder's input time base to the native frame and returns it.</summary>
         private (long Pts, long Duration) SendTiming(FrameBase frame)
         {
             var pts = Rational.Rescale(frame.Pts, frame.TimeBase, _inputTimeBase);
             var duration = Rational.Rescale(frame.Duration, frame.TimeBase, _inputTimeBase);
-            if (frame is VideoFrame)
-            {
-                // A frame without a timestamp (damaged input) follows the previous one.
-                if (pts == Timestamp.None) pts = _lastPts == Timestamp.None ? 0 : _lastPts + Math.Max(1, duration);
-                else if (_lastPts != Timestamp.None && pts <= _lastPts) pts = _lastPts + 1;
-                _lastPts = pts;
-            }
             NativeMethods.mg_frame_set_timing(frame.Native, pts, duration);
             return (pts, duration);
         }
@@ -151,6 +232,18 @@ public sealed class EncodeNode : Node
         protected internal override async ValueTask FinishAsync(NodeContext context, CancellationToken cancellationToken)
         {
             if (_encoder is null) return;
+            if (_sync is { } sync)
+            {
+                // As the CLI at the end: the last frame repeated the median of the last three repeat counts.
+                var repeats = sync.Finish();
+                for (var i = 0; i < repeats && _previous is not null; i++)
+                    await EncodeVideoAsync(context, _previous, cancellationToken).ConfigureAwait(false);
+                _previous?.Dispose();
+                _previous = null;
+                if (sync.Duplicated > 0 || sync.Dropped > 0)
+                    context.Logger.LogInformation("{Node}: {Method} frame rate: {Duplicated} frames duplicated, {Dropped} dropped", context.NodeName,
+                        sync.Method, sync.Duplicated, sync.Dropped);
+            }
             await SendAsync(context, 0, cancellationToken).ConfigureAwait(false);
         }
 
@@ -209,13 +302,23 @@ public sealed class EncodeNode : Node
                     if (options.PixelFormat is { } pf) config.PixFmt = PixelFormat.FromName(pf).Id;
                     config.SarNum = v.SampleAspectRatio.Num;
                     config.SarDen = v.SampleAspectRatio.Den;
-                    var rate = v.FrameRate.IsValid ? v.FrameRate : v.Duration > 0 ? new Rational(v.TimeBase.Den, (int)(v.TimeBase.Num * v.Duration)) : new Rational(25, 1);
+                    // As the CLI: -r, else the frames' rate, else (frames from an app) their duration's, else 25.
+                    var own = v.FrameRate.IsValid ? v.FrameRate : v.Duration > 0 ? new Rational(v.TimeBase.Den, (int)(v.TimeBase.Num * v.Duration)) : new Rational(25, 1);
+                    var rate = options.FrameRate is { IsValid: true } r ? r : own;
                     config.FrNum = rate.Num;
                     config.FrDen = rate.Den;
-                    if (v.FrameRate.IsValid) _inputTimeBase = v.FrameRate.Invert(); // like ffmpeg: the encoder counts in frames
+                    _inputTimeBase = rate.Invert(); // like ffmpeg: the encoder counts in frames of the output rate
                     config.BitRate = options.VideoBitrate;
-                    config.FieldOrder = 1; // progressive unless the frames say otherwise
-                    if (v.IsInterlaced) config.FieldOrder = v.TopFieldFirst ? 2 : 3;
+                    config.ColorFrame = v.Native;
+                    // As the CLI: interlaced frames give tb/bt (mjpeg: tt/bb), others progressive.
+                    var mjpeg = node.Codec == "mjpeg";
+                    config.FieldOrder = !v.IsInterlaced ? 1 : v.TopFieldFirst ? (mjpeg ? 2 : 4) : (mjpeg ? 3 : 5);
+                    var (decoder, direct) = node.Upstream();
+                    var demux = decoder?.Inputs[0].Source?.Node as DemuxNode;
+                    _direct = direct;
+                    _fromInput = decoder is not null;
+                    _sync = new VideoSync(VideoSync.Resolve(options.FrameRateMode, OutputDefaults.TimingOf(node.OutputPath, options.Format, out _),
+                        onlyStreamOfInput: demux is { StreamCount: 1 }, keptTimestamps: demux?.Options.KeepTimestamps == true));
                 }
                 else if (first is AudioFrame a)
                 {
@@ -240,12 +343,14 @@ public sealed class EncodeNode : Node
                         $"{e.Cause}. The {odd.Width}x{odd.Height} frames have an odd size, which 4:2:0 encoders refuse: scale to an even size first, e.g. Scale({odd.Width + odd.Width % 2}, -2) or --scale {odd.Width + odd.Width % 2}x-2",
                         e.ErrorCode, e.Position, e);
                 }
-                if (first is VideoFrame video && video.FrameRate.IsValid)
-                    _packetDuration = Rational.Rescale(1, video.FrameRate.Invert(), encoder.TimeBase);
+                if (first is VideoFrame)
+                    _packetDuration = Rational.Rescale(1, _inputTimeBase, encoder.TimeBase);
                 _parameters = new StreamParameters(encoder.CodecParameters, StreamDescription.From(encoder.Info));
                 context.DisposeAtEndOfRun(_parameters);
                 context.Logger.LogInformation("{Node}: encoding with {Encoder} to {Stream} ({Threads} threads)", context.NodeName, node.Codec,
                     _parameters.Description, node.Options.Threads == 0 ? "automatic" : node.Options.Threads.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                if (_sync is { } sync)
+                    context.Logger.LogInformation("{Node}: {Method} frame rate at {Rate} fps", context.NodeName, sync.Method, _inputTimeBase.Invert());
                 return encoder;
             }
             finally
@@ -277,6 +382,8 @@ public sealed class EncodeNode : Node
 
         public override ValueTask DisposeAsync()
         {
+            _previous?.Dispose();
+            _previous = null;
             _encoder?.Dispose();
             return default;
         }

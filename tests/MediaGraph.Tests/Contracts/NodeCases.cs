@@ -103,6 +103,13 @@ public sealed class ScaleCase : OneInputCase, IFaultingCase
     public string Reason => "Picture size 100000x100000 is invalid";
 }
 
+/// <summary>fps at the clips' own 25 fps: every frame through (the contract counts frames), on the filter's path.</summary>
+public sealed class FpsCase : OneInputCase
+{
+    public override string Kind => "fps";
+    public override VideoStream Apply(VideoStream input) => input.Fps(new Rational(25, 1));
+}
+
 public sealed class DeinterlaceCase : OneInputCase, IFaultingCase
 {
     public override string Kind => "deinterlace";

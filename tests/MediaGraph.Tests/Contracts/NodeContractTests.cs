@@ -287,6 +287,11 @@ public sealed class DeinterlaceNodeSessionContract(ITestOutputHelper log) : Node
 [Collection(SerialCollection.Name)] public sealed class DeinterlaceNodeHandleContract(ITestOutputHelper log) : NodeHandleContractTests<DeinterlaceCase>(log);
 [Collection(SerialCollection.Name)] public sealed class DeinterlaceNodeSessionHandleContract(ITestOutputHelper log) : NodeSessionHandleContractTests<DeinterlaceCase>(log);
 
+public sealed class FpsNodeContract(ITestOutputHelper log) : NodeContractTests<FpsCase>(log);
+public sealed class FpsNodeSessionContract(ITestOutputHelper log) : NodeSessionContractTests<FpsCase>(log);
+[Collection(SerialCollection.Name)] public sealed class FpsNodeHandleContract(ITestOutputHelper log) : NodeHandleContractTests<FpsCase>(log);
+[Collection(SerialCollection.Name)] public sealed class FpsNodeSessionHandleContract(ITestOutputHelper log) : NodeSessionHandleContractTests<FpsCase>(log);
+
 public sealed class FilterNodeContract(ITestOutputHelper log) : NodeContractTests<FilterCase>(log);
 public sealed class FilterNodeFaultContract(ITestOutputHelper log) : NodeFaultContractTests<FilterCase>(log);
 public sealed class FilterNodeSessionContract(ITestOutputHelper log) : NodeSessionContractTests<FilterCase>(log);

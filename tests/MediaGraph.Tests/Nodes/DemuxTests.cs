@@ -25,7 +25,8 @@ public sealed class DemuxTests(ITestOutputHelper log)
 
         var graph = new Graph();
         var input = graph.Decode(joined);
-        graph.Encode(result, input.Video, input.Audio, new EncodeOptions { Preset = "ultrafast" });
+        // Passthrough: every input frame once (mp4's default constant rate, like the CLI's, repeats one at the join).
+        graph.Encode(result, input.Video, input.Audio, new EncodeOptions { Preset = "ultrafast", FrameRateMode = FrameRateMode.Passthrough });
         var metrics = await graph.RunAsync();
 
         var video = await Ffprobe.StreamAsync(result, "v:0");
