@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace MediaGraph;
 
 // Inference results as typed metadata: an inference node sets one of these on each frame it ran on (keyed by type,
@@ -44,6 +46,7 @@ public sealed record Detections(IReadOnlyList<Detection> Items);
 public sealed record TextRegion(IReadOnlyList<PointF32> Polygon, float Score)
 {
     /// <summary>The region's bounding box.</summary>
+    [JsonIgnore]
     public BoxF32 Bounds => BoxF32.Bounding(Polygon);
 }
 
@@ -64,6 +67,7 @@ public sealed record RecognizedText(string Text, float Confidence);
 public sealed record TextLine(IReadOnlyList<PointF32> Polygon, float Score, string Text, float Confidence, bool Rotated)
 {
     /// <summary>The line's bounding box.</summary>
+    [JsonIgnore]
     public BoxF32 Bounds => BoxF32.Bounding(Polygon);
 }
 
