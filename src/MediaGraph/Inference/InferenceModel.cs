@@ -183,7 +183,7 @@ public sealed class InferenceModel : IDisposable, IAsyncDisposable
             return $"model '{Path}' input '{name}' has rank {dims.Length} ({Shape(dims)}); the preprocessing spec makes rank-4 {Preprocess.Layout.ToString().ToUpperInvariant()} images {expected}";
         var (c, h, w) = Preprocess.Layout == TensorLayout.Nchw ? (dims[1], dims[2], dims[3]) : (dims[3], dims[1], dims[2]);
         if (c > 0 && c != 3 || h > 0 && h != Preprocess.Height || w > 0 && w != Preprocess.Width)
-            return $"model '{Path}' input '{name}' is {Shape(dims)}; the preprocessing spec makes {Shape(Preprocess.Shape(-1).Select(d => (int)d).ToArray())} {expected}";
+            return $"model '{Path}' input '{name}' is {Shape(dims)}; the preprocessing spec makes {Preprocess.Layout.ToString().ToUpperInvariant()} {Shape(Preprocess.Shape(-1).Select(d => (int)d).ToArray())} ({expected})";
         return PostProcessor.Validate(session.OutputMetadata) is { } problem ? $"model '{Path}': {problem}" : null;
     }
 
@@ -195,7 +195,8 @@ public sealed class InferenceModel : IDisposable, IAsyncDisposable
         {
             var zeros = new float[Preprocess.ImageLength];
             using var input = OrtValue.CreateTensorValueFromMemory(zeros, Preprocess.Shape(1));
-            using var outputs = session.Run(new RunOptions(), [session.InputNames[0]], [input], session.OutputNames);
+            using var options = new RunOptions();
+            using var outputs = session.Run(options, [session.InputNames[0]], [input], session.OutputNames);
             return null;
         }
         catch (OnnxRuntimeException e)
