@@ -9,7 +9,8 @@ namespace MediaGraph;
 /// turns the ones the orientation classifier finds upside down, recognises them in batches (PaddleOCR's recogniser
 /// input: height 48, as wide as the widest crop of the batch, at least 320) and puts <see cref="TextLines"/> on the
 /// frame, in reading order, leaving out lines read with less than <see cref="TextReaderOptions.MinConfidence"/>.
-/// Emits each frame as it comes, after its text was read; frames without detections pass with empty lines. Host
+/// The detections are replaced by the lines. Emits each frame as it comes, after its text was read; frames without
+/// detections pass with empty lines. Host
 /// frames only. The models load at graph validation.
 /// </summary>
 public sealed class RecognizeTextNode : Node
@@ -70,6 +71,7 @@ public sealed class RecognizeTextNode : Node
                     ? Read(frame, found.Regions, context.NodeName)
                     : [];
                 frame.Metadata.Set(new TextLines(lines));
+                frame.Metadata.Remove<TextDetections>(); // the lines carry their polygons and scores
             }
             catch
             {
