@@ -109,6 +109,7 @@ internal static class InferCommands
             return await cli.RunGraphAsync(graph, progress, cancellationToken).ConfigureAwait(false);
         }
         var sink = graph.Sink(video);
+        graph.Validate(); // a bad model or key file is reported here, before the app starts reading
         var run = cli.RunGraphAsync(graph, progress, cancellationToken);
         await foreach (var frame in sink.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             using (frame)
