@@ -57,8 +57,8 @@ public sealed class RecognizeTextNode : Node
 
         protected internal override ValueTask StartAsync(NodeContext context, CancellationToken cancellationToken)
         {
-            _recStage = context.Metrics.AddStage($"recognition ({models.Recognizer.Name}, {models.Recognizer.ExecutionProvider ?? "?"})");
-            if (_options.Orientation) _clsStage = context.Metrics.AddStage($"orientation ({models.Orientation.Name})");
+            _recStage = context.Metrics.AddStage($"recognition ({models.Recognizer.Name}, {models.Recognizer.ExecutionProvider ?? "?"})", "crops");
+            if (_options.Orientation) _clsStage = context.Metrics.AddStage($"orientation ({models.Orientation.Name})", "crops");
             return default;
         }
 

@@ -120,7 +120,7 @@ public sealed class GraphMetrics
         foreach (var n in Nodes)
             foreach (var s in n.Stages)
                 sb.AppendLine(string.Create(ci,
-                    $"{n.Node} {s.Name}: {s.Count} runs, {s.Items} frames ({(s.Count > 0 ? (double)s.Items / s.Count : 0):0.0} a run), avg {s.Average.TotalMilliseconds:0.00} ms, recent-100 {s.Recent.TotalMilliseconds:0.00} ms, min-max {s.Min.TotalMilliseconds:0.00}-{s.Max.TotalMilliseconds:0.00} ms, {s.Errors} errors ({s.ErrorRate:0.0%})"));
+                    $"{n.Node} {s.Name}: {s.Count} runs, {s.Items} {s.Unit} ({(s.Count > 0 ? (double)s.Items / s.Count : 0):0.0} a run), avg {s.Average.TotalMilliseconds:0.00} ms, recent-100 {s.Recent.TotalMilliseconds:0.00} ms, min-max {s.Min.TotalMilliseconds:0.00}-{s.Max.TotalMilliseconds:0.00} ms, {s.Errors} errors ({s.ErrorRate:0.0%})"));
         return sb.ToString();
     }
 }

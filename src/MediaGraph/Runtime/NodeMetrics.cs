@@ -116,9 +116,9 @@ public sealed class NodeMetrics
     public IReadOnlyList<StageMetrics> Stages => _stages;
 
     /// <summary>Adds a step timed apart from items (<see cref="StageMetrics"/>), shown under the node in the summary.</summary>
-    public StageMetrics AddStage(string name)
+    public StageMetrics AddStage(string name, string unit = "frames")
     {
-        var stage = new StageMetrics(name);
+        var stage = new StageMetrics(name, unit);
         lock (this) _stages = [.. _stages, stage];
         return stage;
     }

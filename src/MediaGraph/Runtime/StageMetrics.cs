@@ -13,10 +13,16 @@ public sealed class StageMetrics
     private readonly long[] _recent = new long[Window];
     private long _count, _items, _errors, _total, _min = long.MaxValue, _max;
 
-    internal StageMetrics(string name) => Name = name;
+    internal StageMetrics(string name, string unit)
+    {
+        Name = name;
+        Unit = unit;
+    }
 
     /// <summary>What the step is ("inference").</summary>
     public string Name { get; }
+    /// <summary>What <see cref="Items"/> counts ("frames", "crops").</summary>
+    public string Unit { get; }
 
     public long Count { get { lock (_recent) return _count; } }
     /// <summary>Items (frames) the steps covered: Items / Count is the mean batch.</summary>
