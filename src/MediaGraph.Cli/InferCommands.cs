@@ -114,7 +114,9 @@ internal static class InferCommands
         await foreach (var frame in sink.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             using (frame)
                 if (describe(frame) is { } line)
-                    cli.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{frame.PtsSeconds,9:0.000}s  {line}"));
+                    cli.Out.WriteLine(double.IsFinite(frame.PtsSeconds)
+                        ? string.Create(CultureInfo.InvariantCulture, $"{frame.PtsSeconds,9:0.000}s  {line}")
+                        : $"{"?",9}s  {line}"); // a frame without a timestamp
         return await run.ConfigureAwait(false);
     }
 

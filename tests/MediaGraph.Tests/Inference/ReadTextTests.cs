@@ -55,4 +55,27 @@ public sealed class ReadTextTests(ITestOutputHelper log)
             }
         Assert.Equal(3, frames);
     }
+
+    [Fact]
+    public async Task ReadText_UpsideDownText_TurnedByTheOrientationClassifierAndRead()
+    {
+        var clip = await TestMedia.ClipAsync("ocr-upside-down.mpg", "-f lavfi -i testsrc2=size=480x270:rate=25 -frames:v 2 " +
+            $"-vf \"drawtext=fontfile={TestModels.Font}:text='UPSIDE DOWN 7':x=60:y=100:fontsize=36:fontcolor=black:box=1:boxcolor=white:boxborderw=6,hflip,vflip\" -c:v mpeg2video -q:v 3");
+        var graph = new Graph();
+        var sink = graph.Sink(graph.Decode(clip).Video.ReadText(TestModels.Ocr));
+        var frames = 0;
+        await foreach (var frame in sink.ReadAllAsync())
+            using (frame)
+            {
+                frames++;
+                Assert.True(frame.Metadata.TryGet<TextLines>(out var lines));
+                log.WriteLine(string.Join(" | ", lines.Lines.Select(l => $"{l.Text} rotated={l.Rotated}")));
+                // What this checks is the turn: the words in their order, whether the recogniser kept the spaces
+                // (it drops narrow ones now and then) or the detector split the words.
+                var read = lines.Lines.Where(l => l.Text.Contains("UPSIDE") || l.Text.Contains("DOWN")).OrderByDescending(l => l.Bounds.X).ToList();
+                Assert.Equal("UPSIDEDOWN7", string.Concat(read.Select(l => l.Text)).Replace(" ", ""));
+                Assert.All(read, l => Assert.True(l.Rotated, $"'{l.Text}' was read without being turned"));
+            }
+        Assert.Equal(2, frames);
+    }
 }
