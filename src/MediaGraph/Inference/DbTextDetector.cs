@@ -41,14 +41,29 @@ public sealed class DbTextDetector : PostProcessor
     /// <summary>The regions of a <paramref name="width"/>×<paramref name="height"/> probability map.</summary>
     internal List<TextRegion> Detect(ReadOnlySpan<float> map, int width, int height, Letterbox box)
     {
-        var labels = new int[width * height];
+        // The label map is as large as the probability map (a megabyte at 640x384): rented, so a stream of frames
+        // does not allocate one per frame.
+        var labels = System.Buffers.ArrayPool<int>.Shared.Rent(width * height);
+        Array.Clear(labels, 0, width * height);
+        try
+        {
+            return Detect(map, width, height, box, labels);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<int>.Shared.Return(labels);
+        }
+    }
+
+    private List<TextRegion> Detect(ReadOnlySpan<float> map, int width, int height, Letterbox box, int[] labels)
+    {
         var regions = new List<TextRegion>();
         var stack = new Stack<int>();
         var points = new List<(int X, int Y)>();
         var next = 0;
         // Only the part of the map that holds the frame (the rest is padding).
         int usedW = Math.Min(width, box.ScaledWidth), usedH = Math.Min(height, box.ScaledHeight);
-        for (var start = 0; start < labels.Length && regions.Count < MaxCandidates; start++)
+        for (var start = 0; start < width * height && regions.Count < MaxCandidates; start++)
         {
             int sx = start % width, sy = start / width;
             if (labels[start] != 0 || sx >= usedW || sy >= usedH || map[start] <= Threshold) continue;
@@ -83,7 +98,9 @@ public sealed class DbTextDetector : PostProcessor
             if (Math.Min(grown.Width, grown.Height) < MinSize + 2) continue;
             var corners = grown.Corners();
             var polygon = new PointF32[4];
-            for (var i = 0; i < 4; i++) polygon[i] = box.ToFrame(corners[i].X, corners[i].Y);
+            // Corners are in pixel-centre coordinates of the map; frames use pixel edges (a box over pixels 10..49
+            // starts at 10 and is 40 wide), so half a pixel goes on before scaling back.
+            for (var i = 0; i < 4; i++) polygon[i] = box.ToFrame(corners[i].X + 0.5f, corners[i].Y + 0.5f);
             regions.Add(new TextRegion(polygon, score));
         }
         return regions;

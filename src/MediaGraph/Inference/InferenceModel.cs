@@ -215,7 +215,7 @@ public sealed class InferenceModel : IDisposable, IAsyncDisposable
 
     /// <summary>Runs the model on <paramref name="input"/> and post-processes each image: <paramref name="boxes"/>
     /// gives each image's letterbox, <paramref name="results"/> receives one result per image.</summary>
-    public void RunAndPostProcess(OrtValue input, ReadOnlySpan<Letterbox> boxes, Span<object?> results, ModelOutputs view)
+    internal void RunAndPostProcess(OrtValue input, ReadOnlySpan<Letterbox> boxes, Span<object?> results, ModelOutputs view)
     {
         using var outputs = Run(input);
         for (var i = 0; i < boxes.Length; i++)

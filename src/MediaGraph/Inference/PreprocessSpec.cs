@@ -105,7 +105,8 @@ public sealed record PreprocessSpec
 /// top-left), and the scale per axis. <see cref="ToFrame"/> maps model coordinates back to frame pixels.</summary>
 public readonly record struct Letterbox(int FrameWidth, int FrameHeight, int ScaledWidth, int ScaledHeight, float ScaleX, float ScaleY)
 {
-    /// <summary>A point of the model's input image in frame pixels, clamped to the frame.</summary>
+    /// <summary>A point of the model's input image in frame pixels, clamped to the frame. Both in pixel-edge
+    /// coordinates: pixel (i, j) covers [i, i + 1) × [j, j + 1).</summary>
     public PointF32 ToFrame(float x, float y)
         => new(Math.Clamp(x / ScaleX, 0, FrameWidth), Math.Clamp(y / ScaleY, 0, FrameHeight));
 }
