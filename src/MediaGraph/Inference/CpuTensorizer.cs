@@ -70,13 +70,16 @@ public sealed class CpuTensorizer : IFrameTensorizer
         }
     }
 
-    /// <inheritdoc />
-    public FrameLocation TensorLocation => FrameLocation.Host;
-
     /// <summary>Where frames of this format land in the model's input.</summary>
     public Letterbox Box => _box;
 
     /// <inheritdoc />
+    public Letterbox Write(VideoFrame frame, TensorBatch batch, int index) => batch is HostTensorBatch host
+        ? Write(frame, host.Image(index))
+        : throw new ArgumentException($"the CPU tensorizer writes host batches, not {batch.Location} ones", nameof(batch));
+
+    /// <summary>Writes <paramref name="frame"/> into <paramref name="image"/> (exactly <see cref="PreprocessSpec.ImageLength"/>
+    /// floats) and returns where it landed.</summary>
     public Letterbox Write(VideoFrame frame, Span<float> image)
     {
         if (image.Length != _spec.ImageLength) throw new ArgumentException($"the batch slot holds {image.Length} floats; the spec needs {_spec.ImageLength}", nameof(image));

@@ -73,7 +73,9 @@ public sealed class InferNode : Node
         {
             var frame = (VideoFrame)item;
             await EmitCompletedAsync(context, wait: false, cancellationToken).ConfigureAwait(false);
-            var batch = _pending ??= _runner.Rent();
+            if (_pending is { } other && other.Location != frame.Location)
+                await DispatchAsync(context, cancellationToken).ConfigureAwait(false); // a batch's tensor lives in one place
+            var batch = _pending ??= _runner.Rent(frame.Location, context.NodeName);
             try
             {
                 batch.Add(input, frame, _runner.Tensorizer(frame, context.NodeName));
@@ -117,6 +119,11 @@ public sealed class InferNode : Node
         {
             var batch = _pending!;
             _pending = null;
+            if (batch.Count == 0) // its first frame failed to go in
+            {
+                _runner.Return(batch);
+                return;
+            }
             while (_inFlight.Count >= _options.ParallelRuns) await EmitCompletedAsync(context, wait: true, cancellationToken, one: true).ConfigureAwait(false);
             if (_options.ParallelRuns == 1)
             {
@@ -186,14 +193,21 @@ public sealed class InferNode : Node
 /// </summary>
 internal sealed class BatchRunner(InferenceModel model, int batchSize) : IDisposable
 {
-    private readonly Stack<InferenceBatch> _free = new();
+    private readonly List<InferenceBatch> _free = new();
     private readonly List<InferenceBatch> _all = new();
     private readonly Dictionary<(FrameLocation, int, int, int), IFrameTensorizer> _tensorizers = new();
 
-    public InferenceBatch Rent()
+    /// <summary>An empty batch whose tensor lives in <paramref name="location"/> memory (pooled).</summary>
+    public InferenceBatch Rent(FrameLocation location, string node)
     {
-        if (_free.TryPop(out var batch)) return batch;
-        batch = new InferenceBatch(model.Preprocess, batchSize);
+        for (var i = _free.Count - 1; i >= 0; i--)
+            if (_free[i].Location == location)
+            {
+                var free = _free[i];
+                _free.RemoveAt(i);
+                return free;
+            }
+        var batch = new InferenceBatch(FrameTensorizers.CreateBatch(model.Preprocess, location, batchSize, node));
         _all.Add(batch);
         return batch;
     }
@@ -201,7 +215,7 @@ internal sealed class BatchRunner(InferenceModel model, int batchSize) : IDispos
     public void Return(InferenceBatch batch)
     {
         batch.Clear();
-        _free.Push(batch);
+        _free.Add(batch);
     }
 
     /// <summary>The tensorizer for frames like <paramref name="frame"/>: made on a new format, kept for the run.</summary>
@@ -239,28 +253,27 @@ internal sealed class BatchRunner(InferenceModel model, int batchSize) : IDispos
     }
 }
 
-/// <summary>One batch: its input tensor (host floats, one slot per frame), the frames with the input each came on and
-/// where it landed in its slot, and the results once run.</summary>
-internal sealed class InferenceBatch(PreprocessSpec spec, int capacity) : IDisposable
+/// <summary>One batch: its input tensor (one image slot per frame, where the frames live), the frames with the input
+/// each came on and where it landed in its slot, and the results once run.</summary>
+internal sealed class InferenceBatch(TensorBatch tensor) : IDisposable
 {
-    private readonly float[] _data = new float[spec.ImageLength * capacity];
-    private readonly OrtValue?[] _inputByCount = new OrtValue?[capacity + 1];
-    private readonly int[] _inputs = new int[capacity];
-    private readonly VideoFrame?[] _frames = new VideoFrame?[capacity];
-    private readonly Letterbox[] _boxes = new Letterbox[capacity];
-    private readonly object?[] _results = new object?[capacity];
+    private readonly int[] _inputs = new int[tensor.Capacity];
+    private readonly VideoFrame?[] _frames = new VideoFrame?[tensor.Capacity];
+    private readonly Letterbox[] _boxes = new Letterbox[tensor.Capacity];
+    private readonly object?[] _results = new object?[tensor.Capacity];
     private readonly ModelOutputs _view = new();
     private volatile bool _done;
 
     public int Count { get; private set; }
+    /// <summary>Where the batch's tensor lives: frames from elsewhere go into another batch.</summary>
+    public FrameLocation Location => tensor.Location;
     /// <summary>The run, when it overlaps with the node's own work.</summary>
     public Task? Task { get; set; }
     public bool IsDone => _done || Task is { IsCompleted: true };
 
     public void Add(int input, VideoFrame frame, IFrameTensorizer tensorizer)
     {
-        var slot = _data.AsSpan(Count * spec.ImageLength, spec.ImageLength);
-        _boxes[Count] = tensorizer.Write(frame, slot);
+        _boxes[Count] = tensorizer.Write(frame, tensor, Count);
         _inputs[Count] = input;
         _frames[Count] = frame;
         Count++;
@@ -268,8 +281,7 @@ internal sealed class InferenceBatch(PreprocessSpec spec, int capacity) : IDispo
 
     public void Run(InferenceModel model)
     {
-        var input = _inputByCount[Count] ??= OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _data.AsMemory(0, Count * spec.ImageLength), spec.Shape(Count));
-        model.RunAndPostProcess(input, _boxes.AsSpan(0, Count), _results.AsSpan(0, Count), _view);
+        model.RunAndPostProcess(tensor.Input(Count), _boxes.AsSpan(0, Count), _results.AsSpan(0, Count), _view);
         _done = true;
     }
 
@@ -304,6 +316,6 @@ internal sealed class InferenceBatch(PreprocessSpec spec, int capacity) : IDispo
     public void Dispose()
     {
         Clear();
-        foreach (var v in _inputByCount) v?.Dispose();
+        tensor.Dispose();
     }
 }
