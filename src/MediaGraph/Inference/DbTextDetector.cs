@@ -63,47 +63,66 @@ public sealed class DbTextDetector : PostProcessor
         var next = 0;
         // Only the part of the map that holds the frame (the rest is padding).
         int usedW = Math.Min(width, box.ScaledWidth), usedH = Math.Min(height, box.ScaledHeight);
-        for (var start = 0; start < width * height && regions.Count < MaxCandidates; start++)
+        var threshold = new System.Numerics.Vector<float>(Threshold);
+        var lanes = System.Numerics.Vector<float>.Count;
+        for (var sy = 0; sy < usedH && regions.Count < MaxCandidates; sy++)
         {
-            int sx = start % width, sy = start / width;
-            if (labels[start] != 0 || sx >= usedW || sy >= usedH || map[start] <= Threshold) continue;
-            next++;
-            points.Clear();
-            labels[start] = next;
-            stack.Push(start);
-            while (stack.Count > 0)
+            var row = map.Slice(sy * width, usedW);
+            for (var sx = 0; sx < usedW && regions.Count < MaxCandidates; sx++)
             {
-                var p = stack.Pop();
-                int x = p % width, y = p / width;
-                points.Add((x, y));
-                for (var dy = -1; dy <= 1; dy++)
-                    for (var dx = -1; dx <= 1; dx++)
-                    {
-                        int nx = x + dx, ny = y + dy;
-                        if (nx < 0 || ny < 0 || nx >= usedW || ny >= usedH) continue;
-                        var q = ny * width + nx;
-                        if (labels[q] != 0 || map[q] <= Threshold) continue;
-                        labels[q] = next;
-                        stack.Push(q);
-                    }
+                // Most of a frame is not text: skip whole vectors below the threshold.
+                if (System.Numerics.Vector.IsHardwareAccelerated && sx + lanes <= usedW
+                    && !System.Numerics.Vector.GreaterThanAny(new System.Numerics.Vector<float>(row[sx..]), threshold))
+                {
+                    sx += lanes - 1;
+                    continue;
+                }
+                var start = sy * width + sx;
+                if (labels[start] != 0 || map[start] <= Threshold) continue;
+                next++;
+                points.Clear();
+                labels[start] = next;
+                stack.Push(start);
+                while (stack.Count > 0)
+                {
+                    var p = stack.Pop();
+                    int x = p % width, y = p / width;
+                    points.Add((x, y));
+                    for (var dy = -1; dy <= 1; dy++)
+                        for (var dx = -1; dx <= 1; dx++)
+                        {
+                            int nx = x + dx, ny = y + dy;
+                            if (nx < 0 || ny < 0 || nx >= usedW || ny >= usedH) continue;
+                            var q = ny * width + nx;
+                            if (labels[q] != 0 || map[q] <= Threshold) continue;
+                            labels[q] = next;
+                            stack.Push(q);
+                        }
+                }
+                if (Region(map, width, box, points) is { } region) regions.Add(region);
             }
-            if (points.Count < 4) continue;
-            var rect = Geometry.MinAreaRect(Geometry.ConvexHull(points));
-            if (Math.Min(rect.Width, rect.Height) < MinSize) continue;
-            var score = MeanInside(map, width, rect);
-            if (score < BoxThreshold) continue;
-            var area = rect.Width * rect.Height;
-            var distance = area * UnclipRatio / (2 * (rect.Width + rect.Height));
-            var grown = rect with { Width = rect.Width + 2 * distance, Height = rect.Height + 2 * distance };
-            if (Math.Min(grown.Width, grown.Height) < MinSize + 2) continue;
-            var corners = grown.Corners();
-            var polygon = new PointF32[4];
-            // Corners are in pixel-centre coordinates of the map; frames use pixel edges (a box over pixels 10..49
-            // starts at 10 and is 40 wide), so half a pixel goes on before scaling back.
-            for (var i = 0; i < 4; i++) polygon[i] = box.ToFrame(corners[i].X + 0.5f, corners[i].Y + 0.5f);
-            regions.Add(new TextRegion(polygon, score));
         }
         return regions;
+    }
+
+    /// <summary>The text region of one connected component, or null when it is too small or too weak.</summary>
+    private TextRegion? Region(ReadOnlySpan<float> map, int width, Letterbox box, List<(int X, int Y)> points)
+    {
+        if (points.Count < 4) return null;
+        var rect = Geometry.MinAreaRect(Geometry.ConvexHull(points));
+        if (Math.Min(rect.Width, rect.Height) < MinSize) return null;
+        var score = MeanInside(map, width, rect);
+        if (score < BoxThreshold) return null;
+        var area = rect.Width * rect.Height;
+        var distance = area * UnclipRatio / (2 * (rect.Width + rect.Height));
+        var grown = rect with { Width = rect.Width + 2 * distance, Height = rect.Height + 2 * distance };
+        if (Math.Min(grown.Width, grown.Height) < MinSize + 2) return null;
+        var corners = grown.Corners();
+        var polygon = new PointF32[4];
+        // Corners are in pixel-centre coordinates of the map; frames use pixel edges (a box over pixels 10..49
+        // starts at 10 and is 40 wide), so half a pixel goes on before scaling back.
+        for (var i = 0; i < 4; i++) polygon[i] = box.ToFrame(corners[i].X + 0.5f, corners[i].Y + 0.5f);
+        return new TextRegion(polygon, score);
     }
 
     /// <summary>The mean probability inside the rectangle (PaddleOCR's "fast" box score).</summary>

@@ -61,11 +61,12 @@ public sealed class InferNode : Node
         private readonly Queue<InferenceBatch> _inFlight = new();
         private InferenceBatch? _pending;
         private long _deadline;
-        private StageMetrics? _stage;
+        private StageMetrics? _stage, _post;
 
         protected internal override ValueTask StartAsync(NodeContext context, CancellationToken cancellationToken)
         {
             _stage = context.Metrics.AddStage($"inference ({_model.Name}, {_model.ExecutionProvider ?? "?"})");
+            _post = context.Metrics.AddStage($"post-processing ({_model.PostProcessor.GetType().Name})");
             return default;
         }
 
@@ -128,7 +129,7 @@ public sealed class InferNode : Node
             if (_options.ParallelRuns == 1)
             {
                 _inFlight.Enqueue(batch); // first: a failed run's frames are released with the queue
-                _runner.Run(batch, _stage!, context.NodeName);
+                _runner.Run(batch, _stage!, _post!, context.NodeName);
             }
             else
             {
@@ -140,10 +141,10 @@ public sealed class InferNode : Node
 
         private void Launch(InferenceBatch batch, NodeContext context)
         {
-            var stage = _stage!;
+            var (stage, post) = (_stage!, _post!);
             batch.Task = Task.Run(() =>
             {
-                try { _runner.Run(batch, stage, context.NodeName); }
+                try { _runner.Run(batch, stage, post, context.NodeName); }
                 finally { context.RequestWakeUp(TimeSpan.Zero); } // the node emits it on its own thread
             });
         }
@@ -228,19 +229,21 @@ internal sealed class BatchRunner(InferenceModel model, int batchSize) : IDispos
     }
 
     /// <summary>Runs the model on the batch and post-processes every image (any thread).</summary>
-    public void Run(InferenceBatch batch, StageMetrics stage, string node)
+    public void Run(InferenceBatch batch, StageMetrics stage, StageMetrics post, string node)
     {
         var start = Stopwatch.GetTimestamp();
+        long ran;
         try
         {
-            batch.Run(model);
+            ran = batch.Run(model);
         }
         catch (Exception e) when (e is OnnxRuntimeException or InvalidOperationException or ArgumentException)
         {
             stage.RecordError();
             throw new MediaGraphException(node, $"inference with '{model.Path}' on a batch of {batch.Count} failed: {e.Message}", inner: e);
         }
-        stage.Record(Stopwatch.GetTimestamp() - start, batch.Count);
+        stage.Record(ran, batch.Count);
+        post.Record(Stopwatch.GetTimestamp() - start - ran, batch.Count);
     }
 
     public void Dispose()
@@ -279,10 +282,12 @@ internal sealed class InferenceBatch(TensorBatch tensor) : IDisposable
         Count++;
     }
 
-    public void Run(InferenceModel model)
+    /// <summary>Runs the model and post-processes; returns the ticks of the model run alone.</summary>
+    public long Run(InferenceModel model)
     {
-        model.RunAndPostProcess(tensor.Input(Count), _boxes.AsSpan(0, Count), _results.AsSpan(0, Count), _view);
+        var ran = model.RunAndPostProcess(tensor.Input(Count), _boxes.AsSpan(0, Count), _results.AsSpan(0, Count), _view);
         _done = true;
+        return ran;
     }
 
     /// <summary>Puts each result on its frame and emits the frames on their outputs, in slot order.</summary>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.ML.OnnxRuntime;
 
 namespace MediaGraph;
@@ -162,20 +161,20 @@ public sealed class RecognizeTextNode : Node
 
         private void Run(InferenceModel model, float[] data, long[] shape, int n, object?[] results, StageMetrics stage, string node)
         {
-            var start = Stopwatch.GetTimestamp();
+            long ran;
             var length = (int)(shape[1] * shape[2] * shape[3] * n);
             try
             {
                 using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, data.AsMemory(0, length), shape);
                 Span<Letterbox> boxes = stackalloc Letterbox[n];
-                model.RunAndPostProcess(input, boxes, results, _view);
+                ran = model.RunAndPostProcess(input, boxes, results, _view);
             }
             catch (OnnxRuntimeException e)
             {
                 stage.RecordError();
                 throw new MediaGraphException(node, $"inference with '{model.Path}' failed: {e.Message}", inner: e);
             }
-            stage.Record(Stopwatch.GetTimestamp() - start, n);
+            stage.Record(ran, n);
         }
 
         private static void Ensure(ref float[] buffer, int length)
