@@ -157,6 +157,9 @@ public sealed class InferenceModel : IDisposable, IAsyncDisposable
     private SessionOptions CreateOptions()
     {
         var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+        var spin = Options.AllowSpinning ? "1" : "0";
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", spin);
+        options.AddSessionConfigEntry("session.inter_op.allow_spinning", spin);
         if (Options.IntraOpThreads > 0) options.IntraOpNumThreads = Options.IntraOpThreads;
         if (Options.InterOpThreads > 0)
         {

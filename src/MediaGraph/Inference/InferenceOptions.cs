@@ -22,6 +22,11 @@ public sealed class InferenceOptions
     public ExecutionProviderChoice Provider { get; init; } = ExecutionProviderChoice.Auto;
     /// <summary>The CUDA device for the CUDA execution provider.</summary>
     public int DeviceId { get; init; }
+    /// <summary>Let ONNX Runtime's CPU threads spin between runs waiting for the next one (its own default). Default
+    /// false here: in a pipeline the same cores decode, scale and encode, and spinning threads take CPU from them and
+    /// from the other graphs of the process (ONNX Runtime's threading guidance for shared CPUs). Not measured here:
+    /// the benchmark machine was too loaded to tell the difference apart from noise.</summary>
+    public bool AllowSpinning { get; init; }
     /// <summary>Run the model once at load so the first frame does not pay for ONNX Runtime's lazy set-up (default true).</summary>
     public bool WarmUp { get; init; } = true;
 }
