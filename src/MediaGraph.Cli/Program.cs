@@ -133,6 +133,8 @@ public static class Program
         root.Subcommands.Add(RunCommand.Create(cli));
         root.Subcommands.Add(DotCommand.Create(cli));
         root.Subcommands.Add(DoctorCommand.Create(cli));
+        root.Subcommands.Add(InferCommands.ReadText(cli));
+        root.Subcommands.Add(InferCommands.Infer(cli));
         return root;
     }
 }

@@ -17,6 +17,7 @@ public sealed partial class LayerTests(ITestOutputHelper log)
         { "Interop", ["Frames", "Runtime", "Nodes", "Graph"] }, // the floor: nothing below it reaches up
         { "Frames", ["Runtime", "Nodes", "Graph"] },           // frames know nothing of nodes or graphs
         { "Runtime", ["Nodes", "Graph"] },                     // the runtime knows no node kinds and no builder
+        { "Inference", ["Runtime", "Nodes", "Graph"] },        // models, tensors and results know no nodes or runs
     };
 
     [Theory]

@@ -36,6 +36,20 @@ public sealed class FrameMetadata
         }
     }
 
+    /// <summary>Attaches <paramref name="value"/> under its own runtime type (a result whose type is known only at run
+    /// time, such as a post-processor's), replacing a value of that type. Only this item sees the change.</summary>
+    public void SetValue(object value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        var type = value.GetType();
+        while (true)
+        {
+            var current = Volatile.Read(ref _values);
+            var updated = MetadataValues.With(current, value, existing => existing.GetType() == type);
+            if (Interlocked.CompareExchange(ref _values, updated, current) == current) return;
+        }
+    }
+
     /// <summary>Detaches the value of type <typeparamref name="T"/> (or derived from it); false when there was
     /// none. Only this item sees the change.</summary>
     public bool Remove<T>() where T : class

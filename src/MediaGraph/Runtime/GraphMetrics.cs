@@ -148,6 +148,10 @@ public sealed class GraphMetrics
             sb.AppendLine(string.Create(ci,
                 $"{n.Node,-16} {n.FramesIn,8} {n.FramesOut,8} {fps,8:0.0} {busy,6:0} {n.LatencyAverage.TotalMilliseconds,9:0.000} {n.LatencyRecent.TotalMilliseconds,9:0.000} {$"{n.LatencyMin.TotalMilliseconds:0.00}-{n.LatencyMax.TotalMilliseconds:0.00}",17} {n.QueueDepth,5} {n.Dropped,5} {n.Warnings,5} {n.Errors,4}"));
         }
+        foreach (var n in Nodes)
+            foreach (var s in n.Stages)
+                sb.AppendLine(string.Create(ci,
+                    $"{n.Node} {s.Name}: {s.Count} runs, {s.Items} {s.Unit} ({(s.Count > 0 ? (double)s.Items / s.Count : 0):0.0} a run), avg {s.Average.TotalMilliseconds:0.00} ms, recent-100 {s.Recent.TotalMilliseconds:0.00} ms, min-max {s.Min.TotalMilliseconds:0.00}-{s.Max.TotalMilliseconds:0.00} ms, {s.Errors} errors ({s.ErrorRate:0.0%})"));
         return sb.ToString();
     }
 }

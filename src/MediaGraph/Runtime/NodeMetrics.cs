@@ -125,6 +125,19 @@ public sealed class NodeMetrics
     /// <summary>Counts one item in that is not a media item (an app stage's unit of work).</summary>
     internal void CountIn() => Interlocked.Increment(ref _in);
 
+    private volatile StageMetrics[] _stages = [];
+
+    /// <summary>Steps inside the node timed apart from its items (an inference node's model runs).</summary>
+    public IReadOnlyList<StageMetrics> Stages => _stages;
+
+    /// <summary>Adds a step timed apart from items (<see cref="StageMetrics"/>), shown under the node in the summary.</summary>
+    public StageMetrics AddStage(string name, string unit = "frames")
+    {
+        var stage = new StageMetrics(name, unit);
+        lock (this) _stages = [.. _stages, stage];
+        return stage;
+    }
+
     /// <summary>Adds busy time that belongs to no single item (flushing at the end).</summary>
     internal void AddBusy(long ticks) => Interlocked.Add(ref _busyTicks, Math.Max(0, ticks));
 }

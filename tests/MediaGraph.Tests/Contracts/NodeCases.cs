@@ -271,3 +271,36 @@ public sealed class AppSourceCase : NodeCase
         }
     }
 }
+
+/// <summary>An inference node (PP-OCR's small orientation classifier, batches of 4 or 20 ms) on every frame.</summary>
+public sealed class InferCase : OneInputCase
+{
+    private static readonly Lazy<InferenceModel> Model = new(() =>
+    {
+        var model = new InferenceModel(TestModels.Orientation, PreprocessSpec.PaddleTextOrientation(), SoftmaxClassifier.TextOrientation(),
+            new InferenceOptions { IntraOpThreads = 1 });
+        model.Load();
+        return model;
+    });
+
+    public override string Kind => "infer";
+    public override VideoStream Apply(VideoStream input) => input.Infer(Model.Value, new InferOptions { BatchSize = 4 });
+}
+
+/// <summary>The JSON-lines sink; the outcome counts the lines of the file.</summary>
+public sealed class JsonLinesCase : NodeCase
+{
+    public override string Kind => "jsonl";
+
+    public override Setup Build(Graph graph, Feed feed, string folder)
+    {
+        var path = Path.Combine(folder, "frames.jsonl");
+        var sink = graph.WriteJsonLines(path, feed.Input(graph));
+        return new Setup(sink, async run =>
+        {
+            try { await run; }
+            catch (Exception e) when (e is MediaGraphException or OperationCanceledException) { return -1; }
+            return File.ReadLines(path).LongCount();
+        });
+    }
+}

@@ -315,3 +315,11 @@ public sealed class AppSinkNodeContract(ITestOutputHelper log) : NodeContractTes
 
 public sealed class AppSourceNodeContract(ITestOutputHelper log) : NodeContractTests<AppSourceCase>(log);
 [Collection(SerialCollection.Name)] public sealed class AppSourceNodeHandleContract(ITestOutputHelper log) : NodeHandleContractTests<AppSourceCase>(log);
+
+public sealed class InferNodeContract(ITestOutputHelper log) : NodeContractTests<InferCase>(log);
+public sealed class InferNodeSessionContract(ITestOutputHelper log) : NodeSessionContractTests<InferCase>(log);
+[Collection(SerialCollection.Name)] public sealed class InferNodeHandleContract(ITestOutputHelper log) : NodeHandleContractTests<InferCase>(log);
+[Collection(SerialCollection.Name)] public sealed class InferNodeSessionHandleContract(ITestOutputHelper log) : NodeSessionHandleContractTests<InferCase>(log);
+
+public sealed class JsonLinesNodeContract(ITestOutputHelper log) : NodeContractTests<JsonLinesCase>(log);
+[Collection(SerialCollection.Name)] public sealed class JsonLinesNodeHandleContract(ITestOutputHelper log) : NodeHandleContractTests<JsonLinesCase>(log);
