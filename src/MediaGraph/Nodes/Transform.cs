@@ -73,6 +73,35 @@ public sealed class TransformOutput
     /// <inheritdoc cref="RentVideoFrame"/>
     public AudioFrame RentAudioFrame() => _context!.RentAudioFrame();
 
+    /// <summary>The device of the run (null on the CPU): where an upload puts frames.</summary>
+    public ComputeDevice? Device => _context!.Device;
+
+    /// <summary>The node's metrics, e.g. to count bytes moved between host and device.</summary>
+    public NodeMetrics Metrics => _context!.Metrics;
+
+    /// <summary>The name of the node, for messages.</summary>
+    public string NodeName => _context!.NodeName;
+
+    /// <summary>A device frame of <paramref name="format"/> at <paramref name="width"/>×<paramref name="height"/> on
+    /// <paramref name="device"/>, from its buffer pool, with the timing, flags and colour of <paramref name="props"/>
+    /// (pixels undefined: a kernel writes them). Add it with <see cref="Add"/>.</summary>
+    public VideoFrame RentDeviceFrame(ComputeDevice device, PixelFormat format, int width, int height, VideoFrame? props)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        var shell = RentVideoFrame();
+        try
+        {
+            device.Frames.Fill(shell, format, width, height, props);
+            if (props is not null) shell.FrameRate = props.FrameRate;
+            return shell;
+        }
+        catch
+        {
+            shell.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Adds a produced frame; ownership passes to the node, which emits it.</summary>
     public void Add(FrameBase frame)
     {
