@@ -1,0 +1,158 @@
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace MediaGraph.Kernels;
+
+/// <summary>
+/// Launches the kernels of this folder over whole device frames, plane by plane: what the CUDA implementations of
+/// the nodes call. Kernels are loaded once per device (<see cref="ComputeDevice.GetOrLoad{T}"/>) and queued on the
+/// device's stream; each call returns after the stream ran them, so the output frame is ready when it is emitted.
+/// Supported formats: planar 8-bit YUV/GRAY (yuv420p, yuv422p, yuv444p, gray), nv12, rgb24, bgr24, rgba, bgra.
+/// </summary>
+public static class DeviceOps
+{
+    private delegate void ScaleLauncher<TFilter>(AcceleratorStream stream, Index2D extent, ArrayView2D<byte, Stride2D.DenseX> src,
+        ArrayView2D<byte, Stride2D.DenseX> dst, ScalePlaneParams a, TFilter filter) where TFilter : struct, IScaleFilter;
+
+    /// <summary>Scales <paramref name="src"/> into <paramref name="dst"/> (same format; any sizes) with
+    /// <paramref name="algorithm"/>; with <paramref name="inner"/> the picture goes into that rectangle of
+    /// <paramref name="dst"/> (keep-aspect) and the rest is black. swscale's geometry (see <see cref="ScaleKernels"/>).</summary>
+    public static void Scale(VideoFrame src, VideoFrame dst, ScaleAlgorithm algorithm, (int X, int Y, int Width, int Height)? inner = null)
+    {
+        var device = DeviceOf(src, dst);
+        if (src.Format != dst.Format) throw new ArgumentException($"scale kernel: {src.Format} to {dst.Format}; convert the format first");
+        var (hsub, vsub) = Subsampling(src.Format);
+        var rect = inner ?? (0, 0, dst.Width, dst.Height);
+        var black = BlackOf(src.Format);
+        for (var i = 0; i < 4; i++)
+        {
+            var sp = src.GetPlane(i);
+            if (sp.Data == 0) break;
+            var channels = Channels(src.Format, i);
+            var chroma = i is 1 or 2 && hsub + vsub > 0;
+            var sw = sp.RowBytes / channels;
+            var dp = dst.GetPlane(i);
+            var dw = dp.RowBytes / channels;
+            // The inner rectangle in this plane's samples (chroma of 4:2:0 rounds the same way as its size).
+            int ix = rect.X, iy = rect.Y, iw = rect.Width, ih = rect.Height;
+            if (chroma)
+            {
+                ix >>= hsub; iy >>= vsub;
+                iw = -((-rect.Width) >> hsub); ih = -((-rect.Height) >> vsub);
+            }
+            var a = new ScalePlaneParams
+            {
+                Channels = channels, SrcWidth = sw, SrcHeight = sp.Rows,
+                InnerX = ix, InnerY = iy, InnerWidth = iw, InnerHeight = ih,
+                RatioX = (float)sw / iw, RatioY = (float)sp.Rows / ih,
+                Pad0 = black[Math.Min(i, 3)].First, Pad1 = black[Math.Min(i, 3)].Others,
+            };
+            var s = src.GetDevicePlane<byte>(i);
+            var d = dst.GetDevicePlane<byte>(i);
+            var extent = new Index2D(dw * channels, dp.Rows);
+            switch (algorithm)
+            {
+                case ScaleAlgorithm.Bilinear: LaunchScale(device, s, d, a, extent, default(BilinearFilter)); break;
+                case ScaleAlgorithm.Bicubic: LaunchScale(device, s, d, a, extent, default(BicubicFilter)); break;
+                case ScaleAlgorithm.Area: LaunchScale(device, s, d, a, extent, default(AreaFilter)); break;
+                default: throw new NotSupportedException($"scale kernel: {algorithm} is not implemented on devices (bilinear, bicubic, area are)");
+            }
+        }
+        device.Synchronize();
+    }
+
+    private static void LaunchScale<TFilter>(ComputeDevice device, ArrayView2D<byte, Stride2D.DenseX> s, ArrayView2D<byte, Stride2D.DenseX> d,
+        ScalePlaneParams a, Index2D extent, TFilter filter) where TFilter : struct, IScaleFilter
+    {
+        var kernel = device.GetOrLoad(typeof(ScaleLauncher<TFilter>), acc =>
+            acc.LoadAutoGroupedKernel<Index2D, ArrayView2D<byte, Stride2D.DenseX>, ArrayView2D<byte, Stride2D.DenseX>, ScalePlaneParams, TFilter>(ScaleKernels.Scale));
+        kernel(device.Stream, extent, s, d, a, filter);
+    }
+
+    /// <summary>yadif on every plane: <paramref name="dst"/> gets <paramref name="cur"/> with the field that is not
+    /// kept rebuilt from <paramref name="prev"/>, <paramref name="cur"/> and <paramref name="next"/>.</summary>
+    /// <param name="keepParity">vf_yadif's parity: 0 keeps the even (top) rows.</param>
+    /// <param name="filterParity">vf_yadif's parity ^ tff (1 for the first field of a frame).</param>
+    public static void Yadif(VideoFrame prev, VideoFrame cur, VideoFrame next, VideoFrame dst, int keepParity, int filterParity)
+    {
+        var device = DeviceOf(cur, dst);
+        var kernel = device.GetOrLoad("yadif", acc =>
+            acc.LoadAutoGroupedKernel<Index2D, ArrayView2D<byte, Stride2D.DenseX>, ArrayView2D<byte, Stride2D.DenseX>,
+                ArrayView2D<byte, Stride2D.DenseX>, ArrayView2D<byte, Stride2D.DenseX>, YadifParams>(DeinterlaceKernels.Yadif));
+        for (var i = 0; i < 4; i++)
+        {
+            var p = cur.GetPlane(i);
+            if (p.Data == 0) break;
+            var channels = Channels(cur.Format, i);
+            var a = new YadifParams { Width = p.RowBytes / channels, Height = p.Rows, Step = channels, KeepParity = keepParity, FilterParity = filterParity };
+            kernel(device.Stream, new Index2D(p.RowBytes, p.Rows), prev.GetDevicePlane<byte>(i), cur.GetDevicePlane<byte>(i),
+                next.GetDevicePlane<byte>(i), dst.GetDevicePlane<byte>(i), a);
+        }
+        device.Synchronize();
+    }
+
+    /// <summary>Copies <paramref name="src"/> into <paramref name="dst"/> through an integer remap per plane
+    /// (crop, flip, rotation): <paramref name="map"/> gets the plane index and the source plane's size in pixels and
+    /// returns that plane's map.</summary>
+    public static void Remap(VideoFrame src, VideoFrame dst, Func<int, int, int, RemapParams> map)
+    {
+        var device = DeviceOf(src, dst);
+        for (var i = 0; i < 4; i++)
+        {
+            var sp = src.GetPlane(i);
+            if (sp.Data == 0) break;
+            var bytes = Channels(src.Format, i);
+            var dp = dst.GetPlane(i);
+            var m = map(i, sp.RowBytes / bytes, sp.Rows);
+            var extent = new Index2D(dp.RowBytes / bytes, dp.Rows);
+            switch (bytes)
+            {
+                case 1: LaunchRemap<byte>(device, src, dst, i, m, extent); break;
+                case 2: LaunchRemap<ushort>(device, src, dst, i, m, extent); break;
+                case 3: LaunchRemap<Rgb24>(device, src, dst, i, m, extent); break;
+                case 4: LaunchRemap<uint>(device, src, dst, i, m, extent); break;
+                default: throw new NotSupportedException($"remap kernel: {bytes}-byte pixels of {src.Format}");
+            }
+        }
+        device.Synchronize();
+    }
+
+    private static void LaunchRemap<T>(ComputeDevice device, VideoFrame src, VideoFrame dst, int plane, RemapParams m, Index2D extent) where T : unmanaged
+    {
+        var kernel = device.GetOrLoad(typeof(Action<T>), acc =>
+            acc.LoadAutoGroupedKernel<Index2D, ArrayView2D<T, Stride2D.DenseX>, ArrayView2D<T, Stride2D.DenseX>, RemapParams>(GeometryKernels.Remap));
+        kernel(device.Stream, extent, src.GetDevicePlane<T>(plane), dst.GetDevicePlane<T>(plane), m);
+    }
+
+    /// <summary>Samples per pixel in plane <paramref name="plane"/> (2 for NV12's chroma, 3 for rgb24, 4 for rgba).</summary>
+    public static int Channels(PixelFormat format, int plane) => format.Name switch
+    {
+        "nv12" or "nv21" when plane == 1 => 2,
+        "rgb24" or "bgr24" => 3,
+        "rgba" or "bgra" or "argb" or "abgr" or "rgb0" or "bgr0" or "0rgb" or "0bgr" => 4,
+        _ => 1,
+    };
+
+    /// <summary>log2 of the chroma subsampling (1, 1 for 4:2:0).</summary>
+    public static (int H, int V) Subsampling(PixelFormat format) => format.Name switch
+    {
+        "yuv420p" or "yuvj420p" or "nv12" or "nv21" => (1, 1),
+        "yuv422p" or "yuvj422p" => (1, 0),
+        _ => (0, 0),
+    };
+
+    private static (int First, int Others)[] BlackOf(PixelFormat format) => format.Name switch
+    {
+        "yuv420p" or "yuv422p" or "yuv444p" => [(16, 16), (128, 128), (128, 128), (0, 0)],
+        "yuvj420p" or "yuvj422p" or "yuvj444p" => [(0, 0), (128, 128), (128, 128), (0, 0)],
+        "nv12" or "nv21" => [(16, 16), (128, 128), (0, 0), (0, 0)],
+        _ => [(0, 0), (0, 0), (0, 0), (0, 0)],
+    };
+
+    private static ComputeDevice DeviceOf(VideoFrame a, VideoFrame b)
+    {
+        var device = a.Device ?? throw new ArgumentException($"{a} is not a device frame");
+        if (!ReferenceEquals(device, b.Device)) throw new ArgumentException($"{a} and {b} are not on the same device");
+        return device;
+    }
+}
