@@ -8,7 +8,8 @@ namespace MediaGraph;
 
 /// <summary>
 /// The caching pool of a <see cref="ComputeDevice"/>'s frame buffers: one device allocation per frame holding every
-/// plane, each row padded to a 256-byte pitch (CUDA's texture alignment; a multiple of every element size). A
+/// plane, each row padded to a 256-byte pitch (CUDA's texture alignment; 768 for 3-byte pixels, so rows hold whole
+/// pixels). A
 /// buffer returns to the pool when the last frame referencing it is released (fan-out shares), and is reused for
 /// the next frame of the same format and size, so a steady stream allocates nothing on the device.
 /// Any format FFmpeg describes with plain planes works: nv12, yuv420p, rgb24, bgr24, rgba, gray, and planar float
@@ -82,7 +83,9 @@ internal sealed class DeviceFrameBuffer
             NativeStatus.ThrowIfFailed(NativeMethods.mg_pix_fmt_plane_geometry(format.Id, width, height, i, out var rowBytes, out var rows), "describing a plane");
             if (rowBytes == 0) continue;
             _offsets[i] = size;
-            _pitches[i] = (rowBytes + DeviceFramePool.PitchAlignment - 1) / DeviceFramePool.PitchAlignment * DeviceFramePool.PitchAlignment;
+            // 256-byte rows, and whole pixels per row for 3-byte packed formats (768 = lcm(256, 3)).
+            var align = MediaGraph.Kernels.DeviceOps.Channels(format, i) == 3 ? 3 * DeviceFramePool.PitchAlignment : DeviceFramePool.PitchAlignment;
+            _pitches[i] = (rowBytes + align - 1) / align * align;
             size += (long)_pitches[i] * rows;
         }
         if (size == 0) throw new ArgumentException($"{format} has no planes a device buffer can hold (a hardware format?)", nameof(format));

@@ -27,7 +27,7 @@ internal static class KernelTestKit
         dir ??= TestMedia.OutputFolder("raw");
         var path = Path.Combine(dir, $"{Guid.NewGuid():N}.raw");
         var vf = filter.Length > 0 ? $"-vf \"{filter}\"" : "";
-        var (code, _, error) = await TestMedia.RunProcessAsync("ffmpeg", $"-nostdin -hide_banner -v error -y {input} {vf} -f rawvideo -pix_fmt {format} \"{path}\"");
+        var (code, _, error) = await TestMedia.RunProcessAsync("ffmpeg", $"-nostdin -hide_banner -v error -y {input} {vf} -fps_mode passthrough -f rawvideo -pix_fmt {format} \"{path}\"");
         if (code != 0) throw new InvalidOperationException($"ffmpeg {input} {vf} failed ({code}): {error}");
         return await File.ReadAllBytesAsync(path);
     }
