@@ -1,0 +1,26 @@
+using System.Reflection;
+
+namespace MediaGraph.Kernels;
+
+/// <summary>
+/// Every kernel of this folder, each generic instantiation the nodes launch included: what the PTX check compiles
+/// for sm_90 and assembles with NVIDIA's ptxas (tests), and what the GPU benchmark measures. A new kernel is added here.
+/// </summary>
+public static class KernelCatalog
+{
+    /// <summary>Name and method of each kernel (implicitly grouped: the first parameter is its index).</summary>
+    public static IReadOnlyList<(string Name, MethodInfo Method)> All { get; } =
+    [
+        ("scale_bilinear", Generic(typeof(ScaleKernels), nameof(ScaleKernels.Scale), typeof(BilinearFilter))),
+        ("scale_bicubic", Generic(typeof(ScaleKernels), nameof(ScaleKernels.Scale), typeof(BicubicFilter))),
+        ("scale_area", Generic(typeof(ScaleKernels), nameof(ScaleKernels.Scale), typeof(AreaFilter))),
+        ("yadif", typeof(DeinterlaceKernels).GetMethod(nameof(DeinterlaceKernels.Yadif))!),
+        ("remap_u8", Generic(typeof(GeometryKernels), nameof(GeometryKernels.Remap), typeof(byte))),
+        ("remap_u16", Generic(typeof(GeometryKernels), nameof(GeometryKernels.Remap), typeof(ushort))),
+        ("remap_rgb24", Generic(typeof(GeometryKernels), nameof(GeometryKernels.Remap), typeof(Rgb24))),
+        ("remap_u32", Generic(typeof(GeometryKernels), nameof(GeometryKernels.Remap), typeof(uint))),
+    ];
+
+    private static MethodInfo Generic(Type type, string name, Type argument)
+        => type.GetMethod(name, BindingFlags.Public | BindingFlags.Static)!.MakeGenericMethod(argument);
+}
