@@ -310,3 +310,10 @@ int mg_frame_copy_props(mg_frame *dst, const mg_frame *src)
         return mg_fail(ret, "av_frame_copy_props");
     return MG_OK;
 }
+
+void mg_frame_set_sar(mg_frame *fr, int num, int den)
+{
+    if (!fr)
+        return;
+    MG_FRM(fr)->sample_aspect_ratio = (AVRational){ num, den };
+}

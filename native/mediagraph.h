@@ -171,6 +171,8 @@ MG_API int mg_frame_color(const mg_frame *f, int *colorspace, int *range);
 MG_API void mg_frame_set_interlacing(mg_frame *f, int interlaced, int top_field_first);
 /* Copies timing, flags, colour and side data (not the pixels) of src to dst. */
 MG_API int mg_frame_copy_props(mg_frame *dst, const mg_frame *src);
+/* Sets the sample (pixel) aspect ratio. */
+MG_API void mg_frame_set_sar(mg_frame *f, int num, int den);
 
 /* ---------- demuxer ---------- */
 typedef struct mg_demuxer mg_demuxer;

@@ -126,6 +126,7 @@ public static class Program
             new HelpOption(),
             new VersionOption { Action = new PrintVersion(cli) },
             cli.VerboseOption,
+            cli.DeviceOption,
         };
         root.Subcommands.Add(TranscodeCommand.Create(cli));
         root.Subcommands.Add(ProbeCommand.Create(cli));

@@ -26,6 +26,7 @@ internal static class TranscodeCommand
             HelpName = "WxH",
             CustomParser = ParseSize,
         };
+        var scaleAlgorithm = new Option<string?>("--scale-algorithm") { Description = "Interpolation of --scale: bicubic (the default, as the ffmpeg CLI's), bilinear, area, lanczos, neighbor", HelpName = "name" };
         var deinterlace = new Option<bool>("--deinterlace") { Description = "Deinterlace the video (yadif unless --deinterlace-method says otherwise)" };
         var method = new Option<string?>("--deinterlace-method") { Description = "yadif or bwdif; implies --deinterlace", HelpName = "yadif|bwdif" };
         method.AcceptOnlyFromAmong("yadif", "bwdif");
@@ -48,12 +49,12 @@ internal static class TranscodeCommand
 
         var command = new Command("transcode", "Transcode a file: decode, optionally deinterlace and scale, encode and mux")
         {
-            input, output, scale, deinterlace, method, vcodec, preset, crf, vbitrate, acodec, gop, format, formatOptions, threads,
+            input, output, scale, scaleAlgorithm, deinterlace, method, vcodec, preset, crf, vbitrate, acodec, gop, format, formatOptions, threads,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var request = new Request(
-                parse.GetValue(input)!, parse.GetValue(output)!, parse.GetValue(scale),
+                parse.GetValue(input)!, parse.GetValue(output)!, parse.GetValue(scale), ParseAlgorithm(parse.GetValue(scaleAlgorithm)),
                 parse.GetValue(deinterlace) || parse.GetValue(method) is not null,
                 parse.GetValue(method) == "bwdif" ? DeinterlaceMethod.Bwdif : DeinterlaceMethod.Yadif,
                 new EncodeOptions
@@ -76,7 +77,7 @@ internal static class TranscodeCommand
         return command;
     }
 
-    private sealed record Request(string Input, string Output, Size? Scale, bool Deinterlace, DeinterlaceMethod Method, EncodeOptions Encode, int DecodeThreads);
+    private sealed record Request(string Input, string Output, Size? Scale, ScaleAlgorithm ScaleAlgorithm, bool Deinterlace, DeinterlaceMethod Method, EncodeOptions Encode, int DecodeThreads);
 
     private static Graph Build(Graph graph, Request r, TextWriter error)
     {
@@ -95,7 +96,7 @@ internal static class TranscodeCommand
         {
             video = input.Video;
             if (r.Deinterlace) video = video.Deinterlace(new DeinterlaceOptions { Method = r.Method });
-            if (r.Scale is { } size) video = video.Scale(size.Width, size.Height);
+            if (r.Scale is { } size) video = video.Scale(size.Width, size.Height, r.ScaleAlgorithm);
         }
         else if (r.Scale is not null || r.Deinterlace)
             throw new CommandException($"'{r.Input}' has no video stream to scale or deinterlace", Program.UsageError);
@@ -115,6 +116,17 @@ internal static class TranscodeCommand
         }
         return graph;
     }
+
+    private static ScaleAlgorithm ParseAlgorithm(string? name) => name switch
+    {
+        null or "bicubic" => ScaleAlgorithm.Bicubic,
+        "bilinear" => ScaleAlgorithm.Bilinear,
+        "area" => ScaleAlgorithm.Area,
+        "lanczos" => ScaleAlgorithm.Lanczos,
+        "neighbor" => ScaleAlgorithm.Neighbor,
+        "fast_bilinear" => ScaleAlgorithm.FastBilinear,
+        _ => throw new CommandException($"--scale-algorithm: unknown '{name}' (bicubic, bilinear, area, lanczos, neighbor, fast_bilinear)", Program.UsageError),
+    };
 
     private static Size? ParseSize(ArgumentResult result)
     {

@@ -45,6 +45,26 @@ public sealed class ComputeDevice : IAsyncDisposable, IDisposable
     /// <summary>The accelerator's name ("NVIDIA H200", "CPUAccelerator").</summary>
     public string Name => Accelerator.Name;
 
+    private static readonly Lazy<bool> CudaProbe = new(ProbeCuda);
+
+    /// <summary>True when this process can run CUDA kernels: dynamic code (not Native AOT), an NVIDIA driver and at
+    /// least one GPU. Probed once per process.</summary>
+    public static bool CudaPresent => IsSupported && CudaProbe.Value;
+
+    [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "Only reached when dynamic code is supported.")]
+    private static bool ProbeCuda()
+    {
+        try
+        {
+            using var context = Context.Create(b => b.Cuda());
+            return context.GetCudaDevices().Count > 0;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>True when ILGPU can compile kernels in this process: false in a Native AOT build (no dynamic code).</summary>
     public static bool IsSupported => RuntimeFeature.IsDynamicCodeSupported;
 
@@ -65,7 +85,8 @@ public sealed class ComputeDevice : IAsyncDisposable, IDisposable
                     logger?.LogInformation("device auto: this is a Native AOT build (ILGPU needs dynamic code), so video runs on the CPU");
                     return null;
                 }
-                var found = OpenCuda(0, out var why);
+                var why = "no NVIDIA driver or GPU found";
+                var found = CudaPresent ? OpenCuda(0, out why) : null;
                 if (found is null) logger?.LogInformation("device auto: no CUDA GPU ({Why}), so video runs on the CPU", why);
                 else logger?.LogInformation("device auto: {Name}", found.Name);
                 return found;

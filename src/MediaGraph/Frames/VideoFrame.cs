@@ -118,6 +118,14 @@ public sealed class VideoFrame : FrameBase
         }
     }
 
+    /// <summary>Sets the sample (pixel) aspect ratio (a scaler's output: the display shape stays the input's).</summary>
+    public void SetSampleAspectRatio(Rational sar)
+    {
+        NativeMethods.mg_frame_set_sar(Native, sar.Num, sar.Den);
+        Info.SarNum = sar.Num;
+        Info.SarDen = sar.Den;
+    }
+
     /// <summary>Marks the frame progressive or interlaced (a deinterlacer's output is progressive).</summary>
     public void SetInterlacing(bool interlaced, bool topFieldFirst)
     {

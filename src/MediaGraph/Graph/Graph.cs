@@ -418,11 +418,16 @@ public sealed partial class Graph
             cancellationToken.ThrowIfCancellationRequested();
             var (active, duration) = ValidateCore(forRun: true);
             cancellationToken.ThrowIfCancellationRequested(); // cancelled while the inputs were being opened
-            var (nodes, remap) = Options.FuseFilters ? FilterFusion.Apply(active) : (active, null);
-            var runner = new GraphRunner(Options);
+            // The device is opened only when a node can use it (or the user placed an upload), and closed after the run.
+            var wantsDevice = active.Any(n => n is TransformNode { HasDeviceImplementation: true } or UploadNode);
+            await using var device = wantsDevice ? ComputeDevice.Open(Options.Device, Options.LoggerFactory?.CreateLogger("MediaGraph")) : null;
+            var onDevice = DevicePlacement.DeviceNodes(active, device is not null);
+            var (fused, remap) = Options.FuseFilters ? FilterFusion.Apply(active, onDevice) : (active, null);
+            var (nodes, inputRemap) = DevicePlacement.Apply(fused, onDevice, remap);
+            var runner = new GraphRunner(Options, device);
             runner.Metrics.DurationSeconds = duration;
             _running = runner;
-            var run = runner.RunAsync(nodes, remap, cancellationToken);
+            var run = runner.RunAsync(nodes, remap, inputRemap, cancellationToken);
             started.TrySetResult(runner);
             return await run.ConfigureAwait(false);
         }
@@ -439,7 +444,23 @@ public sealed partial class Graph
     }
 
     /// <summary>A Graphviz picture of the graph (<c>dot -Tpng</c>).</summary>
-    public string ToDot() => GraphDot.Render(ActiveNodes());
+    /// <remarks>With a device (<see cref="GraphOptions.Device"/> cuda or cuda-sim, or auto on a machine with a CUDA
+    /// GPU), the picture shows the placement a run makes: the uploads and downloads it inserts.</remarks>
+    public string ToDot()
+    {
+        var active = ActiveNodes();
+        var onDevice = DevicePlacement.DeviceNodes(active, Options.Device.Kind is DeviceKind.Cuda or DeviceKind.CudaSim
+            || (Options.Device.Kind == DeviceKind.Auto && ComputeDevice.CudaPresent));
+        var (nodes, inputRemap) = DevicePlacement.Apply(TopologicalOrderOrSelf(active), onDevice, null);
+        return GraphDot.Render(nodes, inputRemap);
+    }
+
+    private static List<Node> TopologicalOrderOrSelf(List<Node> active)
+    {
+        var context = new ValidationContext();
+        var ordered = TopologicalOrder(active, context);
+        return context.Problems.Count == 0 ? ordered.ToList() : active;
+    }
 
     /// <summary>The graph in the JSON form the CLI runs (<c>mediagraph run graph.json</c>).</summary>
     public string ToJson() => GraphJson.Write(this);

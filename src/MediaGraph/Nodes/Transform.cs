@@ -28,6 +28,13 @@ public abstract class TransformNode : Node
     /// </summary>
     protected abstract FrameTransform? CreateTransform(FrameLocation location, FrameBase first);
 
+    /// <summary>True for nodes that have an implementation for device frames (an ILGPU kernel): on a graph with a
+    /// device (<see cref="GraphOptions.Device"/>) they run there, with uploads and downloads inserted around them.</summary>
+    protected internal virtual bool HasDeviceImplementation => false;
+
+    /// <summary>True when the node's "device" option is cpu: it stays on the host in a graph with a device.</summary>
+    internal bool PinnedToCpu => Declaration?.Find("device") is not null && Values.Get<string?>("device") == "cpu";
+
     /// <summary>The libavfilter description that does the same ("scale=w=1280:h=720"), for nodes that are one
     /// libavfilter filter: a run fuses chains of them into one filter graph. Null for other transforms.</summary>
     internal virtual string? FilterDescription => null;

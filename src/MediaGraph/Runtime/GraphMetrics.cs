@@ -117,6 +117,10 @@ public sealed class GraphMetrics
             sb.AppendLine(string.Create(ci,
                 $"{n.Node,-16} {n.FramesIn,8} {n.FramesOut,8} {fps,8:0.0} {busy,6:0} {n.LatencyAverage.TotalMilliseconds,9:0.000} {n.LatencyRecent.TotalMilliseconds,9:0.000} {$"{n.LatencyMin.TotalMilliseconds:0.00}-{n.LatencyMax.TotalMilliseconds:0.00}",17} {n.QueueDepth,5} {n.Dropped,5} {n.Warnings,5} {n.Errors,4}"));
         }
+        // Every host<->device transfer is a number (DESIGN decision 4): one line per node that moved bytes.
+        foreach (var n in Nodes)
+            if (n.BytesUploaded > 0 || n.BytesDownloaded > 0)
+                sb.AppendLine(string.Create(ci, $"{n.Node}: host->device {n.BytesUploaded} bytes, device->host {n.BytesDownloaded} bytes"));
         return sb.ToString();
     }
 }
