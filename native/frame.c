@@ -317,3 +317,11 @@ void mg_frame_set_sar(mg_frame *fr, int num, int den)
         return;
     MG_FRM(fr)->sample_aspect_ratio = (AVRational){ num, den };
 }
+
+void mg_frame_set_color(mg_frame *fr, int colorspace, int range)
+{
+    if (!fr)
+        return;
+    MG_FRM(fr)->colorspace = colorspace;
+    MG_FRM(fr)->color_range = range;
+}

@@ -173,6 +173,8 @@ MG_API void mg_frame_set_interlacing(mg_frame *f, int interlaced, int top_field_
 MG_API int mg_frame_copy_props(mg_frame *dst, const mg_frame *src);
 /* Sets the sample (pixel) aspect ratio. */
 MG_API void mg_frame_set_sar(mg_frame *f, int num, int den);
+/* Sets the AVColorSpace and AVColorRange. */
+MG_API void mg_frame_set_color(mg_frame *f, int colorspace, int range);
 
 /* ---------- demuxer ---------- */
 typedef struct mg_demuxer mg_demuxer;

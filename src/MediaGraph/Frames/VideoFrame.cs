@@ -126,6 +126,9 @@ public sealed class VideoFrame : FrameBase
         Info.SarDen = sar.Den;
     }
 
+    /// <summary>Sets the colour metadata (FFmpeg's AVColorSpace and AVColorRange, see <see cref="Color"/>).</summary>
+    public void SetColor(int space, int range) => NativeMethods.mg_frame_set_color(Native, space, range);
+
     /// <summary>Marks the frame progressive or interlaced (a deinterlacer's output is progressive).</summary>
     public void SetInterlacing(bool interlaced, bool topFieldFirst)
     {

@@ -66,6 +66,7 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library)] internal static partial void mg_frame_set_interlacing(nint f, int interlaced, int topFieldFirst);
     [LibraryImport(Library)] internal static partial int mg_frame_copy_props(nint dst, nint src);
     [LibraryImport(Library)] internal static partial void mg_frame_set_sar(nint f, int num, int den);
+    [LibraryImport(Library)] internal static partial void mg_frame_set_color(nint f, int colorspace, int range);
     [LibraryImport(Library)] internal static partial int mg_pix_fmt_plane_geometry(int pixFmt, int width, int height, int plane, out int rowBytes, out int rows);
 
     // demuxer

@@ -94,10 +94,10 @@ public static class DeviceOps
     /// <summary>Copies <paramref name="src"/> into <paramref name="dst"/> through an integer remap per plane
     /// (crop, flip, rotation): <paramref name="map"/> gets the plane index and the source plane's size in pixels and
     /// returns that plane's map.</summary>
-    public static void Remap(VideoFrame src, VideoFrame dst, Func<int, int, int, RemapParams> map)
+    public static void Remap(VideoFrame src, VideoFrame dst, Func<int, int, int, RemapParams> map, int firstPlane = 0)
     {
         var device = DeviceOf(src, dst);
-        for (var i = 0; i < 4; i++)
+        for (var i = firstPlane; i < 4; i++)
         {
             var sp = src.GetPlane(i);
             if (sp.Data == 0) break;
@@ -122,6 +122,56 @@ public static class DeviceOps
         var kernel = device.GetOrLoad(typeof(Action<T>), acc =>
             acc.LoadAutoGroupedKernel<Index2D, ArrayView2D<T, Stride2D.DenseX>, ArrayView2D<T, Stride2D.DenseX>, RemapParams>(GeometryKernels.Remap));
         kernel(device.Stream, extent, src.GetDevicePlane<T>(plane), dst.GetDevicePlane<T>(plane), m);
+    }
+
+    /// <summary>Every plane of <paramref name="src"/> through <paramref name="table"/>: 256 entries per channel, four
+    /// channels per plane (plane p, channel c at <c>(p * 4 + c) * 256</c>), see <see cref="PointKernels"/>.</summary>
+    public static void Lookup(VideoFrame src, VideoFrame dst, ArrayView<byte> table)
+    {
+        var device = DeviceOf(src, dst);
+        var kernel = device.GetOrLoad("lookup", acc =>
+            acc.LoadAutoGroupedKernel<Index2D, ArrayView2D<byte, Stride2D.DenseX>, ArrayView2D<byte, Stride2D.DenseX>, ArrayView<byte>, int, int>(PointKernels.Lookup));
+        for (var i = 0; i < 4; i++)
+        {
+            var p = src.GetPlane(i);
+            if (p.Data == 0) break;
+            kernel(device.Stream, new Index2D(p.RowBytes, p.Rows), src.GetDevicePlane<byte>(i), dst.GetDevicePlane<byte>(i), table, Channels(src.Format, i), i * 4 * 256);
+        }
+        device.Synchronize();
+    }
+
+    /// <summary>Converts between YUV 4:2:0 (yuv420p, nv12) and packed RGB (rgb24, bgr24, rgba, bgra), either way,
+    /// with the BT.601 or BT.709 matrix and limited or full range of the YUV side (see <see cref="ColorKernels"/>).</summary>
+    public static void Convert(VideoFrame src, VideoFrame dst, bool bt709, bool fullRange)
+    {
+        var device = DeviceOf(src, dst);
+        var toRgb = Channels(dst.Format, 0) >= 3;
+        var yuv = toRgb ? src : dst;
+        var rgb = toRgb ? dst : src;
+        if (yuv.Format.Name is not ("yuv420p" or "yuvj420p" or "nv12") || Channels(rgb.Format, 0) < 3)
+            throw new NotSupportedException($"colour kernels: {src.Format} to {dst.Format} (YUV 4:2:0 yuv420p/nv12 to and from rgb24, bgr24, rgba, bgra)");
+        var nv12 = yuv.Format.Name == "nv12";
+        var a = ColorParams.For(src.Width, src.Height, bt709, fullRange, nv12, rgb.Format.Name);
+        var yPlane = yuv.GetDevicePlane<byte>(0);
+        var uPlane = yuv.GetDevicePlane<byte>(1);
+        var vPlane = nv12 ? uPlane : yuv.GetDevicePlane<byte>(2);
+        var rgbPlane = rgb.GetDevicePlane<byte>(0);
+        if (toRgb)
+        {
+            var k = device.GetOrLoad("yuv2rgb", acc => acc.LoadAutoGroupedKernel<Index2D, ArrayView2D<byte, Stride2D.DenseX>, ArrayView2D<byte, Stride2D.DenseX>,
+                ArrayView2D<byte, Stride2D.DenseX>, ArrayView2D<byte, Stride2D.DenseX>, ColorParams>(ColorKernels.YuvToRgb));
+            k(device.Stream, new Index2D(src.Width, src.Height), yPlane, uPlane, vPlane, rgbPlane, a);
+        }
+        else
+        {
+            var luma = device.GetOrLoad("rgb2luma", acc => acc.LoadAutoGroupedKernel<Index2D, ArrayView2D<byte, Stride2D.DenseX>,
+                ArrayView2D<byte, Stride2D.DenseX>, ColorParams>(ColorKernels.RgbToLuma));
+            var chroma = device.GetOrLoad("rgb2chroma", acc => acc.LoadAutoGroupedKernel<Index2D, ArrayView2D<byte, Stride2D.DenseX>,
+                ArrayView2D<byte, Stride2D.DenseX>, ArrayView2D<byte, Stride2D.DenseX>, ColorParams>(ColorKernels.RgbToChroma));
+            luma(device.Stream, new Index2D(src.Width, src.Height), rgbPlane, yPlane, a);
+            chroma(device.Stream, new Index2D(a.ChromaWidth, a.ChromaHeight), rgbPlane, uPlane, vPlane, a);
+        }
+        device.Synchronize();
     }
 
     /// <summary>Samples per pixel in plane <paramref name="plane"/> (2 for NV12's chroma, 3 for rgb24, 4 for rgba).</summary>

@@ -19,6 +19,10 @@ public static class KernelCatalog
         ("remap_u16", Generic(typeof(GeometryKernels), nameof(GeometryKernels.Remap), typeof(ushort))),
         ("remap_rgb24", Generic(typeof(GeometryKernels), nameof(GeometryKernels.Remap), typeof(Rgb24))),
         ("remap_u32", Generic(typeof(GeometryKernels), nameof(GeometryKernels.Remap), typeof(uint))),
+        ("lookup", typeof(PointKernels).GetMethod(nameof(PointKernels.Lookup))!),
+        ("yuv_to_rgb", typeof(ColorKernels).GetMethod(nameof(ColorKernels.YuvToRgb))!),
+        ("rgb_to_luma", typeof(ColorKernels).GetMethod(nameof(ColorKernels.RgbToLuma))!),
+        ("rgb_to_chroma", typeof(ColorKernels).GetMethod(nameof(ColorKernels.RgbToChroma))!),
     ];
 
     private static MethodInfo Generic(Type type, string name, Type argument)
