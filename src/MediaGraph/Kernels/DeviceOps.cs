@@ -174,6 +174,46 @@ public static class DeviceOps
         device.Synchronize();
     }
 
+    /// <summary>Box blur (libavfilter boxblur, power 1) with <paramref name="radius"/>(plane) per plane, or, with
+    /// <paramref name="gaussian"/> weights (per plane, 2r + 1 each), the gaussian blur: horizontal into <paramref name="temp"/> (a frame like
+    /// <paramref name="dst"/>), then vertical into <paramref name="dst"/>. A radius of 0 copies the plane.</summary>
+    public static void Blur(VideoFrame src, VideoFrame dst, VideoFrame temp, Func<int, int> radius, Func<int, ArrayView<int>>? gaussian = null)
+    {
+        var device = DeviceOf(src, dst);
+        var box = device.GetOrLoad("box", acc => acc.LoadAutoGroupedKernel<Index2D, ArrayView2D<byte, Stride2D.DenseX>,
+            ArrayView2D<byte, Stride2D.DenseX>, int, int, int, int>(BlurKernels.Box));
+        var gauss = device.GetOrLoad("gaussian", acc => acc.LoadAutoGroupedKernel<Index2D, ArrayView2D<byte, Stride2D.DenseX>,
+            ArrayView2D<byte, Stride2D.DenseX>, ArrayView<int>, int, int, int, int>(BlurKernels.Gaussian));
+        for (var i = 0; i < 4; i++)
+        {
+            var p = src.GetPlane(i);
+            if (p.Data == 0) break;
+            var step = Channels(src.Format, i);
+            var r = radius(i);
+            var extent = new Index2D(p.RowBytes, p.Rows);
+            var s = src.GetDevicePlane<byte>(i);
+            var t = temp.GetDevicePlane<byte>(i);
+            var d = dst.GetDevicePlane<byte>(i);
+            if (r == 0)
+            {
+                LaunchRemap<byte>(device, src, dst, i, RemapParams.Crop(0, 0), extent);
+                continue;
+            }
+            if (gaussian is not null)
+            {
+                var w = gaussian(i);
+                gauss(device.Stream, extent, s, t, w, r, 0, step, p.RowBytes / step);
+                gauss(device.Stream, extent, t, d, w, r, 1, step, p.Rows);
+            }
+            else
+            {
+                box(device.Stream, extent, s, t, r, 0, step, p.RowBytes / step);
+                box(device.Stream, extent, t, d, r, 1, step, p.Rows);
+            }
+        }
+        device.Synchronize();
+    }
+
     /// <summary>Samples per pixel in plane <paramref name="plane"/> (2 for NV12's chroma, 3 for rgb24, 4 for rgba).</summary>
     public static int Channels(PixelFormat format, int plane) => format.Name switch
     {

@@ -19,6 +19,8 @@ public static class KernelCatalog
         ("remap_u16", Generic(typeof(GeometryKernels), nameof(GeometryKernels.Remap), typeof(ushort))),
         ("remap_rgb24", Generic(typeof(GeometryKernels), nameof(GeometryKernels.Remap), typeof(Rgb24))),
         ("remap_u32", Generic(typeof(GeometryKernels), nameof(GeometryKernels.Remap), typeof(uint))),
+        ("box_blur", typeof(BlurKernels).GetMethod(nameof(BlurKernels.Box))!),
+        ("gaussian_blur", typeof(BlurKernels).GetMethod(nameof(BlurKernels.Gaussian))!),
         ("lookup", typeof(PointKernels).GetMethod(nameof(PointKernels.Lookup))!),
         ("yuv_to_rgb", typeof(ColorKernels).GetMethod(nameof(ColorKernels.YuvToRgb))!),
         ("rgb_to_luma", typeof(ColorKernels).GetMethod(nameof(ColorKernels.RgbToLuma))!),
