@@ -214,6 +214,20 @@ public static class DeviceOps
         device.Synchronize();
     }
 
+    /// <summary>Writes <paramref name="src"/> into <paramref name="tensor"/> as <paramref name="a"/> says (a batch slot
+    /// of a model input, see <see cref="TensorizeKernels"/>).</summary>
+    public static void Tensorize(VideoFrame src, ArrayView<float> tensor, TensorizeParams a)
+    {
+        var device = src.Device ?? throw new ArgumentException($"{src} is not a device frame");
+        var kernel = device.GetOrLoad("tensorize", acc => acc.LoadAutoGroupedKernel<Index2D, ArrayView2D<byte, Stride2D.DenseX>,
+            ArrayView2D<byte, Stride2D.DenseX>, ArrayView2D<byte, Stride2D.DenseX>, ArrayView<float>, TensorizeParams>(TensorizeKernels.Tensorize));
+        var y = src.GetDevicePlane<byte>(0);
+        var u = a.SourceChannels >= 3 ? y : src.GetDevicePlane<byte>(1);
+        var v = a.SourceChannels >= 3 ? y : a.ChromaStep == 2 ? u : src.GetDevicePlane<byte>(2);
+        kernel(device.Stream, new Index2D(a.Width, a.Height), y, u, v, tensor, a);
+        device.Synchronize();
+    }
+
     /// <summary>Samples per pixel in plane <paramref name="plane"/> (2 for NV12's chroma, 3 for rgb24, 4 for rgba).</summary>
     public static int Channels(PixelFormat format, int plane) => format.Name switch
     {

@@ -21,6 +21,7 @@ public static class KernelCatalog
         ("remap_u32", Generic(typeof(GeometryKernels), nameof(GeometryKernels.Remap), typeof(uint))),
         ("box_blur", typeof(BlurKernels).GetMethod(nameof(BlurKernels.Box))!),
         ("gaussian_blur", typeof(BlurKernels).GetMethod(nameof(BlurKernels.Gaussian))!),
+        ("tensorize", typeof(TensorizeKernels).GetMethod(nameof(TensorizeKernels.Tensorize))!),
         ("lookup", typeof(PointKernels).GetMethod(nameof(PointKernels.Lookup))!),
         ("yuv_to_rgb", typeof(ColorKernels).GetMethod(nameof(ColorKernels.YuvToRgb))!),
         ("rgb_to_luma", typeof(ColorKernels).GetMethod(nameof(ColorKernels.RgbToLuma))!),
