@@ -2,8 +2,8 @@ namespace MediaGraph;
 
 /// <summary>
 /// Decides, when a run starts, which nodes run on the run's device and where frames cross between host and device:
-/// a node with a device implementation (<see cref="TransformNode.HasDeviceImplementation"/>) runs on the device unless
-/// its "device" option says cpu; an <see cref="UploadNode"/> is inserted on each edge from a host producer into such a
+/// a node with a device implementation (<see cref="TransformNode.HasDeviceImplementation"/>, a <see cref="KernelNode"/>
+/// with OnDevice) runs on the device unless its "device" option says cpu; an <see cref="UploadNode"/> is inserted on each edge from a host producer into such a
 /// node, a <see cref="DownloadNode"/> on each edge from a device node into a host consumer (one per producer output,
 /// shared by its consumers). The blueprint is not changed: the inserted nodes are run-only, and the consumers read
 /// them through an input remap. <see cref="Graph.ToDot"/> draws the same placement.
@@ -12,7 +12,7 @@ internal static class DevicePlacement
 {
     /// <summary>The nodes of <paramref name="ordered"/> that run on a device (empty on the CPU).</summary>
     public static HashSet<Node> DeviceNodes(IReadOnlyList<Node> ordered, bool device)
-        => device ? ordered.Where(n => n is TransformNode { HasDeviceImplementation: true } t && !t.PinnedToCpu).ToHashSet() : [];
+        => device ? ordered.Where(n => n.RunsOnDevice).ToHashSet() : [];
 
     /// <summary>Inserts uploads and downloads into <paramref name="nodes"/> (a run's list, fused chains included;
     /// <paramref name="remap"/> maps blueprint outputs to what stands for them).</summary>

@@ -135,6 +135,14 @@ public sealed partial class Graph
         return new FilterOutputs(this, node);
     }
 
+    /// <summary>Runs a user's kernel over several video streams taken in step (N in, one out; <see cref="KernelNode"/>).</summary>
+    public VideoStream Kernel(KernelOptions options, params VideoStream[] inputs)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (inputs.Length == 0) throw new ArgumentException($"{options.Name}: a kernel needs at least one input stream", nameof(inputs));
+        return Add(new KernelNode(options, inputs.Length), inputs).VideoOutput(0);
+    }
+
     /// <summary>A sink the app reads with <c>await foreach</c>; see <see cref="AppSink{T}"/>.</summary>
     public AppSink<VideoFrame> Sink(VideoStream video, int capacity = 4) => Attach(Add(new AppSink<VideoFrame>(Own(video), capacity)));
     /// <inheritdoc cref="Sink(VideoStream, int)"/>
@@ -419,7 +427,7 @@ public sealed partial class Graph
             var (active, duration) = ValidateCore(forRun: true);
             cancellationToken.ThrowIfCancellationRequested(); // cancelled while the inputs were being opened
             // The device is opened only when a node can use it (or the user placed an upload), and closed after the run.
-            var wantsDevice = active.Any(n => n is TransformNode { HasDeviceImplementation: true } or UploadNode);
+            var wantsDevice = active.Any(n => n.RunsOnDevice || n is UploadNode);
             await using var device = wantsDevice ? ComputeDevice.Open(Options.Device, Options.LoggerFactory?.CreateLogger("MediaGraph")) : null;
             var onDevice = DevicePlacement.DeviceNodes(active, device is not null);
             var (fused, remap) = Options.FuseFilters ? FilterFusion.Apply(active, onDevice) : (active, null);

@@ -64,6 +64,10 @@ public sealed class VideoStream : MediaStream
     /// <summary>Gamma correction (the exponent: above 1 darkens mid-tones).</summary>
     public VideoStream Gamma(double gamma) => Through(new GammaNode(gamma));
 
+    /// <summary>Runs a user's kernel (<see cref="KernelNode"/>) on this stream: <c>video.Kernel(new() { Name = "vignette",
+    /// OnDevice = call =&gt; …, OnCpu = call =&gt; … })</c>. For several inputs use <see cref="Graph.Kernel"/>.</summary>
+    public VideoStream Kernel(KernelOptions options) => Through(new KernelNode(options));
+
     /// <summary>Copies the frames to the run's device (the graph inserts this where needed; write it to choose).</summary>
     public VideoStream Upload() => Through(new UploadNode());
 

@@ -28,6 +28,8 @@ public static class KernelCatalog
         ("rgb_to_chroma", typeof(ColorKernels).GetMethod(nameof(ColorKernels.RgbToChroma))!),
     ];
 
+    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("AOT", "IL3050",
+        Justification = "The catalog is read where ILGPU compiles kernels (tests, the GPU benchmark), which needs dynamic code anyway.")]
     private static MethodInfo Generic(Type type, string name, Type argument)
         => type.GetMethod(name, BindingFlags.Public | BindingFlags.Static)!.MakeGenericMethod(argument);
 }

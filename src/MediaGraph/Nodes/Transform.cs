@@ -32,6 +32,8 @@ public abstract class TransformNode : Node
     /// device (<see cref="GraphOptions.Device"/>) they run there, with uploads and downloads inserted around them.</summary>
     protected internal virtual bool HasDeviceImplementation => false;
 
+    internal override bool RunsOnDevice => HasDeviceImplementation && !PinnedToCpu;
+
     /// <summary>True when the node's "device" option is cpu: it stays on the host in a graph with a device.</summary>
     internal bool PinnedToCpu => Declaration?.Find("device") is not null && Values.Get<string?>("device") == "cpu";
 
