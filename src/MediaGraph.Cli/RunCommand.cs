@@ -14,6 +14,7 @@ internal static class RunCommand
         {
             var progress = cli.CreateProgress();
             var graph = GraphFile.Load(parse.GetValue(file)!, cli.CreateGraphOptions(parse, progress));
+            if (parse.GetValue(cli.DeviceOption) is { } device) graph.Options.Device = device; // --device wins over the file's "device"
             return await cli.RunGraphAsync(graph, progress, cancellationToken).ConfigureAwait(false);
         });
         return command;
