@@ -84,7 +84,7 @@ internal sealed class DeviceFrameBuffer
             if (rowBytes == 0) continue;
             _offsets[i] = size;
             // 256-byte rows, and whole pixels per row for 3-byte packed formats (768 = lcm(256, 3)).
-            var align = MediaGraph.Kernels.DeviceOps.Channels(format, i) == 3 ? 3 * DeviceFramePool.PitchAlignment : DeviceFramePool.PitchAlignment;
+            var align = format.Name is "rgb24" or "bgr24" ? 3 * DeviceFramePool.PitchAlignment : DeviceFramePool.PitchAlignment;
             _pitches[i] = (rowBytes + align - 1) / align * align;
             size += (long)_pitches[i] * rows;
         }

@@ -46,7 +46,7 @@ public sealed class VideoStream : MediaStream
     public VideoStream Filter(string description) => Graph.Filter(description, this).Video(0);
 
     /// <summary>Converts the pixel format (YUV 4:2:0 ↔ RGB with the frame's or the given matrix and range).</summary>
-    public VideoStream ConvertTo(string pixelFormat, ColorMatrix matrix = ColorMatrix.Auto, ColorRange range = ColorRange.Auto)
+    public VideoStream ConvertTo(string pixelFormat, YuvMatrix matrix = YuvMatrix.Auto, YuvRange range = YuvRange.Auto)
         => Through(new ConvertToNode(pixelFormat, matrix, range));
 
     /// <summary>Keeps the <paramref name="width"/>×<paramref name="height"/> rectangle at (<paramref name="x"/>, <paramref name="y"/>).</summary>

@@ -3,7 +3,7 @@ using MediaGraph.Kernels;
 namespace MediaGraph;
 
 /// <summary>The YUV matrix of a colour conversion.</summary>
-public enum ColorMatrix
+public enum YuvMatrix
 {
     /// <summary>The frame's own (its colour metadata; BT.601 when unspecified, as swscale).</summary>
     Auto,
@@ -14,7 +14,7 @@ public enum ColorMatrix
 }
 
 /// <summary>The YUV range of a colour conversion.</summary>
-public enum ColorRange
+public enum YuvRange
 {
     /// <summary>The frame's own (limited when unspecified, as swscale).</summary>
     Auto,
@@ -43,24 +43,24 @@ public sealed class ConvertToNode : TransformNode
         Parameters =
         [
             Parameter.String("pixelFormat", "Output pixel format (rgb24, bgr24, rgba, bgra, yuv420p, nv12 ...).", required: true),
-            Parameter.Enum("matrix", "YUV matrix: auto (the frame's), bt601 or bt709.", ColorMatrix.Auto,
-                ("auto", ColorMatrix.Auto), ("bt601", ColorMatrix.Bt601), ("bt709", ColorMatrix.Bt709)),
-            Parameter.Enum("range", "YUV range: auto (the frame's), limited or full.", ColorRange.Auto,
-                ("auto", ColorRange.Auto), ("limited", ColorRange.Limited), ("full", ColorRange.Full)),
+            Parameter.Enum("matrix", "YUV matrix: auto (the frame's), bt601 or bt709.", YuvMatrix.Auto,
+                ("auto", YuvMatrix.Auto), ("bt601", YuvMatrix.Bt601), ("bt709", YuvMatrix.Bt709)),
+            Parameter.Enum("range", "YUV range: auto (the frame's), limited or full.", YuvRange.Auto,
+                ("auto", YuvRange.Auto), ("limited", YuvRange.Limited), ("full", YuvRange.Full)),
             DeviceOption.Declaration,
         ],
         Create = v => new ConvertToNode(v),
     };
 
     /// <summary>Converts to <paramref name="pixelFormat"/>.</summary>
-    public ConvertToNode(string pixelFormat, ColorMatrix matrix = ColorMatrix.Auto, ColorRange range = ColorRange.Auto)
+    public ConvertToNode(string pixelFormat, YuvMatrix matrix = YuvMatrix.Auto, YuvRange range = YuvRange.Auto)
         : this(new ParameterValues { ["pixelFormat"] = pixelFormat, ["matrix"] = matrix, ["range"] = range }) { }
 
     private ConvertToNode(ParameterValues values) : base(Descriptor, values) { }
 
     public string PixelFormat => Values.Get<string>("pixelFormat");
-    public ColorMatrix Matrix => Values.Get<ColorMatrix>("matrix");
-    public ColorRange Range => Values.Get<ColorRange>("range");
+    public YuvMatrix Matrix => Values.Get<YuvMatrix>("matrix");
+    public YuvRange Range => Values.Get<YuvRange>("range");
 
     protected internal override bool HasDeviceImplementation => true;
 
@@ -70,8 +70,8 @@ public sealed class ConvertToNode : TransformNode
         var toRgb = DeviceOps.Channels(MediaGraph.PixelFormat.FromName(PixelFormat), 0) >= 3;
         var side = toRgb ? "in" : "out";
         var options = "";
-        if (Matrix != ColorMatrix.Auto) options += $":{side}_color_matrix={(Matrix == ColorMatrix.Bt709 ? "bt709" : "bt601")}";
-        if (Range != ColorRange.Auto) options += $":{side}_range={(Range == ColorRange.Full ? "pc" : "tv")}";
+        if (Matrix != YuvMatrix.Auto) options += $":{side}_color_matrix={(Matrix == YuvMatrix.Bt709 ? "bt709" : "bt601")}";
+        if (Range != YuvRange.Auto) options += $":{side}_range={(Range == YuvRange.Full ? "pc" : "tv")}";
         return $"scale=flags=bilinear+full_chroma_int+full_chroma_inp+accurate_rnd{options},format=pix_fmts={PixelFormat}";
     }
 
@@ -82,8 +82,8 @@ public sealed class ConvertToNode : TransformNode
         if (frame.Device is null) return null;
         var target = MediaGraph.PixelFormat.FromName(PixelFormat);
         var (space, range) = frame.Color;
-        var bt709 = Matrix == ColorMatrix.Bt709 || (Matrix == ColorMatrix.Auto && space == 1);
-        var full = Range == ColorRange.Full || (Range == ColorRange.Auto && (range == 2 || frame.Format.Name == "yuvj420p"));
+        var bt709 = Matrix == YuvMatrix.Bt709 || (Matrix == YuvMatrix.Auto && space == 1);
+        var full = Range == YuvRange.Full || (Range == YuvRange.Auto && (range == 2 || frame.Format.Name == "yuvj420p"));
         if (target == frame.Format) return PassThrough.Instance;
         return new ConvertCuda(target, bt709, full, Name);
     }
