@@ -92,6 +92,26 @@ public sealed class DeviceGraphTests(ITestOutputHelper log)
     }
 
     [Fact]
+    public async Task NodeDeviceOptionCpu_KeepsThatNodeOnTheHostInADeviceGraph()
+    {
+        var input = await InterlacedClipAsync();
+        var json = $$"""
+            { "device": "cuda-sim", "nodes": [
+              { "id": "in", "type": "decode", "url": "{{input.Replace("\\", "/")}}" },
+              { "id": "d", "type": "deinterlace", "input": "in.video" },
+              { "id": "s", "type": "scale", "input": "d", "width": 64, "height": 48, "device": "cpu" },
+              { "id": "out", "type": "encode", "path": "{{Path.Combine(TestMedia.OutputFolder(), "o.mkv")}}", "video": "s" } ] }
+            """;
+
+        var dot = global::MediaGraph.Graph.FromJson(json).ToDot();
+
+        Assert.Matches("\"upload\\([^)]+\\)\" -> \"d\"", dot);
+        Assert.Contains("\"d\" -> \"download(d)\"", dot);
+        Assert.Contains("\"download(d)\" -> \"s\"", dot);
+        Assert.DoesNotContain("download(s)", dot);
+    }
+
+    [Fact]
     public async Task CudaDevice_WithoutAGpu_FailsFastSayingWhy()
     {
         if (ComputeDevice.CudaPresent) return; // this machine has a GPU: the rule is about machines without one
