@@ -427,7 +427,8 @@ public sealed partial class Graph
             var (active, duration) = ValidateCore(forRun: true);
             cancellationToken.ThrowIfCancellationRequested(); // cancelled while the inputs were being opened
             // The device is opened only when a node can use it (or the user placed an upload), and closed after the run.
-            var wantsDevice = active.Any(n => n.RunsOnDevice || n is UploadNode);
+            // (On the CPU nothing of ILGPU is loaded: a CPU run costs what it did before devices existed.)
+            var wantsDevice = Options.Device.Kind != DeviceKind.Cpu && active.Any(n => n.RunsOnDevice || n is UploadNode);
             await using var device = wantsDevice ? ComputeDevice.Open(Options.Device, Options.LoggerFactory?.CreateLogger("MediaGraph")) : null;
             var onDevice = DevicePlacement.DeviceNodes(active, device is not null);
             var (fused, remap) = Options.FuseFilters ? FilterFusion.Apply(active, onDevice) : (active, null);
