@@ -245,3 +245,83 @@ int mg_pix_fmt_plane_geometry(int pix_fmt, int width, int height, int plane, int
     *rows = (int)(sizes[plane] / (size_t)linesizes[plane]);
     return MG_OK;
 }
+
+int mg_frame_wrap_device(mg_frame *fr, const mg_frame *props, int width, int height, int pix_fmt, uint8_t *base,
+                         size_t size, const int64_t offsets[4], const int linesize[4],
+                         void (*release)(void *opaque, uint8_t *data), void *opaque)
+{
+    if (!fr || !base || !offsets || !linesize || !release)
+        return mg_fail_msg(AVERROR(EINVAL), "mg_frame_wrap_device: null argument");
+    if (width <= 0 || height <= 0 || !av_pix_fmt_desc_get((enum AVPixelFormat)pix_fmt))
+        return mg_fail_msg(AVERROR(EINVAL), "mg_frame_wrap_device: invalid size %dx%d or pixel format %d", width, height,
+                           pix_fmt);
+    AVFrame *f = MG_FRM(fr);
+    av_frame_unref(f);
+    if (props) {
+        int ret = av_frame_copy_props(f, MG_FRM(props));
+        if (ret < 0)
+            return mg_fail(ret, "av_frame_copy_props");
+    }
+    f->buf[0] = av_buffer_create(base, size, release, opaque, 0);
+    if (!f->buf[0]) {
+        av_frame_unref(f);
+        return mg_fail_msg(AVERROR(ENOMEM), "mg_frame_wrap_device: av_buffer_create");
+    }
+    f->width = width;
+    f->height = height;
+    f->format = pix_fmt;
+    for (int i = 0; i < 4; i++) {
+        f->data[i] = linesize[i] ? base + offsets[i] : NULL;
+        f->linesize[i] = linesize[i];
+    }
+    return MG_OK;
+}
+
+int mg_frame_color(const mg_frame *fr, int *colorspace, int *range)
+{
+    if (!fr || !colorspace || !range)
+        return mg_fail_msg(AVERROR(EINVAL), "mg_frame_color: null argument");
+    const AVFrame *f = MG_FRM(fr);
+    *colorspace = f->colorspace;
+    *range = f->color_range;
+    return MG_OK;
+}
+
+void mg_frame_set_interlacing(mg_frame *fr, int interlaced, int top_field_first)
+{
+    if (!fr)
+        return;
+    AVFrame *f = MG_FRM(fr);
+#ifdef AV_FRAME_FLAG_INTERLACED
+    f->flags = (f->flags & ~(AV_FRAME_FLAG_INTERLACED | AV_FRAME_FLAG_TOP_FIELD_FIRST)) |
+               (interlaced ? AV_FRAME_FLAG_INTERLACED : 0) | (top_field_first ? AV_FRAME_FLAG_TOP_FIELD_FIRST : 0);
+#else
+    f->interlaced_frame = interlaced;
+    f->top_field_first = top_field_first;
+#endif
+}
+
+int mg_frame_copy_props(mg_frame *dst, const mg_frame *src)
+{
+    if (!dst || !src)
+        return mg_fail_msg(AVERROR(EINVAL), "mg_frame_copy_props: null frame");
+    int ret = av_frame_copy_props(MG_FRM(dst), MG_FRM(src));
+    if (ret < 0)
+        return mg_fail(ret, "av_frame_copy_props");
+    return MG_OK;
+}
+
+void mg_frame_set_sar(mg_frame *fr, int num, int den)
+{
+    if (!fr)
+        return;
+    MG_FRM(fr)->sample_aspect_ratio = (AVRational){ num, den };
+}
+
+void mg_frame_set_color(mg_frame *fr, int colorspace, int range)
+{
+    if (!fr)
+        return;
+    MG_FRM(fr)->colorspace = colorspace;
+    MG_FRM(fr)->color_range = range;
+}

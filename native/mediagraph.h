@@ -16,6 +16,7 @@
 #ifndef MEDIAGRAPH_H
 #define MEDIAGRAPH_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -179,6 +180,22 @@ MG_API int mg_frame_alloc_audio(mg_frame *f, int nb_samples, int sample_fmt, int
 MG_API int mg_pix_fmt_plane_geometry(int pix_fmt, int width, int height, int plane, int *row_bytes, int *rows);
 /* Ensures f's buffers are not shared (copies when needed). */
 MG_API int mg_frame_make_writable(mg_frame *f);
+/* Makes f (unreferenced first) a frame over memory someone else owns, e.g. a pooled device buffer: base..base+size
+   holds the planes at offsets with linesize (0 = no plane); the timing, flags and colour of props (may be NULL)
+   are copied. release(opaque, base) runs when the last reference to the frame's buffer goes. */
+MG_API int mg_frame_wrap_device(mg_frame *f, const mg_frame *props, int width, int height, int pix_fmt, uint8_t *base,
+                                size_t size, const int64_t offsets[4], const int linesize[4],
+                                void (*release)(void *opaque, uint8_t *data), void *opaque);
+/* The frame's AVColorSpace and AVColorRange. */
+MG_API int mg_frame_color(const mg_frame *f, int *colorspace, int *range);
+/* Sets the interlaced and top-field-first flags (a deinterlacer's output is progressive). */
+MG_API void mg_frame_set_interlacing(mg_frame *f, int interlaced, int top_field_first);
+/* Copies timing, flags, colour and side data (not the pixels) of src to dst. */
+MG_API int mg_frame_copy_props(mg_frame *dst, const mg_frame *src);
+/* Sets the sample (pixel) aspect ratio. */
+MG_API void mg_frame_set_sar(mg_frame *f, int num, int den);
+/* Sets the AVColorSpace and AVColorRange. */
+MG_API void mg_frame_set_color(mg_frame *f, int colorspace, int range);
 
 /* ---------- demuxer ---------- */
 typedef struct mg_demuxer mg_demuxer;

@@ -86,4 +86,10 @@ if ! (cd "$models_dir" 2>/dev/null && echo "$model_sums" | sha256sum --check --s
   trap - EXIT
 fi
 
+# NVIDIA's ptxas (CUDA 11.8) in a cache outside git: the kernel tests assemble every ILGPU kernel for sm_90 with it.
+if ! ptxas_path="$(./scripts/fetch-ptxas.sh)"; then
+  echo "setup: could not fetch ptxas; the PTX assembly tests will fail until scripts/fetch-ptxas.sh succeeds" >&2
+else
+  echo "setup: ptxas at $ptxas_path"
+fi
 echo "setup: ok (dotnet $(dotnet --version), $(ffmpeg -version | head -1 | cut -d' ' -f1-3))"

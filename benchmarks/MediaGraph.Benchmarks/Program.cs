@@ -24,6 +24,15 @@ if (args.Length > 0 && args[0] == "infer")
         args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 1, args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : 3);
     return;
 }
+// ... -- kernels [cuda|cuda-sim] [WxH] [N]                          device kernel time per frame (scale, yadif,
+//                                                                   tensorize) and the memory bandwidth it reaches
+if (args.Length > 0 && args[0] == "kernels")
+{
+    var device = args.Length > 1 ? Device.Parse(args[1]) : Device.Cuda(0);
+    var size = (args.Length > 2 ? args[2] : "1920x1080").Split('x').Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+    KernelThroughput.Run(device, size[0], size[1], args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 200);
+    return;
+}
 if (args.Length > 0 && args[0] == "busy-pool")
 {
     if (args.Length < 2) { Console.Error.WriteLine("usage: busy-pool CLIP [BLOCKERS]"); Environment.Exit(2); }

@@ -68,6 +68,20 @@ internal sealed class CliContext(TextWriter output, TextWriter error, bool error
         return options with { AllowNetwork = parse.GetValue(AllowNetworkOption), AllowListen = parse.GetValue(AllowListenOption) };
     }
 
+    /// <summary><c>--device</c>: where video processing runs (GraphOptions.Device). In a Native AOT build the GPU kinds
+    /// fail with a message saying to use the .NET tool build: ILGPU compiles kernels at run time.</summary>
+    public Option<Device?> DeviceOption { get; } = new("--device")
+    {
+        Description = "Where video processing runs: auto (a CUDA GPU when present, else the CPU), cpu, cuda, cuda:N, or cuda-sim (the CUDA kernels on ILGPU's CPU simulator: slow, for checking)",
+        HelpName = "auto|cpu|cuda|cuda-sim",
+        Recursive = true,
+        CustomParser = r =>
+        {
+            try { return Device.Parse(r.Tokens.Single().Value); }
+            catch (FormatException e) { r.AddError(e.Message); return null; }
+        },
+    };
+
     public TextWriter Out { get; } = output;
 
     /// <summary>The first Ctrl+C: a running graph drains (<see cref="Graph.StopAsync"/>).</summary>
@@ -86,7 +100,9 @@ internal sealed class CliContext(TextWriter output, TextWriter error, bool error
             .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
             .AddSimpleConsole(o => o.SingleLine = true));
         _loggers.Add(loggers);
-        return new GraphOptions { LoggerFactory = loggers, Progress = progress, FailOnDamage = parse.GetValue(StrictOption) };
+        var options = new GraphOptions { LoggerFactory = loggers, Progress = progress, FailOnDamage = parse.GetValue(StrictOption) };
+        if (parse.GetValue(DeviceOption) is { } device) options.Device = device;
+        return options;
     }
 
     public ProgressLine CreateProgress() => new(Error, errorIsTerminal);

@@ -12,7 +12,9 @@ internal static class DotCommand
         var command = new Command("dot", "Print a graph.json as Graphviz DOT (mediagraph dot g.json | dot -Tpng -o g.png)") { file };
         command.SetAction(parse =>
         {
-            cli.Out.Write(GraphFile.Load(parse.GetValue(file)!).ToDot());
+            var graph = GraphFile.Load(parse.GetValue(file)!);
+            if (parse.GetValue(cli.DeviceOption) is { } device) graph.Options.Device = device; // --device wins over the file's "device"
+            cli.Out.Write(graph.ToDot());
             return 0;
         });
         return command;

@@ -127,6 +127,7 @@ public static class Program
             new VersionOption { Action = new PrintVersion(cli) },
             cli.VerboseOption,
             cli.StrictOption,
+            cli.DeviceOption,
         };
         root.Subcommands.Add(TranscodeCommand.Create(cli));
         root.Subcommands.Add(ProbeCommand.Create(cli));

@@ -16,6 +16,7 @@ internal static class RunCommand
             var progress = cli.CreateProgress();
             var graph = GraphFile.Load(parse.GetValue(file)!, cli.CreateGraphOptions(parse, progress));
             foreach (var mux in graph.Nodes.OfType<MuxNode>()) TranscodeCommand.PrintChunks(mux, cli.Out);
+            if (parse.GetValue(cli.DeviceOption) is { } device) graph.Options.Device = device; // --device wins over the file's "device"
             return await cli.RunGraphAsync(graph, progress, cancellationToken).ConfigureAwait(false);
         });
         return command;

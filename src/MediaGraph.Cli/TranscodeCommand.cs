@@ -26,6 +26,7 @@ internal static class TranscodeCommand
             HelpName = "WxH",
             CustomParser = ParseSize,
         };
+        var scaleAlgorithm = new Option<string?>("--scale-algorithm") { Description = "Interpolation of --scale: bicubic (the default, as the ffmpeg CLI's), bilinear, area, lanczos, neighbor", HelpName = "name" };
         var deinterlace = new Option<bool>("--deinterlace") { Description = "Deinterlace the video (yadif unless --deinterlace-method says otherwise)" };
         var method = new Option<string?>("--deinterlace-method") { Description = "yadif or bwdif; implies --deinterlace", HelpName = "yadif|bwdif" };
         method.AcceptOnlyFromAmong("yadif", "bwdif");
@@ -68,13 +69,13 @@ internal static class TranscodeCommand
 
         var command = new Command("transcode", "Transcode a file: decode, optionally deinterlace and scale, encode and mux")
         {
-            input, output, scale, deinterlace, method, vcodec, preset, crf, vbitrate, acodec, gop, format, formatOptions, threads, segmentTime, vsync, rate,
+            input, output, scale, scaleAlgorithm, deinterlace, method, vcodec, preset, crf, vbitrate, acodec, gop, format, formatOptions, threads, segmentTime, vsync, rate,
         };
         foreach (var option in cli.InputPolicyOptions) command.Options.Add(option);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var request = new Request(
-                parse.GetValue(input)!, parse.GetValue(output)!, parse.GetValue(scale),
+                parse.GetValue(input)!, parse.GetValue(output)!, parse.GetValue(scale), ParseAlgorithm(parse.GetValue(scaleAlgorithm)),
                 parse.GetValue(deinterlace) || parse.GetValue(method) is not null,
                 parse.GetValue(method) == "bwdif" ? DeinterlaceMethod.Bwdif : DeinterlaceMethod.Yadif,
                 new EncodeOptions
@@ -102,7 +103,7 @@ internal static class TranscodeCommand
         return command;
     }
 
-    private sealed record Request(string Input, string Output, Size? Scale, bool Deinterlace, DeinterlaceMethod Method, EncodeOptions Encode, int DecodeThreads, DecodeOptions InputPolicy, bool Strict);
+    private sealed record Request(string Input, string Output, Size? Scale, ScaleAlgorithm ScaleAlgorithm, bool Deinterlace, DeinterlaceMethod Method, EncodeOptions Encode, int DecodeThreads, DecodeOptions InputPolicy, bool Strict);
 
     /// <summary>--segment-time: hls_time for an HLS output, else the segment muxer with segment_time.</summary>
     private static EncodeOptions Segmented(Request r, double seconds)
@@ -153,7 +154,7 @@ internal static class TranscodeCommand
         {
             video = input.Video;
             if (r.Deinterlace) video = video.Deinterlace(new DeinterlaceOptions { Method = r.Method });
-            if (r.Scale is { } size) video = video.Scale(size.Width, size.Height);
+            if (r.Scale is { } size) video = video.Scale(size.Width, size.Height, r.ScaleAlgorithm);
         }
         else if (r.Scale is not null || r.Deinterlace)
             error.WriteLine($"mediagraph: warning: '{r.Input}' has no video stream that can be decoded; {(r.Scale is not null ? "--scale" : "--deinterlace")} has nothing to apply to");
@@ -187,6 +188,17 @@ internal static class TranscodeCommand
             return null;
         }
     }
+
+    private static ScaleAlgorithm ParseAlgorithm(string? name) => name switch
+    {
+        null or "bicubic" => ScaleAlgorithm.Bicubic,
+        "bilinear" => ScaleAlgorithm.Bilinear,
+        "area" => ScaleAlgorithm.Area,
+        "lanczos" => ScaleAlgorithm.Lanczos,
+        "neighbor" => ScaleAlgorithm.Neighbor,
+        "fast_bilinear" => ScaleAlgorithm.FastBilinear,
+        _ => throw new CommandException($"--scale-algorithm: unknown '{name}' (bicubic, bilinear, area, lanczos, neighbor, fast_bilinear)", Program.UsageError),
+    };
 
     private static Size? ParseSize(ArgumentResult result)
     {

@@ -79,8 +79,8 @@ public static class TestMedia
         if (code != 0) throw new InvalidOperationException($"ffmpeg {arguments} failed ({code}): {error}");
     }
 
-    /// <summary>Runs a program, returning its exit code, stdout and stderr; killed after 60 s.</summary>
-    internal static async Task<(int Code, string Output, string Error)> RunProcessAsync(string program, string arguments, CancellationToken cancellationToken = default)
+    /// <summary>Runs a program, returning its exit code, stdout and stderr; killed after 60 s (or <paramref name="timeoutSeconds"/>).</summary>
+    internal static async Task<(int Code, string Output, string Error)> RunProcessAsync(string program, string arguments, CancellationToken cancellationToken = default, int timeoutSeconds = 60)
     {
         var info = new ProcessStartInfo(program, arguments)
         {
@@ -94,7 +94,7 @@ public static class TestMedia
         var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
         var error = process.StandardError.ReadToEndAsync(cancellationToken);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(60));
+        timeout.CancelAfter(TimeSpan.FromSeconds(timeoutSeconds));
         try
         {
             await process.WaitForExitAsync(timeout.Token);

@@ -52,6 +52,9 @@ public abstract class FrameBase : MediaItem
 
     private protected abstract void CompleteTiming(Rational frameRate);
 
+    /// <summary>True when the planes are a pooled device buffer (see <see cref="VideoFrame.Device"/>).</summary>
+    private protected virtual bool IsDeviceFrame => false;
+
     /// <summary>
     /// Ensures this frame's buffers are not shared with another frame, copying them when they are, so they may be
     /// written in place (GStreamer's gst_buffer_make_writable). A frame shared for another branch of a fan-out
@@ -62,6 +65,8 @@ public abstract class FrameBase : MediaItem
     /// (<see cref="MediaItem.AddRef"/>): they all see one native frame, so copying could not keep a write from them.</exception>
     public void MakeWritable()
     {
+        if (IsDeviceFrame)
+            throw new InvalidOperationException($"{this} lives in device memory: a kernel writes its result into a new device frame instead");
         var owners = ReferenceCount;
         if (owners > 1)
             throw new InvalidOperationException(

@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using ILGPU;
+using ILGPU.Runtime;
 using MediaGraph.Interop;
 
 namespace MediaGraph;
@@ -32,10 +35,54 @@ public sealed class VideoFrame : FrameBase
 
     private protected override MediaItem CreateUnpooled() => new VideoFrame();
 
+    private DeviceFrameBuffer? _device;
+
     private protected override void ShareContentFrom(MediaItem source)
     {
         base.ShareContentFrom(source);
         FrameRate = ((VideoFrame)source).FrameRate;
+        _device = ((VideoFrame)source)._device;
+    }
+
+    /// <summary>Forgets the device buffer with the native buffers (the buffer goes back to its pool when the last
+    /// frame referencing it is released).</summary>
+    protected override void Reset()
+    {
+        base.Reset();
+        _device = null;
+    }
+
+    private protected override bool IsDeviceFrame => _device is not null;
+
+    internal DeviceFrameBuffer? DeviceBuffer => _device;
+
+    internal void AttachDevice(DeviceFrameBuffer buffer, Rational timeBase)
+    {
+        _device = buffer;
+        Refresh(timeBase);
+    }
+
+    /// <summary>The device whose memory holds the planes, or null for host frames (and for hardware frames a decoder
+    /// made, which FFmpeg owns).</summary>
+    public ComputeDevice? Device => _device?.Device;
+
+    /// <summary>
+    /// Plane <paramref name="index"/> of a device frame as an ILGPU view, without a copy: X counts elements of
+    /// <typeparamref name="T"/> in a row (bytes for 8-bit planes; U,V pairs count as two bytes in NV12's chroma
+    /// plane), Y counts rows; the row pitch lives in the view's stride. Throws for host frames, and when the pitch is
+    /// not a multiple of the element's size.
+    /// </summary>
+    public ArrayView2D<T, Stride2D.DenseX> GetDevicePlane<T>(int index) where T : unmanaged
+    {
+        var buffer = _device ?? throw new InvalidOperationException($"{this} is not a device frame: upload it first");
+        var plane = GetPlane(index);
+        if (plane.Data == 0) throw new ArgumentOutOfRangeException(nameof(index), $"{Format} has no plane {index}");
+        var size = Unsafe.SizeOf<T>();
+        if (plane.Pitch % size != 0 || plane.RowBytes % size != 0)
+            throw new InvalidOperationException($"plane {index} of {this}: pitch {plane.Pitch} and row of {plane.RowBytes} bytes are not whole {typeof(T).Name} elements");
+        var offset = plane.Data - buffer.BasePtr;
+        var view = buffer.View.SubView(offset, (long)plane.Pitch * plane.Rows).Cast<T>();
+        return new ArrayView2D<T, Stride2D.DenseX>(view, new LongIndex2D(plane.RowBytes / size, plane.Rows), new Stride2D.DenseX(plane.Pitch / size));
     }
 
     private protected override void CompleteTiming(Rational frameRate)
@@ -70,7 +117,38 @@ public sealed class VideoFrame : FrameBase
     /// <summary>True when the decoder concealed damage in this frame.</summary>
     public bool IsDamaged => Info.DecodeErrorFlags != 0;
     /// <summary>Where the planes live.</summary>
-    public FrameLocation Location => Info.Hw != 0 ? FrameLocation.Cuda : FrameLocation.Host;
+    public FrameLocation Location => Info.Hw != 0 || _device is not null ? FrameLocation.Cuda : FrameLocation.Host;
+
+    /// <summary>FFmpeg's AVColorSpace (1 = BT.709, 5/6 = BT.601, 2 = unspecified) and AVColorRange (1 = limited
+    /// "tv", 2 = full "pc", 0 = unspecified) of the frame.</summary>
+    public (int Space, int Range) Color
+    {
+        get
+        {
+            NativeStatus.ThrowIfFailed(NativeMethods.mg_frame_color(Native, out var space, out var range), "reading a frame's colour");
+            return (space, range);
+        }
+    }
+
+    /// <summary>Sets the sample (pixel) aspect ratio (a scaler's output: the display shape stays the input's).</summary>
+    public void SetSampleAspectRatio(Rational sar)
+    {
+        NativeMethods.mg_frame_set_sar(Native, sar.Num, sar.Den);
+        Info.SarNum = sar.Num;
+        Info.SarDen = sar.Den;
+    }
+
+    /// <summary>Sets the colour metadata (FFmpeg's AVColorSpace and AVColorRange, see <see cref="Color"/>).</summary>
+    public void SetColor(int space, int range) => NativeMethods.mg_frame_set_color(Native, space, range);
+
+    /// <summary>Marks the frame progressive or interlaced (a deinterlacer's output is progressive).</summary>
+    public void SetInterlacing(bool interlaced, bool topFieldFirst)
+    {
+        NativeMethods.mg_frame_set_interlacing(Native, interlaced ? 1 : 0, topFieldFirst ? 1 : 0);
+        var pts = Pts; var duration = Duration;
+        NativeMethods.mg_frame_get_info(Native, out Info);
+        Pts = pts; Duration = duration;
+    }
 
     /// <summary>Plane <paramref name="index"/> (0..3); a plane with Data 0 does not exist in this format.</summary>
     public unsafe VideoPlane GetPlane(int index)

@@ -135,6 +135,14 @@ public sealed partial class Graph
         return new FilterOutputs(this, node);
     }
 
+    /// <summary>Runs a user's kernel over several video streams taken in step (N in, one out; <see cref="KernelNode"/>).</summary>
+    public VideoStream Kernel(KernelOptions options, params VideoStream[] inputs)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (inputs.Length == 0) throw new ArgumentException($"{options.Name}: a kernel needs at least one input stream", nameof(inputs));
+        return Add(new KernelNode(options, inputs.Length), inputs).VideoOutput(0);
+    }
+
     /// <summary>A sink the app reads with <c>await foreach</c>; see <see cref="AppSink{T}"/>.</summary>
     public AppSink<VideoFrame> Sink(VideoStream video, int capacity = 4) => Attach(Add(new AppSink<VideoFrame>(Own(video), capacity)));
     /// <inheritdoc cref="Sink(VideoStream, int)"/>
@@ -418,11 +426,17 @@ public sealed partial class Graph
             cancellationToken.ThrowIfCancellationRequested();
             var (active, duration) = ValidateCore(forRun: true);
             cancellationToken.ThrowIfCancellationRequested(); // cancelled while the inputs were being opened
-            var (nodes, remap) = Options.FuseFilters ? FilterFusion.Apply(active) : (active, null);
-            var runner = new GraphRunner(Options);
+            // The device is opened only when a node can use it (or the user placed an upload), and closed after the run.
+            // (On the CPU nothing of ILGPU is loaded: a CPU run costs what it did before devices existed.)
+            var wantsDevice = Options.Device.Kind != DeviceKind.Cpu && active.Any(n => n.RunsOnDevice || n is UploadNode);
+            await using var device = wantsDevice ? ComputeDevice.Open(Options.Device, Options.LoggerFactory?.CreateLogger("MediaGraph")) : null;
+            var onDevice = DevicePlacement.DeviceNodes(active, device is not null);
+            var (fused, remap) = Options.FuseFilters ? FilterFusion.Apply(active, onDevice) : (active, null);
+            var (nodes, inputRemap) = DevicePlacement.Apply(fused, onDevice, remap);
+            var runner = new GraphRunner(Options, device);
             runner.Metrics.DurationSeconds = duration;
             _running = runner;
-            var run = runner.RunAsync(nodes, remap, cancellationToken);
+            var run = runner.RunAsync(nodes, remap, inputRemap, cancellationToken);
             started.TrySetResult(runner);
             return await run.ConfigureAwait(false);
         }
@@ -439,7 +453,23 @@ public sealed partial class Graph
     }
 
     /// <summary>A Graphviz picture of the graph (<c>dot -Tpng</c>).</summary>
-    public string ToDot() => GraphDot.Render(ActiveNodes());
+    /// <remarks>With a device (<see cref="GraphOptions.Device"/> cuda or cuda-sim, or auto on a machine with a CUDA
+    /// GPU), the picture shows the placement a run makes: the uploads and downloads it inserts.</remarks>
+    public string ToDot()
+    {
+        var active = ActiveNodes();
+        var onDevice = DevicePlacement.DeviceNodes(active, Options.Device.Kind is DeviceKind.Cuda or DeviceKind.CudaSim
+            || (Options.Device.Kind == DeviceKind.Auto && ComputeDevice.CudaPresent));
+        var (nodes, inputRemap) = DevicePlacement.Apply(TopologicalOrderOrSelf(active), onDevice, null);
+        return GraphDot.Render(nodes, inputRemap);
+    }
+
+    private static List<Node> TopologicalOrderOrSelf(List<Node> active)
+    {
+        var context = new ValidationContext();
+        var ordered = TopologicalOrder(active, context);
+        return context.Problems.Count == 0 ? ordered.ToList() : active;
+    }
 
     /// <summary>The graph in the JSON form the CLI runs (<c>mediagraph run graph.json</c>).</summary>
     public string ToJson() => GraphJson.Write(this);

@@ -5,7 +5,7 @@ namespace MediaGraph;
 /// <summary>Renders nodes and edges in Graphviz DOT: one box per node with its options, one arrow per edge.</summary>
 internal static class GraphDot
 {
-    public static string Render(IReadOnlyList<Node> nodes)
+    public static string Render(IReadOnlyList<Node> nodes, IReadOnlyDictionary<InputPort, OutputPort>? inputRemap = null)
     {
         var sb = new StringBuilder();
         sb.AppendLine("digraph mediagraph {");
@@ -20,7 +20,7 @@ internal static class GraphDot
         }
         foreach (var node in nodes)
             foreach (var input in node.Inputs)
-                if (input.Source is { } source && set.Contains(source.Node))
+                if ((inputRemap?.GetValueOrDefault(input) ?? input.Source) is { } source && set.Contains(source.Node))
                     sb.AppendLine($"  \"{Escape(source.Node.Name)}\" -> \"{Escape(node.Name)}\" [label=\"{Escape(source.Name)} ({source.Kind.ToString().ToLowerInvariant()})\"];");
         sb.AppendLine("}");
         return sb.ToString();

@@ -7,10 +7,12 @@ namespace MediaGraph;
 // declarations instead, see JsonGraphReader.ReadDeclared). Every field is nullable so the reader can tell "missing" from
 // "zero" and say which required field is absent; the writer leaves out what is null (the defaults).
 
-/// <summary>The whole document: <c>{"channelCapacity": 8, "nodes": [...]}</c>.</summary>
+/// <summary>The whole document: <c>{"channelCapacity": 8, "device": "cuda", "nodes": [...]}</c>.</summary>
 internal sealed class GraphEntry
 {
     public int? ChannelCapacity { get; set; }
+    /// <summary>auto, cpu, cuda, cuda:N, cuda-sim (<see cref="GraphOptions.Device"/>).</summary>
+    public string? Device { get; set; }
     public List<JsonElement>? Nodes { get; set; }
 }
 

@@ -78,6 +78,11 @@ internal sealed partial class JsonGraphReader(GraphOptions options)
             if (capacity > 0) options.ChannelCapacity = capacity;
             else _problems.Add($"the graph: 'channelCapacity' must be positive, not {capacity}");
         }
+        if (graph.Device is { } device)
+        {
+            try { options.Device = MediaGraph.Device.Parse(device); }
+            catch (FormatException e) { _problems.Add($"the graph: 'device': {e.Message}"); }
+        }
         if (graph.Nodes is not { Count: > 0 } nodes)
         {
             _problems.Add("the graph has no nodes: add a \"nodes\" array with at least a decode and an encode node");

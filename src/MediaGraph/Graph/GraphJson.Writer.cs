@@ -28,7 +28,7 @@ internal static class JsonGraphWriter
             };
             if (element is { } e) nodes.Add(e);
         }
-        var document = new GraphEntry { ChannelCapacity = graph.Options.ChannelCapacity, Nodes = nodes };
+        var document = new GraphEntry { ChannelCapacity = graph.Options.ChannelCapacity, Device = graph.Options.Device == Device.Cpu ? null : graph.Options.Device.ToString(), Nodes = nodes };
         return JsonSerializer.Serialize(document, GraphJson.Context.GraphEntry);
     }
 

@@ -11,10 +11,12 @@ public static class NodeRegistry
 {
     private static readonly object Gate = new();
     private static readonly string[] Reserved = ["id", "type", "input", "inputs"];
-    private static NodeDescriptor[] _kinds = [DeinterlaceNode.Descriptor, ScaleNode.Descriptor, FilterNode.Descriptor, FpsNode.Descriptor];
+    private static NodeDescriptor[] _kinds = [DeinterlaceNode.Descriptor, ScaleNode.Descriptor, FilterNode.Descriptor, FpsNode.Descriptor,
+        ConvertToNode.Descriptor, CropNode.Descriptor, FlipNode.Descriptor, RotateNode.Descriptor, BlurNode.Descriptor, GammaNode.Descriptor,
+        UploadNode.Descriptor, DownloadNode.Descriptor];
 
     /// <summary>How many of <see cref="Kinds"/> are built in (they come first).</summary>
-    internal const int BuiltInCount = 3;
+    internal const int BuiltInCount = 11;
 
     /// <summary>Every registered kind, built-in ones first, then in the order registered.</summary>
     public static IReadOnlyList<NodeDescriptor> Kinds => Volatile.Read(ref _kinds);

@@ -49,6 +49,35 @@ public sealed class VideoStream : MediaStream
 
     /// <summary>Runs a one-input, one-output libavfilter video graph ("hflip", "crop=640:360", "fps=30").</summary>
     public VideoStream Filter(string description) => Graph.Filter(description, this).Video(0);
+
+    /// <summary>Converts the pixel format (YUV 4:2:0 ↔ RGB with the frame's or the given matrix and range).</summary>
+    public VideoStream ConvertTo(string pixelFormat, YuvMatrix matrix = YuvMatrix.Auto, YuvRange range = YuvRange.Auto)
+        => Through(new ConvertToNode(pixelFormat, matrix, range));
+
+    /// <summary>Keeps the <paramref name="width"/>×<paramref name="height"/> rectangle at (<paramref name="x"/>, <paramref name="y"/>).</summary>
+    public VideoStream Crop(int x, int y, int width, int height) => Through(new CropNode(x, y, width, height));
+
+    /// <summary>Mirrors left-right (default) or upside down.</summary>
+    public VideoStream Flip(FlipDirection direction = FlipDirection.Horizontal) => Through(new FlipNode(direction));
+
+    /// <summary>Turns clockwise by 90, 180 or 270 degrees.</summary>
+    public VideoStream Rotate(int degrees) => Through(new RotateNode(degrees));
+
+    /// <summary>Blurs: a box of <paramref name="size"/> radius, or a gaussian of sigma <paramref name="size"/>.</summary>
+    public VideoStream Blur(double size, BlurKind kind = BlurKind.Gaussian) => Through(new BlurNode(kind, size));
+
+    /// <summary>Gamma correction (the exponent: above 1 darkens mid-tones).</summary>
+    public VideoStream Gamma(double gamma) => Through(new GammaNode(gamma));
+
+    /// <summary>Runs a user's kernel (<see cref="KernelNode"/>) on this stream: <c>video.Kernel(new() { Name = "vignette",
+    /// OnDevice = call =&gt; …, OnCpu = call =&gt; … })</c>. For several inputs use <see cref="Graph.Kernel"/>.</summary>
+    public VideoStream Kernel(KernelOptions options) => Through(new KernelNode(options));
+
+    /// <summary>Copies the frames to the run's device (the graph inserts this where needed; write it to choose).</summary>
+    public VideoStream Upload() => Through(new UploadNode());
+
+    /// <summary>Copies device frames back to host memory.</summary>
+    public VideoStream Download() => Through(new DownloadNode());
 }
 
 /// <summary>A stream of decoded <see cref="AudioFrame"/>s.</summary>

@@ -64,6 +64,13 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library)] internal static partial int mg_frame_alloc_video(nint f, int width, int height, int pixFmt, int align);
     [LibraryImport(Library)] internal static partial int mg_frame_alloc_audio(nint f, int nbSamples, int sampleFmt, int sampleRate, int channels, ulong channelMask);
     [LibraryImport(Library)] internal static partial int mg_frame_make_writable(nint f);
+    [LibraryImport(Library)] internal static unsafe partial int mg_frame_wrap_device(nint f, nint props, int width, int height, int pixFmt, nint data, nuint size,
+        long* offsets, int* linesize, delegate* unmanaged<nint, nint, void> release, nint opaque);
+    [LibraryImport(Library)] internal static partial int mg_frame_color(nint f, out int colorspace, out int range);
+    [LibraryImport(Library)] internal static partial void mg_frame_set_interlacing(nint f, int interlaced, int topFieldFirst);
+    [LibraryImport(Library)] internal static partial int mg_frame_copy_props(nint dst, nint src);
+    [LibraryImport(Library)] internal static partial void mg_frame_set_sar(nint f, int num, int den);
+    [LibraryImport(Library)] internal static partial void mg_frame_set_color(nint f, int colorspace, int range);
     [LibraryImport(Library)] internal static partial int mg_pix_fmt_plane_geometry(int pixFmt, int width, int height, int plane, out int rowBytes, out int rows);
 
     // demuxer

@@ -23,6 +23,7 @@ public sealed class DeinterlaceNode : TransformNode
             Parameter.Enum("parity", "Which field comes first; auto reads it from the frames.", FieldParity.Auto,
                 ("auto", FieldParity.Auto), ("tff", FieldParity.TopFieldFirst), ("bff", FieldParity.BottomFieldFirst)),
             Parameter.Bool("onlyInterlacedFrames", "Deinterlace only frames flagged interlaced (true) or all frames (false)."),
+            DeviceOption.Declaration,
         ],
         Create = v => new DeinterlaceNode(v),
     };
@@ -54,6 +55,11 @@ public sealed class DeinterlaceNode : TransformNode
         }
     }
 
+    /// <summary>yadif on a device (<see cref="GraphOptions.Device"/>) with an ILGPU kernel, bit-exact with libavfilter's.</summary>
+    protected internal override bool HasDeviceImplementation => true;
+
     protected override FrameTransform? CreateTransform(FrameLocation location, FrameBase first)
-        => FilterTransform.OnHost(FilterDescription, 1, Name, location, first);
+        => location == FrameLocation.Cuda
+            ? DeinterlaceCuda.Create(this, (VideoFrame)first)
+            : FilterTransform.OnHost(FilterDescription, 1, Name, location, first);
 }

@@ -28,10 +28,13 @@ internal sealed class FusedFilterNode : FilterNode
 internal static class FilterFusion
 {
     /// <summary>The nodes to run and, for each fused chain's last node, the output that now stands for it.</summary>
-    public static (IReadOnlyList<Node> Nodes, Dictionary<OutputPort, OutputPort> Remap) Apply(IReadOnlyList<Node> ordered)
+    /// <param name="ordered">The run's nodes in topological order.</param>
+    /// <param name="exclude">Nodes that must run on their own (those placed on a device).</param>
+    public static (IReadOnlyList<Node> Nodes, Dictionary<OutputPort, OutputPort> Remap) Apply(IReadOnlyList<Node> ordered, IReadOnlySet<Node>? exclude = null)
     {
         var remap = new Dictionary<OutputPort, OutputPort>();
         var active = new HashSet<Node>(ordered);
+        if (exclude is not null) active.ExceptWith(exclude);
         var fusedInto = new Dictionary<Node, FusedFilterNode>();
         foreach (var node in ordered)
         {

@@ -28,6 +28,15 @@ public abstract class TransformNode : Node
     /// </summary>
     protected abstract FrameTransform? CreateTransform(FrameLocation location, FrameBase first);
 
+    /// <summary>True for nodes that have an implementation for device frames (an ILGPU kernel): on a graph with a
+    /// device (<see cref="GraphOptions.Device"/>) they run there, with uploads and downloads inserted around them.</summary>
+    protected internal virtual bool HasDeviceImplementation => false;
+
+    internal override bool RunsOnDevice => HasDeviceImplementation && !PinnedToCpu;
+
+    /// <summary>True when the node's "device" option is cpu: it stays on the host in a graph with a device.</summary>
+    internal bool PinnedToCpu => Declaration?.Find("device") is not null && Values.Get<string?>("device") == "cpu";
+
     /// <summary>The libavfilter description that does the same ("scale=w=1280:h=720"), for nodes that are one
     /// libavfilter filter: a run fuses chains of them into one filter graph. Null for other transforms.</summary>
     internal virtual string? FilterDescription => null;
@@ -72,6 +81,35 @@ public sealed class TransformOutput
     public VideoFrame RentVideoFrame() => _context!.RentVideoFrame();
     /// <inheritdoc cref="RentVideoFrame"/>
     public AudioFrame RentAudioFrame() => _context!.RentAudioFrame();
+
+    /// <summary>The device of the run (null on the CPU): where an upload puts frames.</summary>
+    public ComputeDevice? Device => _context!.Device;
+
+    /// <summary>The node's metrics, e.g. to count bytes moved between host and device.</summary>
+    public NodeMetrics Metrics => _context!.Metrics;
+
+    /// <summary>The name of the node, for messages.</summary>
+    public string NodeName => _context!.NodeName;
+
+    /// <summary>A device frame of <paramref name="format"/> at <paramref name="width"/>×<paramref name="height"/> on
+    /// <paramref name="device"/>, from its buffer pool, with the timing, flags and colour of <paramref name="props"/>
+    /// (pixels undefined: a kernel writes them). Add it with <see cref="Add"/>.</summary>
+    public VideoFrame RentDeviceFrame(ComputeDevice device, PixelFormat format, int width, int height, VideoFrame? props)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        var shell = RentVideoFrame();
+        try
+        {
+            device.Frames.Fill(shell, format, width, height, props);
+            if (props is not null) shell.FrameRate = props.FrameRate;
+            return shell;
+        }
+        catch
+        {
+            shell.Dispose();
+            throw;
+        }
+    }
 
     /// <summary>Adds a produced frame; ownership passes to the node, which emits it.</summary>
     public void Add(FrameBase frame)

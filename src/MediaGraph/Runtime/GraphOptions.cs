@@ -20,6 +20,14 @@ public sealed class GraphOptions
     /// "deinterlace0+scale0". Default true.</summary>
     public bool FuseFilters { get; set; } = true;
 
+    /// <summary>Where video processing runs (<see cref="MediaGraph.Device"/>): <see cref="Device.Auto"/> (a CUDA GPU when
+    /// present, else the CPU, said in one log line), <see cref="Device.Cpu"/>, <see cref="Device.Cuda"/>(index), or
+    /// <see cref="Device.CudaSim"/> (the CUDA code on ILGPU's CPU simulator: slow, for checking). Nodes that have a
+    /// device implementation (scale, deinterlace, crop, flip, rotate, blur, gamma, colour conversion, your own kernels)
+    /// run there, and the graph inserts an upload and a download where host nodes meet them; a node's own "device"
+    /// option (cpu) keeps it on the host. Default <see cref="Device.Cpu"/>: the GPU path is asked for, not assumed.</summary>
+    public Device Device { get; set; } = Device.Cpu;
+
     /// <summary>Where the runtime and nodes log (warnings such as skipped damaged packets, faults).</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
 

@@ -23,6 +23,7 @@ internal sealed partial class GraphRunner
     private readonly List<Edge> _edges = new();
     private readonly Dictionary<Node, NodeRun> _runs = new();
     private readonly Dictionary<OutputPort, OutputPort> _remap = new();
+    private readonly Dictionary<InputPort, OutputPort> _inputRemap = new();
     private readonly CancellationTokenSource _soft = new();
     private readonly CancellationTokenSource _hard = new();
     private readonly CancellationTokenSource _ended = new(); // cancels the progress ticker and pending hard-stop delays
@@ -34,8 +35,9 @@ internal sealed partial class GraphRunner
     private bool _closing;
     private Exception? _fault;
 
-    public GraphRunner(GraphOptions options)
+    public GraphRunner(GraphOptions options, ComputeDevice? device = null)
     {
+        _pools.Device = device;
         _options = options;
         _logger = options.LoggerFactory?.CreateLogger("MediaGraph");
         // FFmpeg's own lines, per node (Interop/NativeLog.cs): a category of their own so an app can set their level apart.
@@ -56,10 +58,15 @@ internal sealed partial class GraphRunner
     /// run node's output that stands for each.</param>
     /// <param name="cancellationToken">Stops the run: soft at once, hard after the cancel grace period.</param>
     public async Task<GraphMetrics> RunAsync(IReadOnlyList<Node> nodes, IReadOnlyDictionary<OutputPort, OutputPort>? remap, CancellationToken cancellationToken)
+        => await RunAsync(nodes, remap, null, cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc cref="RunAsync(IReadOnlyList{Node}, IReadOnlyDictionary{OutputPort, OutputPort}?, CancellationToken)"/>
+    public async Task<GraphMetrics> RunAsync(IReadOnlyList<Node> nodes, IReadOnlyDictionary<OutputPort, OutputPort>? remap,
+        IReadOnlyDictionary<InputPort, OutputPort>? inputRemap, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         _logger?.LogInformation("run started: {Nodes}", string.Join(", ", nodes.Select(n => n.Name)));
-        Add(nodes, remap);
+        Add(nodes, remap, inputRemap);
         using var userStop = cancellationToken.Register(() => RequestStop(_options.CancelGracePeriod));
         var ticker = ReportProgressAsync(clock);
         try
@@ -87,13 +94,18 @@ internal sealed partial class GraphRunner
 
     /// <summary>Starts <paramref name="nodes"/> (topological order; their sources may be nodes already running,
     /// whose outputs then feed one more edge). Throws when the run is ending.</summary>
-    public void Add(IReadOnlyList<Node> nodes, IReadOnlyDictionary<OutputPort, OutputPort>? remap)
+    /// <param name="nodes">The nodes to start, in topological order.</param>
+    /// <param name="remap">Outputs of blueprint nodes replaced for this run, and what stands for each.</param>
+    /// <param name="inputRemap">Inputs that read another output in this run than their blueprint source (a
+    /// consumer fed through an inserted upload or download).</param>
+    public void Add(IReadOnlyList<Node> nodes, IReadOnlyDictionary<OutputPort, OutputPort>? remap, IReadOnlyDictionary<InputPort, OutputPort>? inputRemap = null)
     {
         var started = new List<NodeRun>();
         lock (_lock)
         {
             if (_closing) throw new InvalidOperationException("the run has ended; nothing can be added to it");
             if (remap is not null) foreach (var (from, to) in remap) _remap[from] = to;
+            if (inputRemap is not null) foreach (var (from, to) in inputRemap) _inputRemap[from] = to;
             var metrics = new NodeMetrics[nodes.Count];
             for (var i = 0; i < nodes.Count; i++)
             {
@@ -106,7 +118,8 @@ internal sealed partial class GraphRunner
             foreach (var run in started)
                 foreach (var input in run.Node.Inputs)
                 {
-                    var source = _remap.GetValueOrDefault(input.Source!, input.Source!);
+                    var source = _inputRemap.GetValueOrDefault(input, input.Source!);
+                    source = _remap.GetValueOrDefault(source, source);
                     var producer = _runs[source.Node].Context;
                     var consumer = run.Context;
                     var edge = new Edge(source, input, input.Capacity ?? _options.ChannelCapacity, consumer.InputWakeup, producer.OutputWakeup, consumer.Metrics, _budget);

@@ -40,6 +40,10 @@ public abstract partial class Node
     /// <summary>The options that define this node, for ToDot() and messages; derived from the declared parameters.</summary>
     public virtual IReadOnlyDictionary<string, string> DescribeOptions() => DescribeDeclared();
 
+    /// <summary>True for a node that runs on the graph's device when it has one (GraphOptions.Device): the graph
+    /// inserts uploads before it and downloads after it where host nodes meet it.</summary>
+    internal virtual bool RunsOnDevice => false;
+
     /// <summary>An implicit node is made by the builder for the user (a decoder behind <c>input.Video</c>); it is
     /// left out of a run when nothing consumes it.</summary>
     internal virtual bool IsImplicit => false;

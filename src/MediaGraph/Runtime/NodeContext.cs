@@ -65,6 +65,9 @@ public abstract class NodeContext
     /// node runs outside a graph run.</summary>
     public virtual AppStage? Stage(string name) => null;
 
+    /// <summary>The device the run opened (<see cref="GraphOptions.Device"/>), or null when it runs on the CPU.</summary>
+    public ComputeDevice? Device => _pools.Device;
+
     public VideoFrame RentVideoFrame() => _videoPool.Rent();
     public AudioFrame RentAudioFrame() => _audioPool.Rent();
     public Packet RentPacket() => _packetPool.Rent();
@@ -98,6 +101,8 @@ internal sealed class RunPools : IDisposable
     public ItemPool<VideoFrame> Video { get; } = new(() => new VideoFrame());
     public ItemPool<AudioFrame> Audio { get; } = new(() => new AudioFrame());
     public ItemPool<Packet> Packets { get; } = new(() => new Packet());
+    /// <summary>The run's device (its frame buffer pool and kernels), or null on the CPU; owned by the graph's run.</summary>
+    public ComputeDevice? Device { get; set; }
     private readonly List<IDisposable> _owned = new();
 
     public void Own(IDisposable resource)

@@ -83,7 +83,7 @@ public sealed class NodeKindTests
         var scale = (ScaleNode)ScaleNode.Descriptor.Create(new ParameterValues { ["width"] = 640, ["height"] = -2, ["algorithm"] = "lanczos" });
 
         Assert.Equal((640, -2, ScaleAlgorithm.Lanczos, null), (scale.Width, scale.Height, scale.Algorithm, scale.PixelFormat));
-        Assert.Equal(["'algorithm' is 'nearest'; it must be one of bilinear, bicubic, area, lanczos, neighbor, fast_bilinear", "'widht' is not a parameter of scale (its parameters: width, height, algorithm, pixelFormat)"],
+        Assert.Equal(["'algorithm' is 'nearest'; it must be one of bilinear, bicubic, area, lanczos, neighbor, fast_bilinear", "'widht' is not a parameter of scale (its parameters: width, height, algorithm, pixelFormat, pad, device)"],
             ScaleNode.Descriptor.Check(new ParameterValues { ["widht"] = 1, ["width"] = 1, ["height"] = 1, ["algorithm"] = "nearest" }).Order());
         Assert.Equal(["'graph' is missing"], FilterNode.Descriptor.Check(new ParameterValues { ["graph"] = " " }));
     }
@@ -144,7 +144,7 @@ public sealed class NodeKindTests
     {
         var e = Assert.Throws<GraphValidationException>(() => Graph.FromJson("""{"nodes": [{"id": "s", "type": "scael", "input": "x"}]}"""));
 
-        Assert.StartsWith("node 's' has unknown type 'scael' (did you mean 'scale'? known types: decode, deinterlace, scale, filter, encode", Assert.Single(e.Problems));
+        Assert.StartsWith("node 's' has unknown type 'scael' (did you mean 'scale'? known types: decode, deinterlace, scale, filter, convert, crop, flip, rotate, blur, gamma, upload, download, encode", Assert.Single(e.Problems));
     }
 
     [Fact]

@@ -1,0 +1,186 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+using ILGPU;
+using ILGPU.Runtime;
+using ILGPU.Runtime.CPU;
+using ILGPU.Runtime.Cuda;
+using Microsoft.Extensions.Logging;
+
+namespace MediaGraph;
+
+/// <summary>
+/// An opened device (a CUDA GPU, or ILGPU's CPU accelerator standing in for one): its ILGPU context and accelerator,
+/// a caching pool of pitched frame buffers (<see cref="DeviceFramePool"/>), the kernels loaded on it and its stream.
+/// A graph run opens one from <see cref="GraphOptions.Device"/> and disposes it when the run ends; frames still alive
+/// then keep their buffers until released. Device frames (<see cref="VideoFrame.Device"/>) point back here.
+/// </summary>
+public sealed class ComputeDevice : IAsyncDisposable, IDisposable
+{
+    private readonly Context _context;
+    private readonly ConcurrentDictionary<object, object> _kernels = new();
+    private int _disposed;
+
+    private ComputeDevice(Device device, Context context, Accelerator accelerator)
+    {
+        Device = device;
+        _context = context;
+        Accelerator = accelerator;
+        Stream = accelerator.DefaultStream;
+        Frames = new DeviceFramePool(this);
+    }
+
+    /// <summary>Which device this is (<see cref="DeviceKind.Cuda"/> or <see cref="DeviceKind.CudaSim"/>).</summary>
+    public Device Device { get; }
+
+    /// <summary>The ILGPU accelerator that runs the kernels.</summary>
+    public Accelerator Accelerator { get; }
+
+    /// <summary>The stream kernels and copies of this device are queued on.</summary>
+    public AcceleratorStream Stream { get; }
+
+    /// <summary>The caching pool of pitched frame buffers.</summary>
+    public DeviceFramePool Frames { get; }
+
+    /// <summary>The accelerator's name ("NVIDIA H200", "CPUAccelerator").</summary>
+    public string Name => Accelerator.Name;
+
+    private static readonly Lazy<bool> CudaProbe = new(ProbeCuda);
+
+    /// <summary>True when this process can run CUDA kernels: dynamic code (not Native AOT), an NVIDIA driver and at
+    /// least one GPU. Probed once per process.</summary>
+    public static bool CudaPresent => IsSupported && CudaProbe.Value;
+
+    [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "Only reached when dynamic code is supported.")]
+    private static bool ProbeCuda()
+    {
+        try
+        {
+            using var context = Context.Create(b => b.Cuda());
+            return context.GetCudaDevices().Count > 0;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>True when ILGPU can compile kernels in this process: false in a Native AOT build (no dynamic code).</summary>
+    public static bool IsSupported => RuntimeFeature.IsDynamicCodeSupported;
+
+    /// <summary>
+    /// Opens <paramref name="device"/>: null for <see cref="DeviceKind.Cpu"/>, and for <see cref="DeviceKind.Auto"/>
+    /// when there is no CUDA GPU (said in one log line). <see cref="DeviceKind.Cuda"/> without that GPU, or any GPU
+    /// kind in a Native AOT build, throws saying why.
+    /// </summary>
+    public static ComputeDevice? Open(Device device, ILogger? logger = null)
+    {
+        switch (device.Kind)
+        {
+            case DeviceKind.Cpu:
+                return null;
+            case DeviceKind.Auto:
+                if (!IsSupported)
+                {
+                    logger?.LogInformation("device auto: this is a Native AOT build (ILGPU needs dynamic code), so video runs on the CPU");
+                    return null;
+                }
+                var why = "no NVIDIA driver or GPU found";
+                var found = CudaPresent ? OpenCuda(0, out why) : null;
+                if (found is null) logger?.LogInformation("device auto: no CUDA GPU ({Why}), so video runs on the CPU", why);
+                else logger?.LogInformation("device auto: {Name}", found.Name);
+                return found;
+            case DeviceKind.Cuda:
+                RequireDynamicCode(device);
+                return OpenCuda(device.Index, out var reason)
+                    ?? throw new MediaGraphException(null, $"device {device}: {reason}; use --device cpu (or Device.Cpu), or auto to fall back to the CPU");
+            case DeviceKind.CudaSim:
+                RequireDynamicCode(device);
+                return OpenSimulator();
+            default:
+                throw new ArgumentOutOfRangeException(nameof(device), device.Kind, "unknown device kind");
+        }
+    }
+
+    private static void RequireDynamicCode(Device device)
+    {
+        if (!IsSupported)
+            throw new MediaGraphException(null,
+                $"device {device} needs ILGPU, which compiles kernels at run time, and this is a Native AOT build without dynamic code; " +
+                "run the framework-dependent build (the mediagraph .NET tool, or `dotnet run`) for --device cuda / cuda-sim, or use --device cpu");
+    }
+
+    [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "Only reached when dynamic code is supported (checked above).")]
+    private static ComputeDevice? OpenCuda(int index, out string why)
+    {
+        Context? context = null;
+        try
+        {
+            context = Context.Create(b => b.Cuda().Optimize(OptimizationLevel.O1));
+            var gpus = context.GetCudaDevices();
+            if (gpus.Count == 0)
+            {
+                why = "no CUDA GPU found (no NVIDIA driver, or libcuda.so.1 not loadable)";
+                context.Dispose();
+                return null;
+            }
+            if (index >= gpus.Count)
+            {
+                why = $"CUDA device {index} does not exist ({gpus.Count} found)";
+                context.Dispose();
+                return null;
+            }
+            why = "";
+            return new ComputeDevice(Cuda(index), context, context.CreateCudaAccelerator(index));
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            context?.Dispose();
+            why = $"CUDA could not be opened: {e.Message}";
+            return null;
+        }
+
+        static Device Cuda(int i) => MediaGraph.Device.Cuda(i);
+    }
+
+    [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "Only reached when dynamic code is supported (checked by Open).")]
+    private static ComputeDevice OpenSimulator()
+    {
+        // The CPU accelerator simulates a small CUDA-like device (warps, groups); kernels are the same C# as on CUDA.
+        var context = Context.Create(b => b.CPU(CPUDeviceKind.Default).Optimize(OptimizationLevel.O1));
+        return new ComputeDevice(MediaGraph.Device.CudaSim, context, context.CreateCPUAccelerator(0));
+    }
+
+    /// <summary>The kernel (or any per-device object) made by <paramref name="load"/> for <paramref name="key"/>,
+    /// loaded once per device and shared by every node and run that uses it: load kernels when a node negotiates,
+    /// never per frame.</summary>
+    public T GetOrLoad<T>(object key, Func<Accelerator, T> load) where T : class
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        return (T)_kernels.GetOrAdd(key, static (_, s) => s.load(s.accelerator), (load, accelerator: Accelerator));
+    }
+
+    /// <summary>Waits until everything queued on <see cref="Stream"/> has run.</summary>
+    public void Synchronize() => Stream.Synchronize();
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        try { Accelerator.Synchronize(); } catch (Exception) { /* a failed kernel already reported; free anyway */ }
+        Frames.Dispose();
+        _kernels.Clear();
+        Accelerator.Dispose();
+        _context.Dispose();
+    }
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return default;
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => $"{Device} ({Name})";
+}
