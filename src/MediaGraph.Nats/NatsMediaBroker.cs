@@ -18,9 +18,14 @@ public sealed record NatsMediaBrokerOptions
     /// group (a worker that died holds its chunk this long). Default 30 s, JetStream's own.</summary>
     public TimeSpan AckWait { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Messages one consumer may hold unacknowledged (a worker's prefetch). Default 4: a worker takes a few
-    /// chunks ahead, and the others in its group get the rest.</summary>
-    public int MaxAckPending { get; init; } = 4;
+    /// <summary>Messages a group (JetStream's durable consumer, all its members together) may hold unacknowledged.
+    /// A results reader holds up to its reorder window while it waits for a missing chunk, so this must be larger
+    /// than the window. Default 1024.</summary>
+    public int MaxAckPending { get; init; } = 1024;
+
+    /// <summary>Messages a member asks for at a time. Default 2: a worker has the next chunk at hand when it finishes
+    /// one, the others in its group get the rest, and a worker that dies holds at most two.</summary>
+    public int Prefetch { get; init; } = 2;
 
     /// <summary>How long a publish keeps retrying while the server is unreachable (a restart) before it fails.
     /// Default 2 minutes.</summary>
@@ -91,7 +96,7 @@ public sealed class NatsMediaBroker : IMediaBroker
         };
         INatsJSConsumer consumer = null!;
         await RetryAsync($"joining {group} on {topic}", async ct => { consumer = await _js.CreateOrUpdateConsumerAsync(StreamName(topic), config, ct).ConfigureAwait(false); }, cancellationToken).ConfigureAwait(false);
-        var opts = new NatsJSConsumeOpts { MaxMsgs = Math.Max(1, _options.MaxAckPending) };
+        var opts = new NatsJSConsumeOpts { MaxMsgs = Math.Max(1, _options.Prefetch) };
         while (!cancellationToken.IsCancellationRequested)
         {
             // ConsumeAsync rides out reconnects; a server restart can still end it (the consumer was momentarily

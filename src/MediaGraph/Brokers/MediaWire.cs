@@ -152,6 +152,8 @@ public static class MediaWire
     public static unsafe byte[] CodecParametersToWire(StreamParameters parameters)
     {
         ArgumentNullException.ThrowIfNull(parameters);
+        // Parameters belong to the node that made them and die with its run: a packet kept after the run has none.
+        ObjectDisposedException.ThrowIf(parameters.Handle.IsClosed, parameters);
         var handle = parameters.Handle.DangerousGetHandle();
         NativeStatus.ThrowIfFailed(NativeMethods.mg_codecpar_to_wire(handle, null, 0, out var size), "measuring codec parameters");
         var bytes = new byte[size];

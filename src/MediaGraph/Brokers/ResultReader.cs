@@ -13,7 +13,8 @@ public sealed record ResultReaderOptions
     /// <summary>How many chunks' results may wait behind a missing one in one stream before it is given up (see
     /// <see cref="StreamReorderer{T}"/>). Default 64. A missing chunk is normally one a dead worker held: it comes
     /// back once the broker redelivers it (JetStream's ack wait, Kafka's session timeout), so the window should
-    /// cover that many chunks.</summary>
+    /// cover that many chunks. The waiting messages are not acknowledged yet: the broker must let a consumer hold
+    /// more than the window unacknowledged (NATS: <c>MaxAckPending</c>).</summary>
     public int Window { get; init; } = 64;
 
     /// <summary>The streams this reader takes; results of others are counted in
