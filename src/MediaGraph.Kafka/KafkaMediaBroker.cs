@@ -65,15 +65,21 @@ public sealed class KafkaMediaBroker : IMediaBroker
         try
         {
             if (_prepared.Contains(topic)) return;
-            var config = new AdminClientConfig { BootstrapServers = _options.BootstrapServers };
-            Apply(config);
-            using var admin = new AdminClientBuilder(config).SetLogHandler((_, m) => Log(m)).Build();
-            try
+            // A metadata request from the producer finds the topic, and creates it where the cluster creates topics on
+            // first use (librdkafka's mock cluster does; its admin API has no controller to create them with).
+            using var admin = new DependentAdminClientBuilder(_producer.Handle).Build();
+            var found = await Task.Run(() => admin.GetMetadata(topic, TimeSpan.FromSeconds(10)), cancellationToken).ConfigureAwait(false);
+            var partitions = found.Topics.FirstOrDefault(t => t.Topic == topic && t.Error.Code == ErrorCode.NoError)?.Partitions.Count ?? 0;
+            if (partitions == 0)
             {
-                await admin.CreateTopicsAsync([new TopicSpecification { Name = topic, NumPartitions = _options.Partitions, ReplicationFactor = _options.ReplicationFactor }]).ConfigureAwait(false);
-                _logger.LogInformation("kafka: created {Topic} ({Partitions} partitions)", topic, _options.Partitions);
+                try
+                {
+                    await admin.CreateTopicsAsync([new TopicSpecification { Name = topic, NumPartitions = _options.Partitions, ReplicationFactor = _options.ReplicationFactor }]).ConfigureAwait(false);
+                    partitions = _options.Partitions;
+                }
+                catch (CreateTopicsException e) when (e.Results.All(r => r.Error.Code == ErrorCode.TopicAlreadyExists)) { }
             }
-            catch (CreateTopicsException e) when (e.Results.All(r => r.Error.Code == ErrorCode.TopicAlreadyExists)) { }
+            _logger.LogInformation("kafka: {Topic} has {Partitions} partitions", topic, partitions);
             _prepared.Add(topic);
         }
         finally { _topics.Release(); }
@@ -127,23 +133,33 @@ public sealed class KafkaMediaBroker : IMediaBroker
             .SetPartitionsLostHandler((_, lost) => offsets.Forget(lost.Select(p => p.TopicPartition)))
             .Build();
         consumer.Subscribe(topic);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken); // also when the reader stops early
+        var polling = stop.Token;
         var channel = Channel.CreateBounded<BrokerMessage>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
         // Consume blocks: it gets a thread of its own, and hands messages over one at a time.
         var poller = new Thread(() =>
         {
             try
             {
-                while (!cancellationToken.IsCancellationRequested)
+                while (!polling.IsCancellationRequested)
                 {
-                    var result = consumer.Consume(TimeSpan.FromMilliseconds(100));
+                    ConsumeResult<string, byte[]>? result;
+                    try { result = consumer.Consume(TimeSpan.FromMilliseconds(100)); }
+                    catch (ConsumeException e) when (!e.Error.IsFatal)
+                    {
+                        // A topic not created yet, a broker restarting: librdkafka recovers by itself.
+                        _logger.LogDebug("kafka: consuming {Topic} as {Group}: {Reason}", topic, group, e.Error.Reason);
+                        Thread.Sleep(100);
+                        continue;
+                    }
                     offsets.Commit(consumer, _logger); // acknowledgements made since the last poll
                     if (result?.Message is null) continue;
                     offsets.Delivered(result.TopicPartitionOffset);
                     var message = new KafkaBrokerMessage(result, offsets);
                     while (!channel.Writer.TryWrite(message))
                     {
-                        if (cancellationToken.IsCancellationRequested) return;
-                        channel.Writer.WaitToWriteAsync(cancellationToken).AsTask().Wait(TimeSpan.FromMilliseconds(100));
+                        if (polling.IsCancellationRequested) return;
+                        channel.Writer.WaitToWriteAsync(polling).AsTask().Wait(TimeSpan.FromMilliseconds(100));
                         offsets.Commit(consumer, _logger);
                     }
                 }
@@ -164,6 +180,7 @@ public sealed class KafkaMediaBroker : IMediaBroker
         }
         finally
         {
+            await stop.CancelAsync().ConfigureAwait(false);
             poller.Join();
             try { consumer.Close(); } catch (KafkaException) { }
         }
