@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 
 packages=(ffmpeg libavcodec-dev libavformat-dev libavfilter-dev libswscale-dev libswresample-dev libavutil-dev
           cmake pkg-config build-essential unzip)
+packages+=(nats-server) # NATS JetStream for the broker tests and samples/distributed (started by them, never as a service)
 
 missing=()
 if command -v dpkg >/dev/null 2>&1; then

@@ -9,6 +9,8 @@ namespace MediaGraph.Samples.Distributed;
 /// <c>kafka 127.0.0.1:9092,...</c>.</summary>
 public static class Engines
 {
+    static Engines() => MediaWire.RegisterMetadata(SampleJson.Default.TextCandidates); // results carry it, also in AOT-style apps
+
     public static IMediaBroker Open(string engine, string servers, ILogger? logger = null, TimeSpan? redeliverAfter = null) => engine switch
     {
         "nats" => new NatsMediaBroker(new NatsMediaBrokerOptions { Url = servers, AckWait = redeliverAfter ?? TimeSpan.FromSeconds(30) }, logger),
@@ -16,3 +18,7 @@ public static class Engines
         _ => throw new ArgumentException($"unknown engine '{engine}': nats or kafka"),
     };
 }
+
+/// <summary>Source-generated JSON for the sample's metadata (file-based apps turn reflection-based JSON off).</summary>
+[System.Text.Json.Serialization.JsonSerializable(typeof(TextCandidates))]
+internal sealed partial class SampleJson : System.Text.Json.Serialization.JsonSerializerContext;

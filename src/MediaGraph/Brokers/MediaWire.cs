@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using MediaGraph.Interop;
 
 namespace MediaGraph.Brokers;
@@ -32,11 +33,19 @@ public static class MediaWire
     /// <summary>The version this build writes and reads.</summary>
     public const byte Version = 1;
     private static ReadOnlySpan<byte> Magic => "MGW"u8;
-    private static readonly ConcurrentDictionary<string, Type> Registered = new();
+    private static readonly ConcurrentDictionary<string, JsonTypeInfo?> Registered = new();
+    private static readonly ConcurrentDictionary<Type, JsonTypeInfo?> Writers = new();
 
     /// <summary>Lets <see cref="Decode"/> turn metadata of type <typeparamref name="T"/> back into a
-    /// <typeparamref name="T"/> (by its full type name); unregistered types come back as <see cref="WireMetadata"/>.</summary>
-    public static void RegisterMetadata<T>() where T : class => Registered[typeof(T).FullName!] = typeof(T);
+    /// <typeparamref name="T"/> (by its full type name); unregistered types come back as <see cref="WireMetadata"/>.
+    /// Give <paramref name="typeInfo"/> (from a <c>JsonSerializerContext</c>) where reflection-based serialization is
+    /// off (trimmed and native AOT apps, file-based C# apps): without it, such an app writes no value of a type it
+    /// did not register, and reads registered types with reflection.</summary>
+    public static void RegisterMetadata<T>(JsonTypeInfo<T>? typeInfo = null) where T : class
+    {
+        Registered[typeof(T).FullName!] = typeInfo;
+        Writers[typeof(T)] = typeInfo;
+    }
 
     /// <summary>A chunk of <paramref name="packets"/> (one stream, first a key frame for a decodable chunk).</summary>
     public static byte[] EncodeChunk(string streamId, long sequence, IReadOnlyList<Packet> packets, long originMicros = 0)
@@ -216,22 +225,24 @@ public static class MediaWire
             json.WriteStartArray();
             foreach (var value in values)
             {
-                json.WriteStartObject();
                 if (value is WireMetadata foreign)
                 {
+                    json.WriteStartObject();
                     json.WriteString("type", foreign.Type);
                     json.WritePropertyName("value");
                     json.WriteRawValue(foreign.Json);
+                    json.WriteEndObject();
                 }
                 else
                 {
-                    json.WriteString("type", value.GetType().FullName);
+                    var type = value.GetType();
+                    if (ValueToJson(value, type) is not { } written) continue; // a value JSON cannot carry (a native handle, a cycle)
+                    json.WriteStartObject();
+                    json.WriteString("type", type.FullName);
                     json.WritePropertyName("value");
-#pragma warning disable IL2026, IL3050 // metadata types are the app's own records; reflection-based serialization is the documented contract
-                    JsonSerializer.Serialize(json, value, value.GetType());
-#pragma warning restore IL2026, IL3050
+                    json.WriteRawValue(written, skipInputValidation: true);
+                    json.WriteEndObject();
                 }
-                json.WriteEndObject();
             }
             json.WriteEndArray();
         }
@@ -249,11 +260,9 @@ public static class MediaWire
             {
                 var type = entry.GetProperty("type").GetString() ?? throw new WireFormatException("a metadata value without a type");
                 var value = entry.GetProperty("value");
-#pragma warning disable IL2026, IL3050 // registered metadata types only
-                values.Add(Registered.TryGetValue(type, out var t)
-                    ? value.Deserialize(t) ?? throw new WireFormatException($"metadata of type {type} is null")
+                values.Add(Registered.TryGetValue(type, out var info) && ReadRegistered(value, type, info) is { } typed
+                    ? typed
                     : new WireMetadata(type, value.GetRawText()));
-#pragma warning restore IL2026, IL3050
             }
             return values;
         }
@@ -261,6 +270,36 @@ public static class MediaWire
         {
             throw new WireFormatException($"frame metadata is not valid: {e.Message}");
         }
+    }
+
+    /// <summary>The JSON of one metadata value, or null when it cannot be written here: its type was not registered
+    /// with a type info and reflection-based serialization is off, or System.Text.Json cannot serialize it.</summary>
+    private static byte[]? ValueToJson(object value, Type type)
+    {
+        Writers.TryGetValue(type, out var info);
+        if (info is null && !JsonSerializer.IsReflectionEnabledByDefault) return null;
+        try
+        {
+#pragma warning disable IL2026, IL3050 // reflection only where it is enabled; registered type infos otherwise
+            return info is not null ? JsonSerializer.SerializeToUtf8Bytes(value, info) : JsonSerializer.SerializeToUtf8Bytes(value, type);
+#pragma warning restore IL2026, IL3050
+        }
+        catch (Exception e) when (e is NotSupportedException or InvalidOperationException or JsonException or ArgumentException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>A registered type's value: through its type info, or reflection where that is enabled; null when
+    /// neither is possible here.</summary>
+    private static object? ReadRegistered(JsonElement value, string typeName, JsonTypeInfo? info)
+    {
+        if (info is not null) return value.Deserialize(info) ?? throw new WireFormatException($"metadata of type {typeName} is null");
+        if (!JsonSerializer.IsReflectionEnabledByDefault) return null;
+        var type = Writers.Keys.FirstOrDefault(t => t.FullName == typeName);
+#pragma warning disable IL2026, IL3050 // reflection only where it is enabled
+        return type is null ? null : value.Deserialize(type) ?? throw new WireFormatException($"metadata of type {typeName} is null");
+#pragma warning restore IL2026, IL3050
     }
 
     private static void Header(ArrayBufferWriter<byte> w, WireKind kind, string streamId, long sequence, long originMicros)
