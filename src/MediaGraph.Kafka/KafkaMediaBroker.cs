@@ -252,7 +252,9 @@ public sealed class KafkaMediaBroker : IMediaBroker
             catch (KafkaException e)
             {
                 lock (_lock) _dirty = true;
-                logger.LogWarning("kafka: commit failed ({Reason}); retrying", e.Error.Reason);
+                // A rebalance under way refuses commits for a moment: expected, retried on the next poll.
+                var expected = e.Error.Code is ErrorCode.RebalanceInProgress or ErrorCode.IllegalGeneration or ErrorCode.UnknownMemberId;
+                logger.Log(expected ? LogLevel.Debug : LogLevel.Warning, "kafka: commit failed ({Reason}); retrying", e.Error.Reason);
             }
         }
     }

@@ -14,10 +14,11 @@ public sealed class MetricsReport(BrokerCounters counters)
     private readonly Queue<double> _recent = new();
     private readonly List<double> _latencyMs = new();
     private double _workTotal, _workMin = double.MaxValue, _workMax;
-    private long _chunks, _errors, _previousPts = long.MinValue;
+    private readonly Dictionary<string, long> _previousPts = new();
+    private long _chunks, _errors;
 
     public long Frames { get; private set; }
-    /// <summary>Frames whose pts was not after the previous frame's in the same stream (should stay 0).</summary>
+    /// <summary>Frames whose pts was not after the previous frame's of their stream (should stay 0).</summary>
     public long OutOfOrder { get; private set; }
     public double OverallFps => Frames / Math.Max(_wall.Elapsed.TotalSeconds, 1e-9);
     public double EffectiveFps => Frames / Math.Max(_workTotal / 1000, 1e-9);
@@ -34,8 +35,8 @@ public sealed class MetricsReport(BrokerCounters counters)
         foreach (var frame in results.Frames)
         {
             Frames++;
-            if (frame.Pts <= _previousPts) OutOfOrder++;
-            _previousPts = frame.Pts;
+            if (_previousPts.TryGetValue(results.StreamId, out var previous) && frame.Pts <= previous) OutOfOrder++;
+            _previousPts[results.StreamId] = frame.Pts;
             if (results.OriginMicros > 0) _latencyMs.Add((now - results.OriginMicros) / 1000.0);
             var work = frame.Get<TextCandidates>()?.WorkMs ?? (results.Frames.Count > 0 ? results.WorkMilliseconds / results.Frames.Count : 0);
             _workTotal += work;
