@@ -37,7 +37,10 @@ public sealed class ChunkWorker
     private readonly ILogger _logger;
     private long _chunks, _frames;
 
+    /// <param name="broker">The broker the work topic and the results topic are on.</param>
+    /// <param name="options">Topics, group, name.</param>
     /// <param name="work">What to do with the decoded video of a chunk; its frames' metadata become the results.</param>
+    /// <param name="logger">Where bad messages and failed chunks are logged.</param>
     public ChunkWorker(IMediaBroker broker, ChunkWorkerOptions options, Func<VideoStream, VideoStream> work, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(broker);

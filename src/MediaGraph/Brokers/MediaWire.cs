@@ -71,7 +71,7 @@ public static class MediaWire
         return w.WrittenSpan.ToArray();
     }
 
-    /// <summary>The results of chunk <paramref name="sequence"/>: each frame's timing and metadata.</summary>
+    /// <summary>The results of a chunk: each frame's timing and metadata, who made them, how long it took.</summary>
     public static byte[] EncodeResults(ResultsMessage results)
     {
         ArgumentNullException.ThrowIfNull(results);

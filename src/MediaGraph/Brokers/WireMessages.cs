@@ -42,6 +42,8 @@ public sealed record ChunkMessage(string StreamId, long Sequence, ReadOnlyMemory
 }
 
 /// <summary>What a worker found in one frame: its timing and the frame's metadata values.</summary>
+/// <param name="Pts">The frame's pts, in the results' time base.</param>
+/// <param name="Duration">The frame's duration, in the results' time base.</param>
 /// <param name="Metadata">The frame's metadata values: instances of types registered with
 /// <see cref="MediaWire.RegisterMetadata{T}"/>, else <see cref="WireMetadata"/> (type name and JSON).</param>
 public sealed record FrameResult(long Pts, long Duration, IReadOnlyList<object> Metadata)
