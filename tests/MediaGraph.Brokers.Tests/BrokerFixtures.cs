@@ -125,6 +125,20 @@ public sealed class WorkerProcess : IDisposable
         Assert.True(Chunks >= count, $"worker {Name} finished {Chunks} chunks, not {count}, in {timeout.TotalSeconds} s: {string.Join("\n", Errors)}");
     }
 
+    /// <summary>The first of <paramref name="workers"/> to finish <paramref name="count"/> chunks (which of a group gets
+    /// work first is the broker's choice: a Kafka group may hand every partition to the member that joined first).</summary>
+    public static async Task<WorkerProcess> FirstToFinishAsync(long count, TimeSpan timeout, params WorkerProcess[] workers)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (workers.FirstOrDefault(w => w.Chunks >= count) is { } first) return first;
+            await Task.Delay(5);
+        }
+        Assert.Fail($"no worker finished {count} chunks in {timeout.TotalSeconds} s: {string.Join("; ", workers.Select(w => $"{w.Name} did {w.Chunks}: {string.Join("\n", w.Errors)}"))}");
+        return null!;
+    }
+
     /// <summary>kill -9.</summary>
     public void Kill()
     {

@@ -43,15 +43,16 @@ public sealed class NatsBrokerTests(ITestOutputHelper output)
         await Task.WhenAll(a.WaitReadyAsync(), b.WaitReadyAsync());
 
         await BrokerMedia.ProduceAsync(broker, await BrokerMedia.GopsAsync(), "work", "cam1");
-        await a.WaitForChunksAsync(3, TimeSpan.FromSeconds(30));
-        a.Kill(); // mid-run: it holds prefetched chunks it never acknowledged
-        var killedAfter = a.Chunks;
+        var victim = await WorkerProcess.FirstToFinishAsync(3, TimeSpan.FromSeconds(60), a, b);
+        var survivor = victim == a ? b : a;
+        victim.Kill(); // mid-run: it holds prefetched chunks it never acknowledged
+        var killedAfter = victim.Chunks;
 
         var reader = new ResultReader(broker, "results", new ResultReaderOptions { EndAfterStreams = 1 });
         var results = await BrokerMedia.ReadAllAsync(reader, TimeSpan.FromSeconds(60));
-        output.WriteLine($"worker a killed after {killedAfter} chunks; b did {b.Chunks}; reader: {reader.Counters}");
+        output.WriteLine($"worker {victim.Name} killed after {killedAfter} chunks; {survivor.Name} did {survivor.Chunks}; reader: {reader.Counters}");
         BrokerMedia.AssertCompleteAndOrdered(results, chunks: 30, frames: 300);
-        Assert.Contains(results, r => r.Worker == "b");
+        Assert.Contains(results, r => r.Worker == survivor.Name);
         Assert.Equal(0, reader.Counters.Bad + reader.Counters.Late + reader.Counters.Skipped);
     }
 
