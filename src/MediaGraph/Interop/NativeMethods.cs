@@ -43,6 +43,10 @@ internal static unsafe partial class NativeMethods
     // codec parameters
     [LibraryImport(Library)] internal static partial void mg_codecpar_free(ref nint p);
     [LibraryImport(Library)] internal static partial int mg_codecpar_info(nint p, out StreamInfo info);
+    // int mg_codecpar_to_wire(const mg_codecpar *p, uint8_t *buf, int cap, int *size)
+    [LibraryImport(Library)] internal static partial int mg_codecpar_to_wire(nint p, byte* buf, int cap, out int size);
+    // int mg_codecpar_from_wire(const uint8_t *buf, int size, mg_codecpar **out)
+    [LibraryImport(Library)] internal static partial int mg_codecpar_from_wire(byte* buf, int size, out nint codecpar);
 
     // packets
     [LibraryImport(Library)] internal static partial int mg_packet_alloc(out nint packet);

@@ -1,0 +1,83 @@
+using MediaGraph.Brokers;
+using MediaGraph.Kafka;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace MediaGraph.Tests.Brokers;
+
+/// <summary>The same broker nodes and stages on Kafka: librdkafka's mock cluster (real Kafka protocol on loopback
+/// ports) hosted by the test process, reached by the worker processes like any cluster.</summary>
+[Collection(BrokerCollection.Name)]
+public sealed class KafkaBrokerTests(ITestOutputHelper output)
+{
+    private static KafkaMediaBroker Broker(KafkaMockCluster cluster, ListLogger? logger = null) =>
+        new(new KafkaMediaBrokerOptions { BootstrapServers = cluster.BootstrapServers, SessionTimeout = TimeSpan.FromSeconds(3) }, logger);
+
+    [Fact]
+    public async Task Packets_PublishedByOneGraph_AreDecodedByAnotherGraph_EveryFrameInOrder()
+    {
+        using var cluster = new KafkaMockCluster();
+        await using var broker = Broker(cluster);
+        var path = await BrokerMedia.GopsAsync();
+        await BrokerMedia.ProduceAsync(broker, path, "frames", "cam1"); // keyed by stream: one partition, in order
+
+        var graph = new Graph();
+        var source = new BrokerSourceNode(broker, "frames");
+        var sink = graph.Sink(graph.FromBroker(source).DecodeVideo());
+        var pts = new List<long>();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await foreach (var frame in sink.ReadAllAsync(timeout.Token)) using (frame) pts.Add(frame.Pts);
+        Assert.Equal(await BrokerMedia.ProbePtsAsync(path), pts);
+    }
+
+    [Fact]
+    public async Task KillNineOfAWorkerMidRun_LosesNoResult_DropsDuplicates_AndKeepsOrder()
+    {
+        using var cluster = new KafkaMockCluster();
+        await using var broker = Broker(cluster);
+        await broker.PrepareTopicAsync("work", TopicUse.WorkQueue);
+        await broker.PrepareTopicAsync("results", TopicUse.Log);
+        using var a = new WorkerProcess("kafka", cluster.BootstrapServers, "work", "results", "a", redeliverSeconds: 3);
+        using var b = new WorkerProcess("kafka", cluster.BootstrapServers, "work", "results", "b", redeliverSeconds: 3);
+        await Task.WhenAll(a.WaitReadyAsync(), b.WaitReadyAsync());
+
+        // Keyed by chunk: the stream's chunks spread over the topic's partitions, so both workers of the group get some.
+        await BrokerMedia.ProduceAsync(broker, await BrokerMedia.GopsAsync(), "work", "cam1", keyByChunk: true);
+        var victim = await WorkerProcess.FirstToFinishAsync(3, TimeSpan.FromSeconds(60), a, b);
+        var survivor = victim == a ? b : a;
+        victim.Kill(); // its partitions go to the survivor after the session timeout, which re-reads from the last commit
+        var killedAfter = victim.Chunks;
+
+        var reader = new ResultReader(broker, "results", new ResultReaderOptions { EndAfterStreams = 1 });
+        var results = await BrokerMedia.ReadAllAsync(reader, TimeSpan.FromSeconds(90));
+        output.WriteLine($"worker {victim.Name} killed after {killedAfter} chunks; {survivor.Name} did {survivor.Chunks}; reader: {reader.Counters}");
+        BrokerMedia.AssertCompleteAndOrdered(results, chunks: 30, frames: 300);
+        Assert.Contains(results, r => r.Worker == survivor.Name);
+        Assert.Equal(0, reader.Counters.Bad + reader.Counters.Late + reader.Counters.Skipped);
+    }
+
+    [Fact]
+    public async Task BadInput_IsCountedAndLoggedWithTopicPartitionAndOffset_AndNeverStopsTheReader()
+    {
+        using var cluster = new KafkaMockCluster();
+        var log = new ListLogger();
+        await using var broker = Broker(cluster);
+        await broker.PrepareTopicAsync("results", TopicUse.Log);
+        var good = MediaWire.EncodeResults(new ResultsMessage("cam1", 0, new Rational(1, 25), [new FrameResult(0, 1, [])]));
+        // One key, so one partition, offsets 0..4 in this order.
+        await broker.PublishAsync("results", "k", "not ours at all"u8.ToArray());
+        await broker.PublishAsync("results", "k", good.AsMemory(0, 30));
+        await broker.PublishAsync("results", "k", MediaWire.EncodeResults(new ResultsMessage("ghost", 0, new Rational(1, 25), [])));
+        await broker.PublishAsync("results", "k", good);
+        await broker.PublishAsync("results", "k", MediaWire.EncodeEnd("cam1", 1));
+
+        var reader = new ResultReader(broker, "results", new ResultReaderOptions { EndAfterStreams = 1, Streams = new HashSet<string> { "cam1" } }, log);
+        var results = await BrokerMedia.ReadAllAsync(reader, TimeSpan.FromSeconds(30));
+        foreach (var line in log.Lines.Where(l => !l.Contains("kafka "))) output.WriteLine(line);
+        Assert.Single(results);
+        Assert.Equal((1L, 1L, 1L), (reader.Counters.NotOurs, reader.Counters.Damaged, reader.Counters.UnknownStream));
+        Assert.Contains(log.Lines, l => l.Contains("not ours at results partition") && l.Contains("offset 0"));
+        Assert.Contains(log.Lines, l => l.Contains("damaged message at results partition") && l.Contains("offset 1"));
+        Assert.Contains(log.Lines, l => l.Contains("offset 2") && l.Contains("'ghost'"));
+    }
+}
