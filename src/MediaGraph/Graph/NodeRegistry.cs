@@ -16,7 +16,7 @@ public static class NodeRegistry
         UploadNode.Descriptor, DownloadNode.Descriptor];
 
     /// <summary>How many of <see cref="Kinds"/> are built in (they come first).</summary>
-    internal const int BuiltInCount = 11;
+    internal static readonly int BuiltInCount = _kinds.Length;
 
     /// <summary>Every registered kind, built-in ones first, then in the order registered.</summary>
     public static IReadOnlyList<NodeDescriptor> Kinds => Volatile.Read(ref _kinds);
