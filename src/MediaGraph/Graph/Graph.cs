@@ -413,6 +413,10 @@ public sealed partial class Graph
     private async Task<GraphMetrics> RunCoreAsync(CancellationToken cancellationToken)
     {
         var started = _started!;
+        // A long run frees and allocates frames on many threads: give what the arenas keep free back now and then.
+        var trimmer = Options.TrimNativeMemory
+            ? new Timer(static _ => NativeHeap.Trim(), null, Options.NativeMemoryTrimInterval, Options.NativeMemoryTrimInterval)
+            : null;
         try
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -434,6 +438,8 @@ public sealed partial class Graph
         finally
         {
             foreach (var node in _nodes) node.ReleasePrepared(); // inputs opened for a run that failed before using them
+            trimmer?.Dispose();
+            if (Options.TrimNativeMemory) NativeHeap.Trim(); // the run's native memory, back to the system
             Volatile.Write(ref _runState, 0);
         }
     }
