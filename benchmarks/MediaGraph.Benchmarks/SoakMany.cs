@@ -57,6 +57,28 @@ internal static class SoakMany
         Sample("after-gc", runs);
     }
 
+    /// <summary>benchmarks/soak.sh's job (INPUT decoded, mpeg4 + aac, null output) as one long run in this process,
+    /// with the same samples as <see cref="RunAsync"/> (the last column but one counts frames decoded): tells the
+    /// managed heap from the C heap when RSS moves. Cancelled after <c>seconds</c>.</summary>
+    public static async Task RunOneAsync(double seconds, double interval, string input)
+    {
+        var graph = new Graph();
+        var decoded = graph.Decode(input);
+        graph.Encode("/dev/null", decoded.Video, decoded.Audio, new EncodeOptions { Format = "null", VideoCodec = "mpeg4", AudioCodec = "aac" });
+        Console.WriteLine("# seconds rss_MB managed_MB(at the last GC) cheap_in_use_MB cheap_free_MB frames threads");
+        var clock = Stopwatch.StartNew();
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
+        var run = graph.RunAsync(cancel.Token);
+        while (!run.IsCompleted)
+        {
+            Sample(clock.Elapsed.TotalSeconds.ToString("0", CultureInfo.InvariantCulture), graph.Metrics?.Frames ?? 0);
+            await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(interval)));
+        }
+        try { await run; } catch (OperationCanceledException) { }
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        Sample("after-gc", graph.Metrics?.Frames ?? 0);
+    }
+
     private static void Sample(string label, long runs)
     {
         var rss = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal))?
