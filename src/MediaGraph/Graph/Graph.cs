@@ -415,7 +415,7 @@ public sealed partial class Graph
         var started = _started!;
         // A long run frees and allocates frames on many threads: give what the arenas keep free back now and then.
         var trimmer = Options.TrimNativeMemory
-            ? new Timer(static _ => NativeHeap.Trim(), null, Options.NativeMemoryTrimInterval, Options.NativeMemoryTrimInterval)
+            ? new Timer(static _ => NativeHeap.TrimInBackground(), null, Options.NativeMemoryTrimInterval, Options.NativeMemoryTrimInterval)
             : null;
         try
         {
@@ -439,7 +439,7 @@ public sealed partial class Graph
         {
             foreach (var node in _nodes) node.ReleasePrepared(); // inputs opened for a run that failed before using them
             trimmer?.Dispose();
-            if (Options.TrimNativeMemory) NativeHeap.Trim(); // the run's native memory, back to the system
+            if (Options.TrimNativeMemory) NativeHeap.TrimInBackground(); // the run's native memory, back to the system; nobody waits
             Volatile.Write(ref _runState, 0);
         }
     }

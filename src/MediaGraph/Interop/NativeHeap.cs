@@ -7,6 +7,31 @@ internal static class NativeHeap
     /// True when something was released.</summary>
     public static bool Trim() => NativeMethods.mg_memory_trim() == 1;
 
+    private static int _state; // 0 idle, 1 a trim queued or running, 2 ... and another asked for after it
+
+    /// <summary>Trims on a pool thread, so nobody waits for it (a trim's cost grows with what it gives back: about 50 ms
+    /// per 100 MB). Requests while one runs fold into one more trim after it.</summary>
+    public static void TrimInBackground()
+    {
+        while (true)
+        {
+            var state = Volatile.Read(ref _state);
+            if (state == 2) return;
+            if (Interlocked.CompareExchange(ref _state, state + 1, state) != state) continue;
+            if (state == 0) ThreadPool.UnsafeQueueUserWorkItem(static _ => TrimWhileAsked(), null);
+            return;
+        }
+    }
+
+    private static void TrimWhileAsked()
+    {
+        do Trim();
+        while (Interlocked.Decrement(ref _state) > 0);
+    }
+
+    /// <summary>No trim queued or running (tests).</summary>
+    internal static bool Idle => Volatile.Read(ref _state) == 0;
+
     /// <summary>Times <see cref="Trim"/> ran in this process (tests).</summary>
     public static long Trims => NativeMethods.mg_memory_trims();
 

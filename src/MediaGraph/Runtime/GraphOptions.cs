@@ -54,8 +54,10 @@ public sealed class GraphOptions
     /// (completed, failed or cancelled) and every <see cref="NativeMemoryTrimInterval"/> while it runs. FFmpeg's frames
     /// and codec state are freed into the malloc arenas of the threads that used them, and glibc would otherwise keep
     /// each arena's high-water mark resident for the life of the process: RSS that creeps up over hours, and the peak
-    /// of many concurrent graphs kept after they end. A trim costs about a millisecond (it briefly holds each arena's
-    /// lock). Default true; turn it off for thousands of tiny runs a second. See README, "Memory".</summary>
+    /// of many concurrent graphs kept after they end. A trim runs on a pool thread, so no run waits for it; its cost
+    /// grows with what it gives back (about 50 ms per 100 MB given back on a busy 2-core machine), holding each
+    /// arena's lock in turn.
+    /// Default true. See README, "Memory".</summary>
     public bool TrimNativeMemory { get; set; } = true;
 
     /// <summary>How often a running graph trims the native heap (<see cref="TrimNativeMemory"/>). Default 30 s.</summary>
