@@ -5,8 +5,9 @@
 # can reach), decoded, video re-encoded with mpeg4 and audio with aac, written by the null muxer — an output that keeps
 # no index, so whatever grows is the pipeline's own (an mp4 output grows in both: its sample table holds every
 # packet). The clip is MPEG-TS, not mp4, for the same reason: for H.264 from mp4 FFmpeg's concat demuxer inserts an
-# h264_mp4toannexb bitstream filter per file and keeps each file's filter until the demuxer closes (about 740 bytes a
-# file, ~12 MB/h at 4-5 files a second, in mediagraph and the ffmpeg CLI alike; CLIP_FORMAT=mp4 shows it).
+# h264_mp4toannexb bitstream filter per file and keeps each file's filter until the demuxer closes (heaptrack: about
+# 740 bytes of live heap a file, ~12 MB/h at 4-5 files a second; CLIP_FORMAT=mp4 runs that job. The ffmpeg CLI's RSS
+# did not show it over 30 minutes: its main heap had room to spare).
 # Prints every sample, then for each program the RSS at the end of the warm-up, at the end, the peak, and the slope
 # in MB/h after the first WARMUP minutes (least squares over the samples, default 5 minutes). The bar (issue 12):
 # mediagraph's slope <= 5 MB/h over a 30-minute run.
