@@ -61,6 +61,6 @@ awk '
     for (m = 2; m <= last; m++) if (max[m] > after) after = max[m]
     printf "peak %.1f MB at %d s; %d runs finished\n", peak, peakt, runs
     if (n >= 2) printf "slope of the minute means after the first minute: %+.1f MB/h\n", (n * sxy - sx * sy) / (n * sxx - sx * sx) * 3600
-    printf "highest RSS in minutes 1-2: %.1f MB; highest after minute 2: %.1f MB (%+.1f%%)\n", first, after, (first > 0 ? (after - first) / first * 100 : 0)
+    if (last >= 2) printf "highest RSS in minutes 1-2: %.1f MB; highest after minute 2: %.1f MB (%+.1f%%)\n", first, after, (first > 0 ? (after - first) / first * 100 : 0)
     printf "after a full GC at the end: RSS %.1f MB (managed heap %.1f MB, C heap free-but-kept %.1f MB)\n", gc, gcmanaged, gcfree
   }' "$samples"
