@@ -8,7 +8,7 @@
  *    FFmpeg's error text, e.g. "avformat_open_input('x.mp4'): No such file or directory".
  *  - Every handle is created by mg_X_open/alloc/create(..., mg_X **out) and freed by mg_X_free(mg_X **p), which
  *    accepts NULL and *p == NULL and sets *p to NULL. mg_live_handles() counts all live handles of every kind.
- *  - No mutable globals besides the live-handle counter and the thread-local error message.
+ *  - No mutable globals besides the live-handle and memory-trim counters and the thread-local error message.
  *  - Timestamps are int64 in the time base named next to them; MG_NOPTS marks "unknown".
  *  - Option strings are "key=value" pairs separated by '\n' (so values may contain ':' and ','); NULL or "" means none.
  *    An option that no component recognises is an error that names the option.
@@ -48,6 +48,15 @@ extern "C" {
 MG_API const char *mg_last_error(void);
 /* Number of live handles of all kinds (demuxer, decoder, encoder, muxer, filter graph, packet, frame, codecpar, log sink). */
 MG_API int64_t mg_live_handles(void);
+/* The C heap. mg_memory_trim gives the free memory of every malloc arena back to the system (glibc's malloc_trim(0):
+   the heap's top and the free pages inside each thread's arena); MediaGraph calls it when a graph run ends. Returns 1
+   when memory was released, 0 when none was, -1 where the C library has no such call. */
+MG_API int mg_memory_trim(void);
+/* Times mg_memory_trim ran in this process. */
+MG_API int64_t mg_memory_trims(void);
+/* What the C heap holds (glibc's mallinfo2, every arena): bytes allocated and in use, bytes free but kept by the
+   allocator, bytes the allocator has from the system. MG_OK, or -1 (all three -1) where the C library cannot say. */
+MG_API int mg_memory_stats(int64_t *in_use, int64_t *free_bytes, int64_t *mapped);
 /* "libavformat 59.27.100, libavcodec 59.37.100, ..." of the libraries loaded at run time; static string. */
 MG_API const char *mg_version_info(void);
 /* Version numbers (LIBAVCODEC_VERSION_INT etc.) the shim was compiled against and runs against. which: 0 avutil, 1 avcodec, 2 avformat, 3 avfilter, 4 swscale, 5 swresample. */

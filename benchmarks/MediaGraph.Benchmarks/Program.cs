@@ -12,6 +12,12 @@ using MediaGraph.Benchmarks;
 // ... -- many OUT_FOLDER CLIP...                                    one Graph per clip (decode -> scale 640x360 ->
 //                                                                   libx264 ultrafast, one thread each), all run at
 //                                                                   once in this process (benchmarks/many-graphs.sh)
+// ... -- soak-many SECONDS GRAPHS INTERVAL OUT_FOLDER CLIP...      GRAPHS workers, each running one graph after another
+//                                                                   (decode -> scale -> libx264 + aac) for SECONDS;
+//                                                                   RSS, managed heap and C heap every INTERVAL s, and
+//                                                                   after a full GC at the end (benchmarks/soak-concurrent.sh)
+// ... -- soak-one SECONDS INTERVAL INPUT                          soak.sh's job in this process (INPUT -> mpeg4 + aac,
+//                                                                   null output), the same samples as soak-many
 // ... -- busy-pool CLIP [BLOCKERS]                                  a transcode (CLIP -> 1280x720 libx264 ultrafast)
 //                                                                   alone, then while the app keeps BLOCKERS (default
 //                                                                   8) thread-pool threads blocked
@@ -43,6 +49,19 @@ if (args.Length > 0 && args[0] == "many")
 {
     if (args.Length < 3) { Console.Error.WriteLine("usage: many OUT_FOLDER CLIP..."); Environment.Exit(2); }
     await ManyGraphs.RunAsync(args[1], args[2..]);
+    return;
+}
+if (args.Length > 0 && args[0] == "soak-many")
+{
+    if (args.Length < 6) { Console.Error.WriteLine("usage: soak-many SECONDS GRAPHS INTERVAL OUT_FOLDER CLIP..."); Environment.Exit(2); }
+    await SoakMany.RunAsync(double.Parse(args[1], CultureInfo.InvariantCulture), int.Parse(args[2], CultureInfo.InvariantCulture),
+        double.Parse(args[3], CultureInfo.InvariantCulture), args[4], args[5..]);
+    return;
+}
+if (args.Length > 0 && args[0] == "soak-one")
+{
+    if (args.Length < 4) { Console.Error.WriteLine("usage: soak-one SECONDS INTERVAL INPUT"); Environment.Exit(2); }
+    await SoakMany.RunOneAsync(double.Parse(args[1], CultureInfo.InvariantCulture), double.Parse(args[2], CultureInfo.InvariantCulture), args[3]);
     return;
 }
 if (args.Length > 0 && args[0] is "quick" or "allocs")

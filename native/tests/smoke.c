@@ -503,6 +503,28 @@ static void test_demux_details(void)
     mg_demuxer_free(&dm);
 }
 
+/* The C heap: the stats see a large allocation and its release, and a trim is counted. */
+static void test_memory(void)
+{
+    int64_t in_use0, free0, mapped0, in_use1, free1, mapped1;
+    if (mg_memory_stats(&in_use0, &free0, &mapped0) != MG_OK)
+    {
+        printf("memory: the C library has no mallinfo2, stats not checked\n");
+        return;
+    }
+    char *block = malloc(32 << 20);
+    memset(block, 1, 32 << 20);
+    CHECK(mg_memory_stats(&in_use1, &free1, &mapped1) == MG_OK && in_use1 - in_use0 >= (32 << 20) && mapped1 >= in_use1,
+          "32 MiB allocated: in use %lld -> %lld, from the system %lld", (long long)in_use0, (long long)in_use1, (long long)mapped1);
+    free(block);
+    CHECK(mg_memory_stats(&in_use1, &free1, &mapped1) == MG_OK && in_use1 - in_use0 < (32 << 20),
+          "32 MiB freed: in use %lld -> %lld", (long long)in_use0, (long long)in_use1);
+    int64_t trims = mg_memory_trims();
+    int trimmed = mg_memory_trim();
+    CHECK(trimmed == 0 || trimmed == 1, "mg_memory_trim on glibc: %d", trimmed);
+    CHECK(mg_memory_trims() == trims + 1, "trims counted: %lld -> %lld", (long long)trims, (long long)mg_memory_trims());
+}
+
 int main(void)
 {
     mg_set_log_level(-8);   /* quiet: the error cases below would make FFmpeg log */
@@ -514,6 +536,7 @@ int main(void)
     test_decode_invalid_data();
     test_demux_errors();
     test_demux_details();
+    test_memory();
     /* Further test_*() functions (encode, mux, filter) go here. */
 
     CHECK(mg_live_handles() == 0, "live handles at exit: %lld", (long long)mg_live_handles());

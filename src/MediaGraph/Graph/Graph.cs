@@ -421,6 +421,10 @@ public sealed partial class Graph
     private async Task<GraphMetrics> RunCoreAsync(CancellationToken cancellationToken)
     {
         var started = _started!;
+        // A long run frees and allocates frames on many threads: give what the arenas keep free back now and then.
+        var trimmer = Options.TrimNativeMemory
+            ? new Timer(static _ => NativeHeap.TrimInBackground(), null, Options.NativeMemoryTrimInterval, Options.NativeMemoryTrimInterval)
+            : null;
         try
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -448,6 +452,8 @@ public sealed partial class Graph
         finally
         {
             foreach (var node in _nodes) node.ReleasePrepared(); // inputs opened for a run that failed before using them
+            trimmer?.Dispose();
+            if (Options.TrimNativeMemory) NativeHeap.TrimInBackground(); // the run's native memory, back to the system; nobody waits
             Volatile.Write(ref _runState, 0);
         }
     }

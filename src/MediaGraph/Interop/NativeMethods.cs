@@ -18,6 +18,9 @@ internal static unsafe partial class NativeMethods
     // errors, diagnostics, names
     [LibraryImport(Library)] internal static partial byte* mg_last_error();
     [LibraryImport(Library)] internal static partial long mg_live_handles();
+    [LibraryImport(Library)] internal static partial int mg_memory_trim();
+    [LibraryImport(Library)] internal static partial long mg_memory_trims();
+    [LibraryImport(Library)] internal static partial int mg_memory_stats(out long inUse, out long freeBytes, out long mapped);
     [LibraryImport(Library)] internal static partial byte* mg_version_info();
     [LibraryImport(Library)] internal static partial int mg_library_version(int which, int compiled, out uint version);
     [LibraryImport(Library)] internal static partial void mg_set_log_level(int level);
