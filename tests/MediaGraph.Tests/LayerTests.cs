@@ -18,6 +18,8 @@ public sealed partial class LayerTests(ITestOutputHelper log)
         { "Frames", ["Runtime", "Nodes", "Graph"] },           // frames know nothing of nodes or graphs
         { "Runtime", ["Nodes", "Graph"] },                     // the runtime knows no node kinds and no builder
         { "Inference", ["Runtime", "Nodes", "Graph"] },        // models, tensors and results know no nodes or runs
+        { "Devices", ["Runtime", "Nodes", "Graph", "Inference"] },  // accelerators and device buffers know no nodes
+        { "Kernels", ["Runtime", "Nodes", "Graph", "Inference"] },  // kernels see frames and devices only
     };
 
     [Theory]

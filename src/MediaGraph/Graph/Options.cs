@@ -144,17 +144,6 @@ public enum FrameRateMode
     Passthrough,
 }
 
-/// <summary>Scaling algorithms of swscale.</summary>
-public enum ScaleAlgorithm
-{
-    Bilinear,
-    Bicubic,
-    Area,
-    Lanczos,
-    Neighbor,
-    FastBilinear,
-}
-
 /// <summary>Deinterlacing filters of libavfilter.</summary>
 public enum DeinterlaceMethod
 {
