@@ -131,12 +131,14 @@ public sealed class NatsBrokerTests(ITestOutputHelper output)
         var graph = new Graph();
         var packets = graph.Sink(graph.Decode(path).VideoPackets, capacity: 16);
         var first = new List<Packet>();
+        byte[] chunk = [];
         await foreach (var p in packets.ReadAllAsync())
         {
             first.Add(p);
-            if (first.Count == 10) break; // encoded while the run that owns the packets' parameters is alive
+            if (first.Count < 10) continue;
+            chunk = MediaWire.EncodeChunk("cam2", 0, first); // inside the loop: the run that owns the parameters is alive
+            break;
         }
-        var chunk = MediaWire.EncodeChunk("cam2", 0, first);
         first.ForEach(p => p.Dispose());
         await broker.PublishAsync("work", "cam2", chunk.AsMemory(0, chunk.Length / 2));
 

@@ -48,10 +48,18 @@ public sealed class BrokerCounters
         logger.LogWarning("{Who}: skipped a message at {Topic} {Position}: {Reason}", who, message.Topic, message.Position, reason);
     }
 
-    internal void Unreadable(ILogger logger, string who, BrokerMessage message, WireFormatException e)
+    /// <summary>The message decoded; or, when it cannot be read (not ours, damaged), null after counting and logging
+    /// it and acknowledging it so the broker does not hand it out again.</summary>
+    internal async ValueTask<WireMessage?> DecodeOrSkipAsync(ILogger logger, string who, BrokerMessage message, CancellationToken cancellationToken)
     {
-        if (MediaWire.IsOurs(message.Data.Span)) DamagedMessage(logger, who, message, e.Message);
-        else NotOursMessage(logger, who, message, e.Message);
+        try { return MediaWire.Decode(message.Data); }
+        catch (WireFormatException e)
+        {
+            if (MediaWire.IsOurs(message.Data.Span)) DamagedMessage(logger, who, message, e.Message);
+            else NotOursMessage(logger, who, message, e.Message);
+        }
+        await message.AckAsync(cancellationToken).ConfigureAwait(false);
+        return null;
     }
 
     internal void AddDuplicates(long n) => Interlocked.Add(ref _duplicates, n);

@@ -74,14 +74,7 @@ public sealed class BrokerSourceNode : Node
             {
                 await foreach (var message in node.Broker.ConsumeAsync(node.Topic, node.Options.Group, stop.Token).ConfigureAwait(false))
                 {
-                    WireMessage decoded;
-                    try { decoded = MediaWire.Decode(message.Data); }
-                    catch (WireFormatException e)
-                    {
-                        counters.Unreadable(context.Logger, context.NodeName, message, e);
-                        await message.AckAsync(cancellationToken).ConfigureAwait(false);
-                        continue;
-                    }
+                    if (await counters.DecodeOrSkipAsync(context.Logger, context.NodeName, message, cancellationToken).ConfigureAwait(false) is not { } decoded) continue;
                     stream ??= decoded.StreamId;
                     if (decoded.StreamId != stream || decoded is ResultsMessage)
                     {

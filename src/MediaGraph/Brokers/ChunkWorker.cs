@@ -70,14 +70,7 @@ public sealed class ChunkWorker
         {
             await foreach (var message in _broker.ConsumeAsync(Options.WorkTopic, Options.Group, cancellationToken).ConfigureAwait(false))
             {
-                WireMessage decoded;
-                try { decoded = MediaWire.Decode(message.Data); }
-                catch (WireFormatException e)
-                {
-                    Counters.Unreadable(_logger, who, message, e);
-                    await message.AckAsync(cancellationToken).ConfigureAwait(false);
-                    continue;
-                }
+                if (await Counters.DecodeOrSkipAsync(_logger, who, message, cancellationToken).ConfigureAwait(false) is not { } decoded) continue;
                 switch (decoded)
                 {
                     case ChunkMessage chunk:

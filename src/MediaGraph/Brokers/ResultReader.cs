@@ -67,14 +67,7 @@ public sealed class ResultReader
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         await foreach (var message in _broker.ConsumeAsync(_topic, Options.Group, stop.Token).ConfigureAwait(false))
         {
-            WireMessage decoded;
-            try { decoded = MediaWire.Decode(message.Data); }
-            catch (WireFormatException e)
-            {
-                Counters.Unreadable(_logger, who, message, e);
-                await message.AckAsync(cancellationToken).ConfigureAwait(false);
-                continue;
-            }
+            if (await Counters.DecodeOrSkipAsync(_logger, who, message, cancellationToken).ConfigureAwait(false) is not { } decoded) continue;
             if (Options.Streams is { } streams && !streams.Contains(decoded.StreamId))
             {
                 Counters.UnknownStreamMessage(_logger, who, message, $"results for stream '{decoded.StreamId}', which this reader does not take");
