@@ -161,13 +161,18 @@ public static class MediaWire
     public static unsafe byte[] CodecParametersToWire(StreamParameters parameters)
     {
         ArgumentNullException.ThrowIfNull(parameters);
-        // Parameters belong to the node that made them and die with its run: a packet kept after the run has none.
-        ObjectDisposedException.ThrowIf(parameters.Handle.IsClosed, parameters);
-        var handle = parameters.Handle.DangerousGetHandle();
-        NativeStatus.ThrowIfFailed(NativeMethods.mg_codecpar_to_wire(handle, null, 0, out var size), "measuring codec parameters");
-        var bytes = new byte[size];
-        fixed (byte* p = bytes) NativeStatus.ThrowIfFailed(NativeMethods.mg_codecpar_to_wire(handle, p, size, out _), "writing codec parameters");
-        return bytes;
+        // A packet holds its parameters, so they outlive the run that made them while the packet is referenced.
+        if (!parameters.TryAddReference())
+            throw new ObjectDisposedException(nameof(StreamParameters), $"The parameters of the {parameters.CodecName} stream were freed: no packet carries them any more.");
+        try
+        {
+            var handle = parameters.Handle.DangerousGetHandle();
+            NativeStatus.ThrowIfFailed(NativeMethods.mg_codecpar_to_wire(handle, null, 0, out var size), "measuring codec parameters");
+            var bytes = new byte[size];
+            fixed (byte* p = bytes) NativeStatus.ThrowIfFailed(NativeMethods.mg_codecpar_to_wire(handle, p, size, out _), "writing codec parameters");
+            return bytes;
+        }
+        finally { parameters.ReleaseReference(); }
     }
 
     private static ChunkMessage ReadChunk(ref Reader r, string streamId, long sequence)

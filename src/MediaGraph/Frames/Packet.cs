@@ -33,8 +33,18 @@ public sealed class Packet : MediaItem
     /// <summary>The AVPacket*; throws <see cref="ObjectDisposedException"/> once the packet was released.</summary>
     internal nint Native => ReferenceCount > 0 ? _handle.Ptr : throw Released("Use of", "it was used after its last owner released it");
 
-    /// <summary>The stream this packet belongs to.</summary>
+    /// <summary>The stream this packet belongs to. The packet holds a reference to them, so they stay valid while
+    /// the packet is referenced, even after the run that made them ended.</summary>
     public StreamParameters Parameters { get; private set; } = null!;
+
+    private void Carry(StreamParameters parameters)
+    {
+        if (ReferenceEquals(parameters, Parameters)) return;
+        if (!parameters.TryAddReference())
+            throw new ObjectDisposedException(nameof(StreamParameters), $"The parameters of the {parameters.CodecName} stream were freed: no packet carries them any more and the run that made them ended.");
+        Parameters?.ReleaseReference();
+        Parameters = parameters;
+    }
 
     /// <summary>Decoding timestamp in <see cref="MediaItem.TimeBase"/>.</summary>
     public long Dts { get; set; }
@@ -56,7 +66,7 @@ public sealed class Packet : MediaItem
     internal void SetFrom(in PacketInfo info, StreamParameters parameters, Rational timeBase)
     {
         _info = info;
-        Parameters = parameters;
+        Carry(parameters);
         TimeBase = timeBase;
         Pts = info.Pts;
         Dts = info.Dts;
@@ -70,7 +80,7 @@ public sealed class Packet : MediaItem
         var packet = (Packet)source;
         NativeStatus.ThrowIfFailed(NativeMethods.mg_packet_ref(Native, packet.Native), "sharing a packet with another branch");
         NativeMethods.mg_packet_get_info(Native, out _info);
-        Parameters = packet.Parameters;
+        Carry(packet.Parameters);
         Dts = packet.Dts;
     }
 
@@ -82,6 +92,8 @@ public sealed class Packet : MediaItem
     {
         NativeMethods.mg_packet_unref(_handle.DangerousGetHandle());
         _info = default;
+        Parameters?.ReleaseReference();
+        Parameters = null!;
     }
 
     internal override void FreeNative() => _handle.Dispose();

@@ -157,6 +157,12 @@ public sealed record StreamDescription
 /// </summary>
 public sealed class StreamParameters : IDisposable
 {
+    // One reference for the owner (the node that made them, released at the end of its run) and one per packet that
+    // carries them: a packet an app keeps after the run (an app sink, a broker) still has valid parameters; the native
+    // copy is freed when the last of them lets go.
+    private int _references = 1;
+    private int _ownerReleased;
+
     internal StreamParameters(CodecParHandle handle, StreamDescription description)
     {
         Handle = handle;
@@ -168,6 +174,29 @@ public sealed class StreamParameters : IDisposable
     public string CodecName => Description.Codec;
     public Rational TimeBase => Description.TimeBase;
 
-    /// <inheritdoc />
-    public void Dispose() => Handle.Dispose();
+    /// <summary>Takes a reference for a packet; false when the parameters were already freed.</summary>
+    internal bool TryAddReference()
+    {
+        int n;
+        do
+        {
+            n = Volatile.Read(ref _references);
+            if (n == 0) return false;
+        } while (Interlocked.CompareExchange(ref _references, n + 1, n) != n);
+        return true;
+    }
+
+    /// <summary>Lets go of a reference taken by <see cref="TryAddReference"/> (or the owner's).</summary>
+    internal void ReleaseReference()
+    {
+        var n = Interlocked.Decrement(ref _references);
+        if (n == 0) Handle.Dispose();
+        else if (n < 0) throw new InvalidOperationException($"The parameters of a {CodecName} stream were released more often than referenced.");
+    }
+
+    /// <summary>Releases the owner's reference; the native parameters are freed once no packet carries them.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _ownerReleased, 1) == 0) ReleaseReference();
+    }
 }
