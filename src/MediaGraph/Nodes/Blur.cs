@@ -66,7 +66,7 @@ public sealed class BlurNode : TransformNode
         if (location != FrameLocation.Cuda)
         {
             return box
-                ? FilterTransform.OnHost($"boxblur=luma_radius={Radius(0)}:luma_power=1:chroma_radius={Radius(1)}:chroma_power=1", 1, Name, location, first)
+                ? FilterTransform.OnHost($"boxblur=luma_radius={Radius(0)}:luma_power=1:chroma_radius={Radius(1)}:chroma_power=1", FilterThreads.Automatic, Name, location, first)
                 : location == FrameLocation.Host ? new GaussianCpu(this) : null;
         }
         if (frame.Device is null) return null;

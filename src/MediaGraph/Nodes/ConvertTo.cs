@@ -78,7 +78,7 @@ public sealed class ConvertToNode : TransformNode
     protected override FrameTransform? CreateTransform(FrameLocation location, FrameBase first)
     {
         var frame = (VideoFrame)first;
-        if (location != FrameLocation.Cuda) return FilterTransform.OnHost(Description(frame), 1, Name, location, first);
+        if (location != FrameLocation.Cuda) return FilterTransform.OnHost(Description(frame), FilterThreads.Automatic, Name, location, first);
         if (frame.Device is null) return null;
         var target = MediaGraph.PixelFormat.FromName(PixelFormat);
         var (space, range) = frame.Color;

@@ -44,7 +44,7 @@ public sealed class CropNode : TransformNode
 
     protected override FrameTransform? CreateTransform(FrameLocation location, FrameBase first)
     {
-        if (location != FrameLocation.Cuda) return FilterTransform.OnHost(FilterDescription, 1, Name, location, first);
+        if (location != FrameLocation.Cuda) return FilterTransform.OnHost(FilterDescription, FilterThreads.Automatic, Name, location, first);
         var frame = (VideoFrame)first;
         var (hsub, vsub) = DeviceOps.Subsampling(frame.Format);
         int Down(int v, int sub) => v & ~((1 << sub) - 1);

@@ -61,5 +61,5 @@ public sealed class DeinterlaceNode : TransformNode
     protected override FrameTransform? CreateTransform(FrameLocation location, FrameBase first)
         => location == FrameLocation.Cuda
             ? DeinterlaceCuda.Create(this, (VideoFrame)first)
-            : FilterTransform.OnHost(FilterDescription, 1, Name, location, first);
+            : FilterTransform.OnHost(FilterDescription, FilterThreads.Automatic, Name, location, first);
 }

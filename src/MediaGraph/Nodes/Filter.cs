@@ -19,14 +19,14 @@ public class FilterNode : Node
         Parameters =
         [
             Parameter.String("graph", "The libavfilter graph description (\"hflip\", \"[0][1]overlay=10:10\").", required: true),
-            Parameter.Int("threads", "Filter threads (0 = automatic). Every node already has its own thread.", @default: 1, min: 0),
+            Parameter.Int("threads", "Filter slice threads (0 = automatic: one per core, as the ffmpeg CLI's -filter_threads).", @default: FilterThreads.Automatic, min: 0),
         ],
         Create = v => new FilterNode(v),
     };
 
     /// <summary>A filter node running <paramref name="description"/> on <paramref name="threads"/> threads (0 =
     /// automatic). Throws a <see cref="MediaGraphException"/> with FFmpeg's message when it does not parse.</summary>
-    public FilterNode(string description, int threads = 1)
+    public FilterNode(string description, int threads = FilterThreads.Automatic)
         : this(new ParameterValues { ["graph"] = description, ["threads"] = threads })
     {
     }
@@ -40,8 +40,8 @@ public class FilterNode : Node
 
     /// <summary>The libavfilter graph description.</summary>
     public string Description => Values.Get<string>("graph");
-    /// <summary>Filter threads (0 = automatic). Default 1: every node already runs on its own thread, and more
-    /// threads per filter only oversubscribe the cores a pipeline shares.</summary>
+    /// <summary>libavfilter slice threads (0 = automatic, the default: one per core, as the ffmpeg CLI's
+    /// -filter_threads; 1 keeps the filter on the node's own thread, for many small graphs sharing few cores).</summary>
     public int Threads => Values.Get<int>("threads");
 
     protected internal override NodeInstance CreateInstance() => Inputs.Count == 1 && Outputs.Count == 1

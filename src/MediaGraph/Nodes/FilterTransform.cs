@@ -76,3 +76,11 @@ internal sealed class FilterTransform : FrameTransform
         base.Dispose();
     }
 }
+
+/// <summary>The slice threads libavfilter runs a node's filters on.</summary>
+internal static class FilterThreads
+{
+    /// <summary>One per core, as the ffmpeg CLI's default -filter_threads: the built-in CPU operators (scale, yadif,
+    /// blur, transpose ...) run their filters as the CLI does, so a node alone is as fast as the CLI's filter.</summary>
+    public const int Automatic = 0;
+}

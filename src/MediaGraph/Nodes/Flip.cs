@@ -43,7 +43,7 @@ public sealed class FlipNode : TransformNode
 
     protected override FrameTransform? CreateTransform(FrameLocation location, FrameBase first)
     {
-        if (location != FrameLocation.Cuda) return FilterTransform.OnHost(FilterDescription, 1, Name, location, first);
+        if (location != FrameLocation.Cuda) return FilterTransform.OnHost(FilterDescription, FilterThreads.Automatic, Name, location, first);
         var frame = (VideoFrame)first;
         return RemapCuda.Create(Name, frame, frame.Width, frame.Height, Direction == FlipDirection.Horizontal
             ? (_, w, _) => Kernels.RemapParams.HorizontalFlip(w)

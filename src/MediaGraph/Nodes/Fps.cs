@@ -56,7 +56,7 @@ public sealed class FpsNode : TransformNode
     internal override string FilterDescription => $"fps=fps={Rate}:round={Descriptor.Find("round")!.NameOf(Values["round"]!)}";
 
     protected override FrameTransform? CreateTransform(FrameLocation location, FrameBase first)
-        => FilterTransform.OnHost(FilterDescription, 1, Name, location, first);
+        => FilterTransform.OnHost(FilterDescription, FilterThreads.Automatic, Name, location, first);
 
     private static Rational Checked(Rational rate)
         => rate.IsValid ? rate : throw new ArgumentOutOfRangeException(nameof(rate), $"the fps rate {rate} is not a positive rate (give one such as 25 or 30000/1001)");

@@ -76,7 +76,7 @@ internal static class FilterFusion
         {
             FusedFilterNode => (null, 0),
             FilterNode f => (f.Description, f.Threads),
-            TransformNode t => (t.FilterDescription, 1),
+            TransformNode t => (t.FilterDescription, FilterThreads.Automatic),
             _ => (null, 0),
         };
         return description is null || description.Contains('[') || description.Contains(';') ? null : (description, threads);

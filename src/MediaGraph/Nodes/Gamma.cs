@@ -46,7 +46,7 @@ public sealed class GammaNode : TransformNode
         if (location != FrameLocation.Cuda)
         {
             var description = rgb ? $"lutrgb=r=gammaval({G}):g=gammaval({G}):b=gammaval({G})" : $"lutyuv=y=gammaval({G})";
-            return FilterTransform.OnHost(description, 1, Name, location, first);
+            return FilterTransform.OnHost(description, FilterThreads.Automatic, Name, location, first);
         }
         if (frame.Device is null) return null;
         if (frame.Format.Name is not ("yuv420p" or "yuv422p" or "yuv444p" or "nv12" or "gray" or "rgb24" or "bgr24" or "rgba" or "bgra"))

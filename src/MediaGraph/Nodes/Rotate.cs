@@ -39,7 +39,7 @@ public sealed class RotateNode : TransformNode
 
     protected override FrameTransform? CreateTransform(FrameLocation location, FrameBase first)
     {
-        if (location != FrameLocation.Cuda) return FilterTransform.OnHost(FilterDescription, 1, Name, location, first);
+        if (location != FrameLocation.Cuda) return FilterTransform.OnHost(FilterDescription, FilterThreads.Automatic, Name, location, first);
         var frame = (VideoFrame)first;
         return Degrees switch
         {

@@ -16,6 +16,6 @@ internal static class Rotator
         var description = Near(degrees, 90) ? "transpose=clock" : Near(degrees, 180) ? "hflip,vflip" : Near(degrees, 270) ? "transpose=cclock" : null;
         return description is null
             ? null
-            : new TransformInstance(decoder, (location, first) => FilterTransform.OnHost(description, 1, decoder.Name, location, first));
+            : new TransformInstance(decoder, (location, first) => FilterTransform.OnHost(description, FilterThreads.Automatic, decoder.Name, location, first));
     }
 }

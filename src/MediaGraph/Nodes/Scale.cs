@@ -69,5 +69,5 @@ public sealed class ScaleNode : TransformNode
     protected override FrameTransform? CreateTransform(FrameLocation location, FrameBase first)
         => location == FrameLocation.Cuda
             ? ScaleCuda.Create(this, (VideoFrame)first)
-            : FilterTransform.OnHost(FilterDescription, 1, Name, location, first);
+            : FilterTransform.OnHost(FilterDescription, FilterThreads.Automatic, Name, location, first);
 }
