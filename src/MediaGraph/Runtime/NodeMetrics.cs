@@ -10,10 +10,7 @@ namespace MediaGraph;
 public sealed class NodeMetrics
 {
     private long _in, _out, _videoIn, _packetsIn, _dropped, _warnings, _errors, _busyTicks, _blockedTicks, _upload, _download;
-    private long _latencyCount, _latencyTotalTicks, _latencyMinTicks = long.MaxValue, _latencyMaxTicks;
-    private const int RecentWindow = 100;
-    private long[]? _recent; // the last RecentWindow latencies (ticks), a ring
-    private long _recentSum;
+    private LatencyWindow _latency; // written by the node's own loop only (never re-entered), read racily by observers
     private double _positionSeconds = double.NaN;
     private Func<int>? _queueDepth;
 
@@ -50,18 +47,11 @@ public sealed class NodeMetrics
     /// <summary>Position (seconds) of the last item the node handled.</summary>
     public double PositionSeconds => Volatile.Read(ref _positionSeconds);
 
-    public TimeSpan LatencyAverage => _latencyCount == 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(0, _latencyTotalTicks / _latencyCount);
+    public TimeSpan LatencyAverage => _latency.Average;
     /// <summary>Average latency of the last 100 items (fewer at the start).</summary>
-    public TimeSpan LatencyRecent
-    {
-        get
-        {
-            var n = Math.Min(Volatile.Read(ref _latencyCount), RecentWindow);
-            return n == 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(0, Volatile.Read(ref _recentSum) / n);
-        }
-    }
-    public TimeSpan LatencyMin => _latencyCount == 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(0, _latencyMinTicks);
-    public TimeSpan LatencyMax => Stopwatch.GetElapsedTime(0, _latencyMaxTicks);
+    public TimeSpan LatencyRecent => _latency.Recent;
+    public TimeSpan LatencyMin => _latency.Min;
+    public TimeSpan LatencyMax => _latency.Max;
 
     /// <summary>Counts one item in, and apart from the rest the video frames and the packets it is (a stream copy's
     /// muxer gets packets of every stream; only its video packets are frames).</summary>
@@ -111,15 +101,7 @@ public sealed class NodeMetrics
     {
         if (ticks < 0) ticks = 0;
         Interlocked.Add(ref _busyTicks, ticks);
-        // Latency stats are written by the node's own loop only (never re-entered), read racily by observers.
-        _latencyCount++;
-        _latencyTotalTicks += ticks;
-        if (ticks < _latencyMinTicks) _latencyMinTicks = ticks;
-        if (ticks > _latencyMaxTicks) _latencyMaxTicks = ticks;
-        _recent ??= new long[RecentWindow];
-        var slot = (int)((_latencyCount - 1) % RecentWindow);
-        _recentSum += ticks - _recent[slot];
-        _recent[slot] = ticks;
+        _latency.Record(ticks);
     }
 
     /// <summary>Counts one item in that is not a media item (an app stage's unit of work).</summary>
