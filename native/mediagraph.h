@@ -91,6 +91,10 @@ MG_API int mg_sample_fmt_layout(int sample_fmt, int *out_bytes_per_sample, int *
 /* Looks up an encoder (is_encoder=1) or decoder by name. Returns MG_OK and its media type, or AVERROR_ENCODER_NOT_FOUND /
    AVERROR_DECODER_NOT_FOUND with a message. */
 MG_API int mg_codec_find(const char *name, int is_encoder, int *out_media_type);
+/* The frame rate encoder `name` will run at for a wanted *num / *den, as the ffmpeg CLI picks it: the nearest rate of
+   an encoder that lists its rates (mpeg1video, mpeg2video ...), and MPEG-4 Part 2's rate reduced to a denominator and
+   numerator <= 65535. Rewrites *num / *den; MG_OK, or AVERROR_ENCODER_NOT_FOUND / AVERROR(EINVAL) leaving them. */
+MG_API int mg_codec_encoder_frame_rate(const char *name, int *num, int *den);
 /* Looks up an output (is_output=1) or input format by short name. MG_OK or AVERROR_MUXER_NOT_FOUND / DEMUXER_NOT_FOUND. */
 MG_API int mg_format_find(const char *name, int is_output);
 /* Output format that would be used for a path and optional format name: MG_OK and its short name into buf. */

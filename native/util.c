@@ -224,6 +224,25 @@ int mg_codec_find(const char *name, int is_encoder, int *out_media_type)
     return MG_OK;
 }
 
+int mg_codec_encoder_frame_rate(const char *name, int *num, int *den)
+{
+    if (!name || !num || !den || *num <= 0 || *den <= 0)
+        return AVERROR(EINVAL);
+    const AVCodec *c = avcodec_find_encoder_by_name(name);
+    if (!c)
+        return AVERROR_ENCODER_NOT_FOUND;
+    AVRational r = av_make_q(*num, *den);
+    /* As fftools 5.1 (init_output_stream_encode): the nearest rate an encoder supports, when it lists them ... */
+    if (c->supported_framerates)
+        r = c->supported_framerates[av_find_nearest_q_idx(r, c->supported_framerates)];
+    /* ... and MPEG-4 Part 2 within its 16-bit time base. */
+    if (c->id == AV_CODEC_ID_MPEG4)
+        av_reduce(&r.num, &r.den, r.num, r.den, 65535);
+    *num = r.num;
+    *den = r.den;
+    return MG_OK;
+}
+
 int mg_format_find(const char *name, int is_output)
 {
     const char *kind = is_output ? "output" : "input";

@@ -31,6 +31,14 @@ internal static unsafe class Codecs
         return NativeMethods.Utf8(buf);
     }
 
+    /// <summary>The rate encoder <paramref name="codec"/> runs at for a wanted <paramref name="rate"/>, as the ffmpeg
+    /// CLI picks it: the nearest of the rates it lists (MPEG-1/2 video), MPEG-4 Part 2's reduced to 16-bit terms.</summary>
+    public static Rational EncoderFrameRate(string codec, Rational rate)
+    {
+        int num = rate.Num, den = rate.Den;
+        return NativeMethods.mg_codec_encoder_frame_rate(codec, ref num, ref den) == 0 ? new Rational(num, den) : rate;
+    }
+
     public static bool NeedsGlobalHeader(string format) => NativeMethods.mg_format_needs_global_header(format) > 0;
 
     /// <summary>True when <paramref name="key"/> is an option of output format <paramref name="format"/>.</summary>

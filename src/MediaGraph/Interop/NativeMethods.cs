@@ -31,6 +31,7 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library)] internal static partial byte* mg_sample_fmt_name(int sampleFmt);
     [LibraryImport(Library)] internal static partial int mg_sample_fmt_layout(int sampleFmt, out int bytesPerSample, out int planar);
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)] internal static partial int mg_codec_find(string name, int isEncoder, out int mediaType);
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)] internal static partial int mg_codec_encoder_frame_rate(string name, ref int num, ref int den);
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)] internal static partial int mg_format_find(string name, int isOutput);
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)] internal static partial int mg_format_guess(string path, string? format, byte* buf, int bufSize);
     // int mg_parse_video_rate(const char *text, int *num, int *den)

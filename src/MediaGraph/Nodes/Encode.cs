@@ -305,6 +305,9 @@ public sealed class EncodeNode : Node
                     // As the CLI: -r, else the frames' rate, else (frames from an app) their duration's, else 25.
                     var own = v.FrameRate.IsValid ? v.FrameRate : v.Duration > 0 ? new Rational(v.TimeBase.Den, (int)(v.TimeBase.Num * v.Duration)) : new Rational(25, 1);
                     var rate = options.FrameRate is { IsValid: true } r ? r : own;
+                    // As the CLI: an encoder that lists its rates gets the nearest; MPEG-4 a 16-bit one (a damaged
+                    // input's 1000000/33 would otherwise be refused by the encoder).
+                    rate = Codecs.EncoderFrameRate(node.Codec, rate);
                     config.FrNum = rate.Num;
                     config.FrDen = rate.Den;
                     _inputTimeBase = rate.Invert(); // like ffmpeg: the encoder counts in frames of the output rate

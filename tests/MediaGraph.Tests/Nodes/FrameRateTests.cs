@@ -367,4 +367,47 @@ public sealed class FrameRateTests(ITestOutputHelper log)
         string Get(string name) => s.TryGetProperty(name, out var v) ? v.GetString() ?? "" : "unknown";
         return string.Join("|", Get("pix_fmt"), Get("color_range"), Get("color_space"), Get("color_primaries"), Get("color_transfer"));
     }
+
+    private static async Task<(string Rate, long Frames)> RateAndFramesAsync(string path)
+    {
+        using var json = await Ffprobe.JsonAsync($"-select_streams v:0 -count_frames -show_entries stream=r_frame_rate,nb_read_frames \"{path}\"");
+        var stream = json.RootElement.GetProperty("streams")[0];
+        return (stream.GetProperty("r_frame_rate").GetString()!, long.Parse(stream.GetProperty("nb_read_frames").GetString()!, CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>Encodes <paramref name="input"/>'s video with <paramref name="codec"/> into <paramref name="extension"/>
+    /// through the ffmpeg CLI and through MediaGraph; returns both streams' r_frame_rate and frame count.</summary>
+    private async Task<((string Rate, long Frames) Cli, (string Rate, long Frames) Ours)> EncodeBothAsync(string input, string codec, string extension)
+    {
+        var folder = TestMedia.OutputFolder();
+        var cli = Path.Combine(folder, $"cli.{extension}");
+        var ours = Path.Combine(folder, $"ours.{extension}");
+        await TestMedia.RunFfmpegAsync($"-i \"{input}\" -an -c:v {codec} \"{cli}\"");
+        var graph = new Graph();
+        graph.Encode(ours, graph.Decode(input).Video, null, new EncodeOptions { VideoCodec = codec });
+        await graph.RunAsync();
+        var (a, b) = (await RateAndFramesAsync(cli), await RateAndFramesAsync(ours));
+        log.WriteLine($"ffmpeg CLI: {a}; MediaGraph: {b}");
+        return (a, b);
+    }
+
+    [Fact(Timeout = 120000)]
+    public async Task Encode_Mpeg4FromAnImplausibleFrameRate_ReducesTheRateAsTheCli()
+    {
+        // 100000/3 fps (a damaged header's rate): MPEG-4 Part 2 allows 16-bit time bases only, and the CLI reduces
+        // the rate to fit instead of failing.
+        var input = await TestMedia.ClipAsync("rate-100000-3.nut", "-f lavfi -i testsrc2=size=64x48:rate=100000/3 -frames:v 20 -c:v ffv1");
+        var (cli, ours) = await EncodeBothAsync(input, "mpeg4", "avi");
+        Assert.Equal(cli, ours);
+        Assert.Equal(20, ours.Frames);
+    }
+
+    [Fact(Timeout = 120000)]
+    public async Task Encode_Mpeg2FromARateItDoesNotList_TakesTheNearestListedRateAsTheCli()
+    {
+        var input = await TestMedia.ClipAsync("rate-24-5.nut", "-f lavfi -i testsrc2=size=64x48:rate=24.5 -frames:v 20 -c:v ffv1");
+        var (cli, ours) = await EncodeBothAsync(input, "mpeg2video", "mpg");
+        Assert.Equal(cli, ours);
+        Assert.Equal("24/1", ours.Rate); // av_find_nearest_q_idx: 24.5 is as near 24 as 25, and 24 comes first
+    }
 }
