@@ -124,7 +124,7 @@ public sealed class ComputeDevice : IAsyncDisposable, IDisposable
             case DeviceKind.Cuda:
                 RequireDynamicCode(device);
                 return OpenCuda(device.Index, out var reason)
-                    ?? throw new MediaGraphException(null, $"device {device}: {reason}; use --device cpu (or Device.Cpu), or auto to fall back to the CPU");
+                    ?? throw new MediaGraphException(null, $"device {device}: no CUDA GPU: {reason}; use --device cpu (or Device.Cpu), or auto to fall back to the CPU");
             case DeviceKind.CudaSim:
                 RequireDynamicCode(device);
                 return OpenSimulator();
