@@ -28,7 +28,7 @@ repo="$PWD"
 mode="${1:-sim}"
 cache="${MEDIAGRAPH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mediagraph}"
 
-cli() { dotnet "$repo/src/MediaGraph.Cli/bin/Release/net10.0/mediagraph.dll" "$@"; }
+cli() { dotnet "$repo/src/MediaGraph.Cli/bin/Release/net10.0/MediaGraph.Cli.dll" "$@"; }
 
 case "$mode" in
 sim)
@@ -36,7 +36,7 @@ sim)
   # A small interlaced H.264 clip stands for the 1080p one.
   ffmpeg -nostdin -v error -f lavfi -i testsrc2=size=192x108:rate=50 -frames:v 8 -vf interlace=scan=tff \
     -c:v libx264 -pix_fmt yuv420p "$work/in.mp4"
-  [ -f src/MediaGraph.Cli/bin/Release/net10.0/mediagraph.dll ] || dotnet build src/MediaGraph.Cli -c Release -v q >/dev/null
+  [ -f src/MediaGraph.Cli/bin/Release/net10.0/MediaGraph.Cli.dll ] || dotnet build src/MediaGraph.Cli -c Release -v q >/dev/null
   for device in cuda-sim cpu; do
     start=$(date +%s.%N)
     cli transcode "$work/in.mp4" "$work/$device.mkv" --device "$device" --hwaccel auto --deinterlace --scale 160x120 \
