@@ -41,7 +41,6 @@ struct mg_encoder {
     /* video */
     struct SwsContext *sws;
     AVFrame *conv;            /* pooled converted frame (ctx size / pix_fmt) */
-    AVFrame *sw;              /* hardware frame downloaded to memory */
     /* audio */
     AVFilterGraph *afg;
     AVFilterContext *asrc, *asink;
@@ -338,7 +337,6 @@ static void encoder_destroy(struct mg_encoder *e)
     avcodec_free_context(&e->ctx);
     sws_freeContext(e->sws);
     av_frame_free(&e->conv);
-    av_frame_free(&e->sw);
     avfilter_graph_free(&e->afg);
     av_channel_layout_uninit(&e->afg_layout);
     av_frame_free(&e->next_in);
@@ -396,7 +394,24 @@ MG_API int mg_encoder_open(const mg_encoder_config *cfg, mg_encoder **out)
             ret = mg_fail_msg(AVERROR(EINVAL), "encoder %s: invalid size %dx%d", cfg->codec, cfg->width, cfg->height);
             goto fail;
         }
-        if (cfg->pix_fmt >= 0) {
+        if (cfg->cuda) {
+            /* Device frames in (NVENC): CUDA frames whose sw_format is the input's, on the shared device. */
+            if (!pix_fmt_listed(fmts, AV_PIX_FMT_CUDA)) {
+                ret = mg_fail_msg(AVERROR(EINVAL), "encoder %s does not take CUDA frames (only NVENC encoders do)",
+                                  cfg->codec);
+                goto fail;
+            }
+            AVBufferRef *frames;
+            ret = mg_cuda_frames(cfg->cuda, cfg->input_pix_fmt, cfg->width, cfg->height, &frames);
+            if (ret < 0)
+                goto fail;
+            ctx->hw_frames_ctx = av_buffer_ref(frames);
+            if (!ctx->hw_frames_ctx) {
+                ret = mg_fail(AVERROR(ENOMEM), "encoder %s", cfg->codec);
+                goto fail;
+            }
+            pix_fmt = AV_PIX_FMT_CUDA;
+        } else if (cfg->pix_fmt >= 0) {
             const char *name = av_get_pix_fmt_name((enum AVPixelFormat)cfg->pix_fmt);
             if (!name) {
                 ret = mg_fail_msg(AVERROR(EINVAL), "encoder %s: unknown pixel format %d", cfg->codec, cfg->pix_fmt);
@@ -712,19 +727,26 @@ static int stage_video(struct mg_encoder *e, const AVFrame *f)
     if (f->width <= 0 || f->height <= 0 || f->format < 0)
         return mg_fail_msg(AVERROR(EINVAL), "encoder %s: not a video frame", e->codec->name);
 
-    if (f->hw_frames_ctx && f->format != ctx->pix_fmt) {
-        if (!e->sw && !(e->sw = av_frame_alloc()))
-            return mg_fail(AVERROR(ENOMEM), "encoder %s", e->codec->name);
-        av_frame_unref(e->sw);
-        ret = av_hwframe_transfer_data(e->sw, f, 0);
-        if (ret >= 0)
-            ret = av_frame_copy_props(e->sw, f);
-        if (ret < 0)
-            return mg_fail(ret, "encoder %s: downloading a hardware frame", e->codec->name);
-        f = e->sw;
+    /* No hidden transfers: every host<->device copy is a counted node of the graph. */
+    int hw_in = f->format == AV_PIX_FMT_CUDA || f->hw_frames_ctx != NULL;
+    if (hw_in != (ctx->pix_fmt == AV_PIX_FMT_CUDA)) {
+        if (hw_in)
+            return mg_fail_msg(AVERROR(EINVAL), "encoder %s encodes from host memory and was sent a CUDA frame: "
+                               "download it first (a counted Download node)", e->codec->name);
+        return mg_fail_msg(AVERROR(EINVAL), "encoder %s was opened for CUDA frames and was sent a host frame",
+                           e->codec->name);
+    }
+    if (hw_in) {
+        const AVHWFramesContext *fc = (const AVHWFramesContext *)f->hw_frames_ctx->data;
+        const AVHWFramesContext *want = (const AVHWFramesContext *)ctx->hw_frames_ctx->data;
+        if (f->width != ctx->width || f->height != ctx->height || fc->sw_format != want->sw_format)
+            return mg_fail_msg(AVERROR(EINVAL), "encoder %s: CUDA frame of %dx%d %s, but the encoder was opened for "
+                               "%dx%d %s (scale or convert on the device first)", e->codec->name, f->width, f->height,
+                               av_get_pix_fmt_name(fc->sw_format), ctx->width, ctx->height,
+                               av_get_pix_fmt_name(want->sw_format));
     }
 
-    if (f->width != ctx->width || f->height != ctx->height || f->format != ctx->pix_fmt) {
+    if (!hw_in && (f->width != ctx->width || f->height != ctx->height || f->format != ctx->pix_fmt)) {
         e->sws = sws_getCachedContext(e->sws, f->width, f->height, (enum AVPixelFormat)f->format,
                                       ctx->width, ctx->height, ctx->pix_fmt, SWS_BICUBIC, NULL, NULL, NULL);
         if (!e->sws)

@@ -21,6 +21,8 @@ struct mg_filter_graph {
     int64_t *in_end;             /* per input: where the frames pushed so far end (pts + duration), MG_NOPTS none */
     int configured;
     char *desc;
+    mg_cuda *cuda;               /* video inputs are device frames on this CUDA device (mg_filter_graph_set_cuda) */
+    AVFrame *hw_in;              /* the CUDA-frame view of a pushed device frame */
 };
 
 static void graph_destroy(struct mg_filter_graph *g)
@@ -40,6 +42,7 @@ static void graph_destroy(struct mg_filter_graph *g)
     av_free(g->in_set);
     av_free(g->in_end);
     av_free(g->desc);
+    av_frame_free(&g->hw_in);
     av_free(g);
 }
 
@@ -176,6 +179,16 @@ MG_API int mg_filter_graph_set_input(mg_filter_graph *g, int index, const mg_str
     return MG_OK;
 }
 
+MG_API int mg_filter_graph_set_cuda(mg_filter_graph *g, mg_cuda *cuda)
+{
+    if (!g || !cuda)
+        return mg_fail_msg(AVERROR(EINVAL), "mg_filter_graph_set_cuda: NULL argument");
+    if (g->configured)
+        return mg_fail_msg(AVERROR(EINVAL), "filter graph '%s': already configured", g->desc);
+    g->cuda = cuda;
+    return MG_OK;
+}
+
 static int valid_q(int num, int den)
 {
     return num > 0 && den > 0;
@@ -235,6 +248,23 @@ static int create_source(struct mg_filter_graph *g, int i)
     ret = avfilter_graph_create_filter(&g->src[i], avfilter_get_by_name(filter_name), name, args, NULL, g->graph);
     if (ret < 0)
         return mg_fail(ret, "filter graph '%s': creating %s for input %d (%s)", g->desc, filter_name, i, args);
+    if (g->cuda && g->in_type[i] == AVMEDIA_TYPE_VIDEO) {
+        /* Device frames enter as CUDA frames with a frames context on the shared device (what scale_cuda,
+           yadif_cuda and overlay_cuda read their device and sw_format from). */
+        AVBufferRef *frames;
+        ret = mg_cuda_frames(g->cuda, in->pix_fmt, in->width, in->height, &frames);
+        if (ret < 0)
+            return ret;
+        AVBufferSrcParameters *par = av_buffersrc_parameters_alloc();
+        if (!par)
+            return mg_fail(AVERROR(ENOMEM), "filter graph '%s'", g->desc);
+        par->format = AV_PIX_FMT_CUDA;
+        par->hw_frames_ctx = frames;   /* referenced by av_buffersrc_parameters_set */
+        ret = av_buffersrc_parameters_set(g->src[i], par);
+        av_free(par);
+        if (ret < 0)
+            return mg_fail(ret, "filter graph '%s': CUDA frames for input %d", g->desc, i);
+    }
     ret = avfilter_link(g->src[i], 0, g->in_pad[i]->filter_ctx, g->in_pad[i]->pad_idx);
     if (ret < 0)
         return mg_fail(ret, "filter graph '%s': linking input %d", g->desc, i);
@@ -283,6 +313,14 @@ MG_API int mg_filter_graph_configure(mg_filter_graph *g)
     for (i = 0; i < g->nout; i++)
         if ((ret = create_sink(g, i)) < 0)
             return ret;
+    if (g->cuda) {
+        /* Filters that make CUDA frames from nothing (hwupload_cuda) take the device from their context. */
+        for (unsigned f = 0; f < g->graph->nb_filters; f++) {
+            if (!g->graph->filters[f]->hw_device_ctx &&
+                !(g->graph->filters[f]->hw_device_ctx = av_buffer_ref(mg_cuda_hw_device(g->cuda))))
+                return mg_fail(AVERROR(ENOMEM), "filter graph '%s'", g->desc);
+        }
+    }
     ret = avfilter_graph_config(g->graph, NULL);
     if (ret < 0)
         return mg_fail(ret, "configuring filter graph '%s'", g->desc);
@@ -366,7 +404,20 @@ MG_API int mg_filter_graph_push(mg_filter_graph *g, int index, const mg_frame *f
     if (!frame && g->in_end[index] != AV_NOPTS_VALUE)
         ret = av_buffersrc_close(g->src[index], g->in_end[index], AV_BUFFERSRC_FLAG_PUSH);
     else
-        ret = av_buffersrc_add_frame_flags(g->src[index], (AVFrame *)frame, frame ? AV_BUFFERSRC_FLAG_KEEP_REF : 0);
+    {
+        const AVFrame *in = (const AVFrame *)frame;
+        if (in && g->cuda && g->in_type[index] == AVMEDIA_TYPE_VIDEO && in->format != AV_PIX_FMT_CUDA) {
+            if (!g->hw_in && !(g->hw_in = av_frame_alloc()))
+                return mg_fail(AVERROR(ENOMEM), "filter graph '%s'", g->desc);
+            ret = mg_cuda_frame_to_hw(g->cuda, (mg_frame *)g->hw_in, f);
+            if (ret < 0)
+                return ret;
+            in = g->hw_in;
+        }
+        ret = av_buffersrc_add_frame_flags(g->src[index], (AVFrame *)in, in ? AV_BUFFERSRC_FLAG_KEEP_REF : 0);
+        if (g->hw_in)
+            av_frame_unref(g->hw_in);
+    }
     if (ret < 0)
         return mg_fail(ret, "filter graph '%s': pushing %s input %d", g->desc, f ? "a frame to" : "the end of", index);
     return MG_OK;

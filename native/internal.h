@@ -65,4 +65,11 @@ int mg_log_bind_key(const void *key, mg_log_sink *sink);
 /* An error line of a context no sink owns, logged on this thread: kept for mg_fail's reason. */
 void mg_log_note_unowned_error(const char *text);
 
+
+/* ---- CUDA (hw.c) ---- */
+/* The AVHWDeviceContext (CUDA) over the shared primary context; owned by the handle. */
+AVBufferRef *mg_cuda_hw_device(mg_cuda *c);
+/* The CUDA frames context for sw_format at width x height on the handle's device (cached; owned by the handle). */
+int mg_cuda_frames(mg_cuda *c, int sw_format, int width, int height, AVBufferRef **out);
+
 #endif

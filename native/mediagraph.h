@@ -311,6 +311,8 @@ typedef struct mg_encoder_config {
     const char *options;     /* codec private options: "preset=veryfast\ncrf=23" */
     const mg_frame *color_frame; /* video: the first frame; as the ffmpeg CLI, the encoder takes its colour range,
                                     space, primaries, transfer and chroma location (NULL: unspecified) */
+    struct mg_cuda *cuda;    /* video: NULL for host frames; else the frames sent are CUDA frames (mg_cuda_frame_to_hw)
+                                of input_pix_fmt on this device, encoded without a host copy (NVENC) */
 } mg_encoder_config;
 MG_API int mg_encoder_open(const mg_encoder_config *config, mg_encoder **out);
 MG_API void mg_encoder_free(mg_encoder **p);
@@ -409,6 +411,54 @@ MG_API int mg_filter_graph_set_log(mg_filter_graph *g, mg_log_sink *sink);
 MG_API int mg_codecpar_to_wire(const mg_codecpar *p, uint8_t *buf, int cap, int *size);
 /* Reads what mg_codecpar_to_wire wrote; a truncated or foreign form fails with AVERROR_INVALIDDATA and a message. */
 MG_API int mg_codecpar_from_wire(const uint8_t *buf, int size, mg_codecpar **out);
+
+/* ---------- CUDA (hw.c): one context for FFmpeg, the kernels and ONNX Runtime ---------- */
+/* The NVIDIA driver (driver_library, NULL = "libcuda.so.1") is loaded with dlopen by these calls, never linked: without
+   a driver they fail with AVERROR(ENOSYS) and a message saying so, and the rest of the shim works. */
+typedef struct mg_cuda mg_cuda;
+/* Loads the driver and counts the GPUs (MG_OK), or says why there is none. */
+MG_API int mg_cuda_probe(const char *driver_library, int *device_count);
+/* Opens CUDA device `ordinal`: retains its PRIMARY context (the one ONNX Runtime's CUDA provider selects with
+   cudaSetDevice), creates one blocking stream in it, and makes FFmpeg's AVHWDeviceContext over both
+   (av_hwdevice_ctx_alloc + AVCUDADeviceContext.cuda_ctx/stream + av_hwdevice_ctx_init: FFmpeg neither creates nor
+   destroys the context). mg_cuda_free releases the context. */
+MG_API int mg_cuda_open(const char *driver_library, int ordinal, mg_cuda **out);
+MG_API void mg_cuda_free(mg_cuda **p);
+MG_API void *mg_cuda_context(const mg_cuda *c);   /* CUcontext (the primary context) */
+MG_API void *mg_cuda_stream(const mg_cuda *c);    /* CUstream shared by FFmpeg (NVDEC mapping, NVENC IO, filters) */
+MG_API const char *mg_cuda_name(const mg_cuda *c);
+/* A context of the handle's device that is NOT the primary one, and its destruction (the primary one is refused):
+   for moving ILGPU's accelerator onto the primary context (see docs/gpu.md). The thread's current context is kept. */
+MG_API int mg_cuda_ctx_create(mg_cuda *c, void **ctx);
+MG_API int mg_cuda_ctx_destroy(mg_cuda *c, void *ctx);
+/* Ordering on the GPU: a producer records an event on its stream (NULL = the handle's), a consumer's stream waits on
+   it without the host waiting; query: MG_OK when the work before the record has run, MG_AGAIN while it has not. */
+MG_API int mg_cuda_event_create(mg_cuda *c, void **event);
+MG_API void mg_cuda_event_free(mg_cuda *c, void **event);
+MG_API int mg_cuda_event_record(mg_cuda *c, void *event, void *stream);
+MG_API int mg_cuda_stream_wait_event(mg_cuda *c, void *stream, void *event);
+MG_API int mg_cuda_event_query(mg_cuda *c, void *event);
+MG_API int mg_cuda_event_synchronize(mg_cuda *c, void *event);
+/* dst (unreferenced first) becomes a reference to src's planes (a MediaGraph device frame: software pixel format over
+   device memory) as an FFmpeg CUDA frame: format AV_PIX_FMT_CUDA with a hw_frames_ctx (sw_format = src's format) on
+   the handle's device, which FFmpeg's CUDA filters (scale_cuda, yadif_cuda, overlay_cuda) and NVENC take. */
+MG_API int mg_cuda_frame_to_hw(mg_cuda *c, mg_frame *dst, const mg_frame *src);
+/* The reverse, in place: an FFmpeg CUDA frame (NVDEC's mapped surface, a CUDA filter's output) becomes a MediaGraph
+   device frame (format = its sw_format, no hw_frames_ctx, planes and buffers unchanged: zero copy). base/size: the
+   device span holding every plane (for a view over it). */
+MG_API int mg_frame_hw_to_device(mg_frame *f, uint8_t **base, size_t *size);
+/* As mg_decoder_open, decoding into CUDA frames with NVDEC when cuda is given and the stream allows it (FFmpeg's CUDA
+   hwaccel on the shared device; extra_hw_frames: output surfaces beyond the decoder's own, for the frames a graph
+   holds at once), else in software. */
+MG_API int mg_decoder_open_hw(const mg_codecpar *par, const char *codec_name, int threads, const char *options,
+                              mg_cuda *cuda, int extra_hw_frames, mg_decoder **out);
+/* Makes the graph's video inputs device frames on this CUDA device, entering as CUDA frames (AV_PIX_FMT_CUDA with a
+   frames context of the input's sw format and size), so FFmpeg's CUDA filters take them; every filter also gets the
+   device (hwupload_cuda). Call before mg_filter_graph_configure. Outputs are CUDA frames where the graph makes them
+   (mg_frame_hw_to_device turns them into device frames). */
+MG_API int mg_filter_graph_set_cuda(mg_filter_graph *g, mg_cuda *cuda);
+/* 1 when the decoder's output is NVDEC's (CUDA frames), 0 when software (why: the reason, "" with NVDEC). */
+MG_API int mg_decoder_hw_state(const mg_decoder *d, char *why, int why_size);
 
 #ifdef __cplusplus
 }

@@ -58,9 +58,26 @@ internal sealed class CliContext(TextWriter output, TextWriter error, bool error
     /// a graph.json sets them per input).</summary>
     public IEnumerable<Option> InputPolicyOptions => [ProtocolsOption, AllowNetworkOption, AllowListenOption, TimeoutOption];
 
+    /// <summary><c>--hwaccel</c>: NVDEC decoding into device frames (DecodeOptions.HwAccel).</summary>
+    public Option<HwAccel?> HwAccelOption { get; } = new("--hwaccel")
+    {
+        Description = "Hardware video decoding: none (default), auto (NVDEC when the run has a CUDA device and NVDEC takes the stream, else software, said once) or cuda (fails at once without a CUDA device)",
+        HelpName = "none|auto|cuda",
+        Recursive = true,
+        CustomParser = r =>
+        {
+            var text = r.Tokens.Single().Value;
+            if (text is "none" or "auto" or "cuda" && Enum.TryParse<HwAccel>(text, ignoreCase: true, out var value)) return value;
+            r.AddError($"unknown hwaccel '{text}': use none, auto or cuda");
+            return null;
+        },
+    };
+
     /// <summary><paramref name="options"/> with the input policy given on the command line.</summary>
     public DecodeOptions WithInputPolicy(ParseResult parse, DecodeOptions options)
     {
+        if (parse.GetValue(HwAccelOption) is { } hwaccel)
+            options = options with { HwAccel = hwaccel };
         if (parse.GetValue(ProtocolsOption) is { } list)
             options = options with { Protocols = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) };
         if (parse.GetValue(TimeoutOption) is { } seconds)

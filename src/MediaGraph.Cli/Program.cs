@@ -128,6 +128,7 @@ public static class Program
             cli.VerboseOption,
             cli.StrictOption,
             cli.DeviceOption,
+            cli.HwAccelOption,
         };
         root.Subcommands.Add(TranscodeCommand.Create(cli));
         root.Subcommands.Add(ProbeCommand.Create(cli));

@@ -5,6 +5,7 @@ using ILGPU;
 using ILGPU.Runtime;
 using ILGPU.Runtime.CPU;
 using ILGPU.Runtime.Cuda;
+using MediaGraph.Interop;
 using Microsoft.Extensions.Logging;
 
 namespace MediaGraph;
@@ -21,13 +22,43 @@ public sealed class ComputeDevice : IAsyncDisposable, IDisposable
     private readonly ConcurrentDictionary<object, object> _kernels = new();
     private int _disposed;
 
-    private ComputeDevice(Device device, Context context, Accelerator accelerator)
+    private readonly ConcurrentDictionary<(nint, long), ForeignDeviceMemory.ForeignBuffer> _foreign = new();
+
+    private ComputeDevice(Device device, Context context, Accelerator accelerator, CudaDriver? cuda = null, DeviceTimeline? timeline = null)
     {
         Device = device;
         _context = context;
         Accelerator = accelerator;
-        Stream = accelerator.DefaultStream;
+        Cuda = cuda;
+        // On CUDA, the kernels run on the stream FFmpeg uses too (NVDEC mapping, NVENC input, CUDA filters), so what
+        // one queues is ordered after what the other queued, with no host wait.
+        Stream = cuda is not null && accelerator is CudaAccelerator gpu ? gpu.CreateStream(cuda.Stream, responsible: false) : accelerator.DefaultStream;
+        Timeline = timeline ?? (cuda is not null ? new CudaTimeline(cuda) : new ImmediateTimeline());
         Frames = new DeviceFramePool(this);
+    }
+
+    /// <summary>The shim's side of a CUDA device (primary context, shared stream, FFmpeg's device context, events);
+    /// null for the CPU simulator.</summary>
+    internal CudaDriver? Cuda { get; }
+
+    /// <summary>GPU-side ordering and the deferred return of memory (see <see cref="DeviceTimeline"/>).</summary>
+    internal DeviceTimeline Timeline { get; }
+
+    /// <summary>A simulator device with a given timeline: for tests of ordering and lifetime.</summary>
+    [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "Tests only; dynamic code.")]
+    internal static ComputeDevice OpenSimulator(DeviceTimeline timeline)
+    {
+        var context = Context.Create(b => b.CPU(CPUDeviceKind.Default).Optimize(OptimizationLevel.O1));
+        return new ComputeDevice(MediaGraph.Device.CudaSim, context, context.CreateCPUAccelerator(0), null, timeline);
+    }
+
+    /// <summary>An ILGPU buffer over memory someone else owns, one per distinct span (NVDEC's surfaces and FFmpeg's
+    /// pools are small fixed sets, so this stays small).</summary>
+    internal ForeignDeviceMemory.ForeignBuffer ForeignBuffer(nint pointer, long length)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        if (_foreign.Count > 256) _foreign.Clear(); // a source of ever-new pointers: do not grow without bound
+        return _foreign.GetOrAdd((pointer, length), static (k, acc) => new ForeignDeviceMemory.ForeignBuffer(acc, k.Item1, k.Item2), Accelerator);
     }
 
     /// <summary>Which device this is (<see cref="DeviceKind.Cuda"/> or <see cref="DeviceKind.CudaSim"/>).</summary>
@@ -93,7 +124,7 @@ public sealed class ComputeDevice : IAsyncDisposable, IDisposable
             case DeviceKind.Cuda:
                 RequireDynamicCode(device);
                 return OpenCuda(device.Index, out var reason)
-                    ?? throw new MediaGraphException(null, $"device {device}: {reason}; use --device cpu (or Device.Cpu), or auto to fall back to the CPU");
+                    ?? throw new MediaGraphException(null, $"device {device}: no CUDA GPU: {reason}; use --device cpu (or Device.Cpu), or auto to fall back to the CPU");
             case DeviceKind.CudaSim:
                 RequireDynamicCode(device);
                 return OpenSimulator();
@@ -113,29 +144,39 @@ public sealed class ComputeDevice : IAsyncDisposable, IDisposable
     [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "Only reached when dynamic code is supported (checked above).")]
     private static ComputeDevice? OpenCuda(int index, out string why)
     {
+        // The shim first: it loads the driver, retains the device's primary context and makes FFmpeg's device context
+        // over it; its message says exactly what is missing (no driver, no such GPU).
+        CudaDriver driver;
+        try
+        {
+            driver = CudaDriver.Open(index);
+        }
+        catch (MediaGraphException e)
+        {
+            why = e.Message;
+            return null;
+        }
         Context? context = null;
         try
         {
             context = Context.Create(b => b.Cuda().Optimize(OptimizationLevel.O1));
             var gpus = context.GetCudaDevices();
-            if (gpus.Count == 0)
-            {
-                why = "no CUDA GPU found (no NVIDIA driver, or libcuda.so.1 not loadable)";
-                context.Dispose();
-                return null;
-            }
             if (index >= gpus.Count)
             {
-                why = $"CUDA device {index} does not exist ({gpus.Count} found)";
+                why = $"ILGPU finds {gpus.Count} CUDA device(s), not device {index}";
                 context.Dispose();
+                driver.Dispose();
                 return null;
             }
+            var accelerator = context.CreateCudaAccelerator(index);
+            PrimaryContext.Adopt(accelerator, driver);
             why = "";
-            return new ComputeDevice(Cuda(index), context, context.CreateCudaAccelerator(index));
+            return new ComputeDevice(Cuda(index), context, accelerator, driver);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             context?.Dispose();
+            driver.Dispose();
             why = $"CUDA could not be opened: {e.Message}";
             return null;
         }
@@ -168,10 +209,21 @@ public sealed class ComputeDevice : IAsyncDisposable, IDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         try { Accelerator.Synchronize(); } catch (Exception) { /* a failed kernel already reported; free anyway */ }
+        Timeline.Dispose(); // every retired buffer and NVDEC surface goes back now that the GPU is idle
         Frames.Dispose();
         _kernels.Clear();
+        _foreign.Clear();
+        if (Cuda is not null && Accelerator is CudaAccelerator gpu)
+        {
+            // ILGPU's kernels and buffers live in the primary context: free them while it is bound, then let ILGPU
+            // destroy a context of its own instead of the primary one, which the shim releases last.
+            gpu.ClearCache(ClearCacheMode.Everything);
+            if (Stream != gpu.DefaultStream) Stream.Dispose();
+            PrimaryContext.Release(gpu, Cuda);
+        }
         Accelerator.Dispose();
         _context.Dispose();
+        Cuda?.Dispose();
     }
 
     /// <inheritdoc />

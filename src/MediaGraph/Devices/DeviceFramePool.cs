@@ -41,6 +41,7 @@ public sealed class DeviceFramePool : IDisposable
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
         ObjectDisposedException.ThrowIf(IsDisposed, this);
+        _device.Timeline.Poll(); // buffers whose last GPU use has run come home first
         var bag = _free.GetOrAdd((format.Id, width, height), _ => new ConcurrentBag<DeviceFrameBuffer>());
         if (!bag.TryTake(out var buffer))
         {
@@ -59,8 +60,19 @@ public sealed class DeviceFramePool : IDisposable
     }
 }
 
+/// <summary>Device memory holding a frame's planes: a pooled buffer of ours (<see cref="DeviceFrameBuffer"/>) or memory
+/// FFmpeg owns (<see cref="ForeignDeviceMemory"/>: an NVDEC surface, a CUDA filter's output).</summary>
+internal abstract class DeviceFrameMemory
+{
+    public abstract ComputeDevice Device { get; }
+    /// <summary>All of the memory as bytes, for views and copies.</summary>
+    public abstract ArrayView<byte> View { get; }
+    /// <summary>The device address <see cref="View"/> starts at.</summary>
+    public abstract nint BasePtr { get; }
+}
+
 /// <summary>One pooled device allocation holding a frame's planes with pitch.</summary>
-internal sealed class DeviceFrameBuffer
+internal sealed class DeviceFrameBuffer : DeviceFrameMemory
 {
     private readonly DeviceFramePool _pool;
     private readonly ConcurrentBag<DeviceFrameBuffer> _home;
@@ -93,12 +105,12 @@ internal sealed class DeviceFrameBuffer
         _self = GCHandle.Alloc(this);
     }
 
-    public ComputeDevice Device { get; }
+    public override ComputeDevice Device { get; }
     public PixelFormat Format { get; }
     public int Width { get; }
     public int Height { get; }
-    public ArrayView<byte> View => _memory.View;
-    public nint BasePtr => _memory.NativePtr;
+    public override ArrayView<byte> View => _memory.View;
+    public override nint BasePtr => _memory.NativePtr;
 
     public unsafe void Wrap(VideoFrame shell, VideoFrame? props)
     {
@@ -110,13 +122,21 @@ internal sealed class DeviceFrameBuffer
         shell.AttachDevice(this, props?.TimeBase ?? shell.TimeBase);
     }
 
-    /// <summary>The last frame referencing this buffer was released (FFmpeg's buffer free callback, any thread).</summary>
+    /// <summary>The last frame referencing this buffer was released (FFmpeg's buffer free callback, any thread). The
+    /// GPU may still be running work queued on it: the buffer goes home once that work has run (the device's
+    /// timeline), so the next frame's writer cannot overtake its last reader.</summary>
     [UnmanagedCallersOnly]
     private static void Release(nint opaque, nint data)
     {
         var buffer = (DeviceFrameBuffer)GCHandle.FromIntPtr(opaque).Target!;
         if (buffer._pool.IsDisposed) buffer.Free();
-        else buffer._home.Add(buffer);
+        else buffer.Device.Timeline.Retire(0, buffer.GoHome);
+    }
+
+    private void GoHome()
+    {
+        if (_pool.IsDisposed) Free();
+        else _home.Add(this);
     }
 
     public void Free()

@@ -35,7 +35,7 @@ public sealed class VideoFrame : FrameBase
 
     private protected override MediaItem CreateUnpooled() => new VideoFrame();
 
-    private DeviceFrameBuffer? _device;
+    private DeviceFrameMemory? _device;
 
     private protected override void ShareContentFrom(MediaItem source)
     {
@@ -54,16 +54,16 @@ public sealed class VideoFrame : FrameBase
 
     private protected override bool IsDeviceFrame => _device is not null;
 
-    internal DeviceFrameBuffer? DeviceBuffer => _device;
+    internal DeviceFrameMemory? DeviceBuffer => _device;
 
-    internal void AttachDevice(DeviceFrameBuffer buffer, Rational timeBase)
+    internal void AttachDevice(DeviceFrameMemory buffer, Rational timeBase)
     {
         _device = buffer;
         Refresh(timeBase);
     }
 
-    /// <summary>The device whose memory holds the planes, or null for host frames (and for hardware frames a decoder
-    /// made, which FFmpeg owns).</summary>
+    /// <summary>The device whose memory holds the planes (ours, or an NVDEC surface adopted zero-copy), or null for
+    /// host frames.</summary>
     public ComputeDevice? Device => _device?.Device;
 
     /// <summary>

@@ -17,11 +17,14 @@ internal static class DevicePlacement
     /// <summary>Inserts uploads and downloads into <paramref name="nodes"/> (a run's list, fused chains included;
     /// <paramref name="remap"/> maps blueprint outputs to what stands for them).</summary>
     public static (List<Node> Nodes, Dictionary<InputPort, OutputPort> InputRemap) Apply(
-        IReadOnlyList<Node> nodes, HashSet<Node> onDevice, IReadOnlyDictionary<OutputPort, OutputPort>? remap)
+        IReadOnlyList<Node> nodes, HashSet<Node> onDevice, IReadOnlyDictionary<OutputPort, OutputPort>? remap, bool hasDevice = false)
     {
         var result = new List<Node>(nodes);
         var inputRemap = new Dictionary<InputPort, OutputPort>();
-        if (onDevice.Count == 0 && !nodes.Any(n => n is UploadNode)) return (result, inputRemap);
+        // A decoder asking for NVDEC, or an NVENC encoder fed from the device, matter only when the run has a device.
+        bool HardwareDecode(Node n) => hasDevice && n is DecodeNode { AsksForHardware: true };
+        bool DeviceEncode(Node n) => hasDevice && n is EncodeNode { NvencOnDevice: true };
+        if (onDevice.Count == 0 && !nodes.Any(n => n is UploadNode || HardwareDecode(n))) return (result, inputRemap);
         var names = new HashSet<string>(nodes.Select(n => n.Name));
         var uploads = new Dictionary<OutputPort, UploadNode>();
         var downloads = new Dictionary<OutputPort, DownloadNode>();
@@ -30,12 +33,15 @@ internal static class DevicePlacement
         foreach (var node in nodes)
         {
             if (node is UploadNode or DownloadNode) continue; // written by the user: they take either
-            var wantsDevice = onDevice.Contains(node);
+            var wantsDevice = onDevice.Contains(node) || DeviceEncode(node);
             foreach (var input in node.Inputs)
             {
                 if (input.Kind != MediaKind.Video || input.Source is not { } source) continue;
                 var producer = (remap?.GetValueOrDefault(source, source) ?? source).Node;
                 var fromDevice = ProducesDevice(producer);
+                // A decoder asking for NVDEC makes device frames, or host frames when it falls back to software: both
+                // sides get their node, which passes the other kind through (an upload of a device frame moves nothing).
+                if (HardwareDecode(producer)) fromDevice = !wantsDevice;
                 if (wantsDevice == fromDevice) continue;
                 Node inserted = wantsDevice
                     ? Get(uploads, source, () => new UploadNode())

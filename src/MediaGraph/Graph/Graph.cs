@@ -432,11 +432,17 @@ public sealed partial class Graph
             cancellationToken.ThrowIfCancellationRequested(); // cancelled while the inputs were being opened
             // The device is opened only when a node can use it (or the user placed an upload), and closed after the run.
             // (On the CPU nothing of ILGPU is loaded: a CPU run costs what it did before devices existed.)
-            var wantsDevice = Options.Device.Kind != DeviceKind.Cpu && active.Any(n => n.RunsOnDevice || n is UploadNode);
+            var wantsDevice = Options.Device.Kind != DeviceKind.Cpu && active.Any(n => n.RunsOnDevice || n is UploadNode || n is DecodeNode { AsksForHardware: true }
+                || n is EncodeNode { MediaKind: MediaKind.Video } e && NvencPlan.IsNvenc(e.Codec));
+            // NVDEC surfaces a run may hold at once: per consumer, the edge into it and the edge after an inserted
+            // upload/download, plus the frames being worked on (see DecodeNode.HardwareFramesInFlight).
+            foreach (var decode in active.OfType<DecodeNode>().Where(d => d.AsksForHardware))
+                decode.HardwareFramesInFlight = Math.Min(32, Math.Max(1, decode.Outputs[0].Consumers.Count) * (2 * Options.ChannelCapacity + 2));
             await using var device = wantsDevice ? ComputeDevice.Open(Options.Device, Options.LoggerFactory?.CreateLogger("MediaGraph")) : null;
             var onDevice = DevicePlacement.DeviceNodes(active, device is not null);
+            foreach (var encode in active.OfType<EncodeNode>()) encode.PlanNvenc(device, Options.LoggerFactory?.CreateLogger("MediaGraph"));
             var (fused, remap) = Options.FuseFilters ? FilterFusion.Apply(active, onDevice) : (active, null);
-            var (nodes, inputRemap) = DevicePlacement.Apply(fused, onDevice, remap);
+            var (nodes, inputRemap) = DevicePlacement.Apply(fused, onDevice, remap, device is not null);
             var runner = new GraphRunner(Options, device);
             runner.Metrics.DurationSeconds = duration;
             _running = runner;
@@ -464,9 +470,10 @@ public sealed partial class Graph
     public string ToDot()
     {
         var active = ActiveNodes();
-        var onDevice = DevicePlacement.DeviceNodes(active, Options.Device.Kind is DeviceKind.Cuda or DeviceKind.CudaSim
-            || (Options.Device.Kind == DeviceKind.Auto && ComputeDevice.CudaPresent));
-        var (nodes, inputRemap) = DevicePlacement.Apply(TopologicalOrderOrSelf(active), onDevice, null);
+        var hasDevice = Options.Device.Kind is DeviceKind.Cuda or DeviceKind.CudaSim
+            || (Options.Device.Kind == DeviceKind.Auto && ComputeDevice.CudaPresent);
+        var onDevice = DevicePlacement.DeviceNodes(active, hasDevice);
+        var (nodes, inputRemap) = DevicePlacement.Apply(TopologicalOrderOrSelf(active), onDevice, null, hasDevice);
         return GraphDot.Render(nodes, inputRemap);
     }
 

@@ -45,6 +45,7 @@ internal sealed class DecodeOptionsEntry
     public double? OpenTimeoutSeconds { get; set; }
     public double? ReadTimeoutSeconds { get; set; }
     public long? MaxPixels { get; set; }
+    public string? HwAccel { get; set; }
 }
 
 /// <summary><c>{"type": "encode", "path": "out.mp4", "video": "f.out0", "audio": "in.audio", "options": {...}}</c>.</summary>

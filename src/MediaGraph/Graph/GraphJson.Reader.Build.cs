@@ -128,7 +128,10 @@ internal sealed partial class JsonGraphReader
             switch (node.Entry)
             {
                 case DecodeEntry d:
-                    var input = _graph.Decode(d.Url!, GraphJson.ToOptions(d.Options));
+                    DecodeOptions decodeOptions;
+                    try { decodeOptions = GraphJson.ToOptions(d.Options); }
+                    catch (FormatException problem) { _problems.Add($"{node}: options: {problem.Message}"); return; }
+                    var input = _graph.Decode(d.Url!, decodeOptions);
                     Name(input.Demux, node.Id);
                     _built[node.Id] = input;
                     break;

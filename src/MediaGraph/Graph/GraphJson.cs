@@ -87,8 +87,18 @@ internal static partial class GraphJson
             OpenTimeout = o.OpenTimeoutSeconds is { } open ? TimeSpan.FromSeconds(Math.Max(0, open)) : defaults.OpenTimeout,
             ReadTimeout = o.ReadTimeoutSeconds is { } read ? TimeSpan.FromSeconds(Math.Max(0, read)) : defaults.ReadTimeout,
             MaxPixels = o.MaxPixels ?? defaults.MaxPixels,
+            HwAccel = o.HwAccel is null ? HwAccel.None : ParseHwAccel(o.HwAccel),
         };
     }
+
+    /// <summary>Reads "none", "auto" or "cuda" (the CLI's <c>--hwaccel</c> and the JSON field).</summary>
+    internal static HwAccel ParseHwAccel(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "none" => HwAccel.None,
+        "auto" => HwAccel.Auto,
+        "cuda" or "nvdec" => HwAccel.Cuda,
+        _ => throw new FormatException($"unknown hwaccel '{text}': use none, auto or cuda"),
+    };
 
     internal static DecodeOptionsEntry? ToEntry(DecodeOptions o)
     {
@@ -106,9 +116,10 @@ internal static partial class GraphJson
             OpenTimeoutSeconds = o.OpenTimeout == defaults.OpenTimeout ? null : o.OpenTimeout.TotalSeconds,
             ReadTimeoutSeconds = o.ReadTimeout == defaults.ReadTimeout ? null : o.ReadTimeout.TotalSeconds,
             MaxPixels = o.MaxPixels == defaults.MaxPixels ? null : o.MaxPixels,
+            HwAccel = o.HwAccel == HwAccel.None ? null : o.HwAccel.ToString().ToLowerInvariant(),
         };
         return entry is { Format: null, FormatOptions: null, Threads: null, VideoDecoder: null, KeepTimestamps: null, Protocols: null,
-            AllowNetwork: null, AllowListen: null, OpenTimeoutSeconds: null, ReadTimeoutSeconds: null, MaxPixels: null } ? null : entry;
+            AllowNetwork: null, AllowListen: null, OpenTimeoutSeconds: null, ReadTimeoutSeconds: null, MaxPixels: null, HwAccel: null } ? null : entry;
     }
 
     internal static EncodeOptions ToOptions(EncodeOptionsEntry? o)

@@ -60,6 +60,25 @@ public sealed record DecodeOptions
     public static IReadOnlyList<string> NetworkProtocols { get; } = ["http", "https", "tcp", "tls", "rtsp", "rtp", "udp", "hls", "rtmp", "rtmps"];
 
     internal string? FormatOptionsString => OptionString.Of(FormatOptions);
+
+    /// <summary>Hardware video decoding (NVDEC through FFmpeg's CUDA hwaccel), into device frames that the graph's
+    /// CUDA nodes and NVENC use in place. <see cref="MediaGraph.HwAccel.Auto"/>: NVDEC when the run has a CUDA device
+    /// (<see cref="GraphOptions.Device"/> cuda, or auto on a machine with a GPU) and NVDEC takes the stream, else
+    /// software decoding with one log line saying why. <see cref="MediaGraph.HwAccel.Cuda"/>: as Auto, but a run
+    /// without a CUDA device fails at once. Default <see cref="MediaGraph.HwAccel.None"/> (as the ffmpeg CLI).</summary>
+    public HwAccel HwAccel { get; init; }
+}
+
+/// <summary>Hardware decoding of an input's video (<see cref="DecodeOptions.HwAccel"/>; CLI <c>--hwaccel</c>).</summary>
+public enum HwAccel
+{
+    /// <summary>Software decoding (the ffmpeg CLI's default).</summary>
+    None,
+    /// <summary>NVDEC when the run has a CUDA device and NVDEC takes the stream, else software (said once).</summary>
+    Auto,
+    /// <summary>NVDEC; a run without a CUDA device fails at once. A stream NVDEC cannot take (codec, profile, size)
+    /// is still decoded in software, said once.</summary>
+    Cuda,
 }
 
 /// <summary>How to encode and mux an output. Defaults follow the ffmpeg CLI: without a codec, the output format's

@@ -17,6 +17,25 @@ internal sealed class Decoder : IDisposable
             $"opening the {codecName} decoder", node);
     }
 
+    /// <summary>A decoder that decodes with NVDEC into CUDA frames on <paramref name="cuda"/>'s device when the stream
+    /// allows it (see <see cref="HardwareState"/>), with <paramref name="extraHwFrames"/> output surfaces for the
+    /// frames the graph holds at once.</summary>
+    public Decoder(CodecParHandle parameters, string codecName, string? codec, int threads, string? options, string node, CudaDriver cuda, int extraHwFrames)
+    {
+        _handle = Handles.Open<DecoderHandle>((out nint p) => NativeMethods.mg_decoder_open_hw(parameters.Ptr, codec, threads, options, cuda.Ptr, extraHwFrames, out p),
+            $"opening the {codecName} decoder with NVDEC", node);
+    }
+
+    /// <summary>True when the decoder's output is NVDEC's (CUDA frames); else false with the reason it decodes in
+    /// software (no NVDEC for the codec, a profile or size the GPU does not take, no frame yet).</summary>
+    public unsafe bool HardwareState(out string why)
+    {
+        var buf = stackalloc byte[256];
+        var state = NativeStatus.ThrowIfFailed(NativeMethods.mg_decoder_hw_state(_handle.Ptr, buf, 256), "reading the decoder's state");
+        why = NativeMethods.Utf8(buf) ?? "";
+        return state == 1;
+    }
+
     /// <summary>MG_OK, MG_AGAIN, MG_EOF, or a negative AVERROR (the caller decides what is recoverable).</summary>
     public int Send(nint packet) => NativeMethods.mg_decoder_send(_handle.Ptr, packet);
 

@@ -232,6 +232,7 @@ internal unsafe struct EncoderConfig
     public int FieldOrder;
     public byte* Options;
     public nint ColorFrame;   // const mg_frame*: the first frame, whose colour tags the encoder takes (0: none)
+    public nint Cuda;         // mg_cuda*: 0 for host frames; else CUDA frames of InputPixFmt on that device (NVENC)
 }
 
 /// <summary>mg_format_details.</summary>

@@ -33,9 +33,19 @@ public sealed class DecodeNode : Node
     public override NodeRoles Roles => MediaKind == MediaKind.Video ? NodeRoles.DecodesVideo : NodeRoles.None;
     internal override bool IsImplicit => true;
 
+    /// <summary>True when this decodes video and asks for NVDEC (<see cref="DecodeOptions.HwAccel"/>): its frames may
+    /// live on the device (NVDEC's) or on the host (software fallback), so the graph places both an upload (for device
+    /// consumers) and a download (for host consumers) after it; each passes the other kind through uncounted.</summary>
+    internal bool AsksForHardware => MediaKind == MediaKind.Video && Options.HwAccel != HwAccel.None;
+
+    /// <summary>NVDEC output surfaces beyond the decoder's own (FFmpeg's extra_hw_frames): the frames a run holds at
+    /// once between this decoder and the nodes that let go of them (set by the run from its edges' capacity).</summary>
+    internal int HardwareFramesInFlight { get; set; } = 8;
+
     public override IReadOnlyDictionary<string, string> DescribeOptions()
     {
         var d = new Dictionary<string, string>();
+        if (AsksForHardware) d["hwaccel"] = Options.HwAccel.ToString().ToLowerInvariant();
         if (Options.Threads > 0) d["threads"] = Options.Threads.ToString();
         if (MediaKind == MediaKind.Video && Options.VideoDecoder is { } v) d["decoder"] = v;
         return d;
@@ -74,7 +84,7 @@ public sealed class DecodeNode : Node
                 // before allocating it (a damaged-packet warning), instead of allocating what a header claims.
                 var limits = node.MediaKind == MediaKind.Video && node.Options.MaxPixels > 0
                     ? $"max_pixels={Math.Min(node.Options.MaxPixels, int.MaxValue)}" : null;
-                _decoder = new Decoder(_parameters.Handle, _parameters.CodecName, codec, node.Options.Threads, limits, context.NodeName);
+                _decoder = OpenDecoder(context, codec, limits);
                 context.Logger.LogInformation("{Node}: decoding {Stream} with {Decoder} ({Threads} threads)", context.NodeName, _parameters.Description,
                     codec ?? _parameters.CodecName, node.Options.Threads == 0 ? "automatic" : node.Options.Threads.ToString(System.Globalization.CultureInfo.InvariantCulture));
                 if (node.MediaKind == MediaKind.Video && node.Options.AutoRotate) _rotator = Rotator.For(node, _parameters.Description.Rotation);
@@ -102,6 +112,47 @@ public sealed class DecodeNode : Node
             if (status < 0) context.Damaged($"flushing the decoder of {StreamName}: {NativeStatus.LastError()}");
             await DrainAsync(context, cancellationToken).ConfigureAwait(false);
             if (_rotator is not null) await _rotator.FinishAsync(context, cancellationToken).ConfigureAwait(false);
+        }
+
+        private bool _hardware;        // opened with NVDEC asked for
+        private bool _hardwareSaid;    // the one line about where it decodes was logged
+
+        /// <summary>The decoder, with NVDEC on the run's CUDA device when asked for and possible. Without a CUDA device,
+        /// <see cref="HwAccel.Auto"/> decodes in software and says so once; <see cref="HwAccel.Cuda"/> fails at once.</summary>
+        private Decoder OpenDecoder(NodeContext context, string? codec, string? limits)
+        {
+            var p = _parameters!;
+            if (!node.AsksForHardware)
+                return new Decoder(p.Handle, p.CodecName, codec, node.Options.Threads, limits, context.NodeName);
+            if (context.Device?.Cuda is not { } cuda)
+            {
+                var where = context.Device is { } d ? $"the run's device is {d.Device}, not a CUDA GPU" : "the run has no CUDA device (GraphOptions.Device / --device is cpu, or auto found no GPU)";
+                if (node.Options.HwAccel == HwAccel.Cuda)
+                    throw new MediaGraphException(context.NodeName, $"hwaccel cuda: {where}; use --device cuda on a machine with an NVIDIA GPU, or --hwaccel auto to fall back to software decoding");
+                context.Logger.LogInformation("{Node}: hwaccel auto: {Where}, so {Stream} is decoded in software", context.NodeName, where, StreamName);
+                _hardwareSaid = true;
+                return new Decoder(p.Handle, p.CodecName, codec, node.Options.Threads, limits, context.NodeName);
+            }
+            _hardware = true;
+            // NVDEC does the decoding; CPU threads would only add output surfaces (FFmpeg adds one per frame thread).
+            var threads = node.Options.Threads == 0 ? 1 : node.Options.Threads;
+            return new Decoder(p.Handle, p.CodecName, codec, threads, limits, context.NodeName, cuda, node.HardwareFramesInFlight);
+        }
+
+        /// <summary>Makes an NVDEC frame a device frame of the run (zero copy), and says once where decoding happens.</summary>
+        private void PlaceDecoded(NodeContext context, FrameBase frame)
+        {
+            if (!_hardware || frame is not VideoFrame video) return;
+            video.Refresh(_parameters!.TimeBase);
+            var onGpu = _decoder!.HardwareState(out var why);
+            if (!_hardwareSaid)
+            {
+                _hardwareSaid = true;
+                if (onGpu) context.Logger.LogInformation("{Node}: decoding {Stream} with NVDEC on {Device}", context.NodeName, StreamName, context.Device);
+                else context.Logger.LogWarning("{Node}: NVDEC cannot decode {Stream}: {Why}; decoding in software", context.NodeName, StreamName, why);
+            }
+            if (video.Location == FrameLocation.Cuda && video.Device is null)
+                ForeignDeviceMemory.Adopt(context.Device!, video, _parameters!.TimeBase);
         }
 
         /// <summary>As the ffmpeg CLI (fftools/ffmpeg.c, process_input_packet): a decoder that fails on a packet, with
@@ -140,6 +191,15 @@ public sealed class DecodeNode : Node
                     continue;
                 }
                 errors = 0;
+                try
+                {
+                    PlaceDecoded(context, frame);
+                }
+                catch
+                {
+                    frame.Dispose();
+                    throw;
+                }
                 frame.RefreshProduced(_parameters!.TimeBase, _frameRate);
                 if (frame is AudioFrame { SampleRate: <= 0 } or AudioFrame { Channels: <= 0 })
                 {

@@ -53,6 +53,26 @@ public sealed class EncodeNode : Node
     public override string Kind => MediaKind == MediaKind.Video ? "encode-video" : "encode-audio";
     public override NodeRoles Roles => MediaKind == MediaKind.Video ? NodeRoles.EncodesVideo : NodeRoles.None;
 
+    private NvencPlan? _nvenc;
+
+    /// <summary>True when this run feeds an NVENC encoder straight from device frames (<see cref="PlanNvenc"/>).</summary>
+    internal bool NvencOnDevice => _nvenc is { OnDevice: true };
+
+    /// <summary>The encoder this run opens: <see cref="Codec"/>, or the software twin of an NVENC encoder that cannot
+    /// run on the run's device.</summary>
+    internal string RunCodec => _nvenc?.Codec ?? Codec;
+
+    /// <summary>Decides, when a run starts, how an NVENC encoder runs (see <see cref="NvencPlan"/>): on the run's CUDA
+    /// device from device frames, or the software encoder after one counted download, said once.</summary>
+    internal void PlanNvenc(ComputeDevice? device, Microsoft.Extensions.Logging.ILogger? logger)
+    {
+        _nvenc = null;
+        if (MediaKind != MediaKind.Video || !NvencPlan.IsNvenc(Codec)) return;
+        var plan = NvencPlan.Decide(Codec, device?.Cuda is not null, () => NvencPlan.Probe(device!.Cuda!, Codec));
+        if (plan.Why is not null) logger?.LogWarning("{Node}: {Why}; encoding with {Codec} instead (frames downloaded once, counted)", Name, plan.Why, plan.Codec);
+        _nvenc = plan;
+    }
+
     public override IReadOnlyDictionary<string, string> DescribeOptions()
     {
         var d = new Dictionary<string, string> { ["codec"] = Codec };
@@ -278,7 +298,7 @@ public sealed class EncodeNode : Node
         {
             var options = node.Options;
             var format = Codecs.GuessOutputFormat(node.OutputPath, options.Format, out _);
-            var codec = Marshal.StringToCoTaskMemUTF8(node.Codec);
+            var codec = Marshal.StringToCoTaskMemUTF8(node.RunCodec);
             var codecOptions = Marshal.StringToCoTaskMemUTF8(node.CodecOptionString() ?? "");
             try
             {
@@ -313,6 +333,13 @@ public sealed class EncodeNode : Node
                     _inputTimeBase = rate.Invert(); // like ffmpeg: the encoder counts in frames of the output rate
                     config.BitRate = options.VideoBitrate;
                     config.ColorFrame = v.Native;
+                    // NVENC from device frames: CUDA frames of the input's format on the shared device, no host copy.
+                    if (v.Device?.Cuda is { } cuda)
+                    {
+                        if (v.Format.Name != "nv12")
+                            throw new MediaGraphException(context.NodeName, $"{node.RunCodec} takes device frames in nv12 (NVENC reads the chroma right after the luma); got {v.Format}: add .ConvertTo(\"nv12\") before it");
+                        config.Cuda = cuda.Ptr;
+                    }
                     // As the CLI: interlaced frames give tb/bt (mjpeg: tt/bb), others progressive.
                     var mjpeg = node.Codec == "mjpeg";
                     config.FieldOrder = !v.IsInterlaced ? 1 : v.TopFieldFirst ? (mjpeg ? 2 : 4) : (mjpeg ? 3 : 5);

@@ -85,7 +85,7 @@ public sealed class DownloadNode : TransformNode
         {
             var frame = (VideoFrame)input;
             if (frame.Device is null)
-                throw new MediaGraphException(output.NodeName, $"download: {frame} lives in device memory MediaGraph does not own (a hardware decoder's); not supported yet");
+                throw new MediaGraphException(output.NodeName, $"download: {frame} is an FFmpeg CUDA frame no device of this run adopted (its producer must adopt it: ForeignDeviceMemory)");
             var result = output.RentVideoFrame();
             try
             {
@@ -164,7 +164,9 @@ internal static class DeviceCopy
             if (p.Data == 0) continue;
             end = Math.Max(end, p.Data - p0 + (long)p.Pitch * p.Rows);
         }
-        return (device.DeviceBuffer!.View, end);
+        // Planes are addressed from the first plane (an adopted NVDEC surface's view may start elsewhere).
+        var memory = device.DeviceBuffer!;
+        return (memory.View.SubView(p0 - memory.BasePtr), end);
     }
 
     private static void ForEachPlane(VideoFrame host, VideoFrame device, RowCopy copy)
