@@ -43,9 +43,14 @@ sim)
       --vcodec ffv1 --verbose 2> "$work/$device.log"
     end=$(date +%s.%N)
     echo "gpu-check: $device: $(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.2f s", e - s }')"
-    grep -E "uploaded|downloaded|hwaccel|NVDEC" "$work/$device.log" | sed 's/^/  /' || true
+    grep -E "host->device|hwaccel|NVDEC" "$work/$device.log" | sed 's/^/  /' || true
   done
-  ffmpeg -nostdin -v info -i "$work/cuda-sim.mkv" -i "$work/cpu.mkv" -lavfi "[0:v][1:v]psnr" -f null - 2>&1 | grep -o "PSNR.*" | sed 's/^/  cuda-sim vs cpu: /'
+  psnr=$(ffmpeg -nostdin -v info -i "$work/cuda-sim.mkv" -i "$work/cpu.mkv" -lavfi "[0:v][1:v]psnr" -f null - 2>&1 | grep -o "PSNR.*")
+  echo "  cuda-sim vs cpu: $psnr"
+  frames() { ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames -of csv=p=0 "$1"; }
+  [ "$(frames "$work/cuda-sim.mkv")" = "$(frames "$work/cpu.mkv")" ] || { echo "gpu-check: cuda-sim and cpu wrote different frame counts" >&2; exit 1; }
+  awk -v line="$psnr" 'BEGIN { if (match(line, /min:[0-9.inf]+/)) { v = substr(line, RSTART + 4, RLENGTH - 4); if (v != "inf" && v + 0 < 45) exit 1 } else exit 1 }' \
+    || { echo "gpu-check: cuda-sim differs from cpu by more than the 45 dB tolerance" >&2; exit 1; }
   echo "gpu-check: sim ok"
   ;;
 

@@ -120,6 +120,11 @@ internal sealed class DeviceFrameBuffer : DeviceFrameMemory
                 _memory.NativePtr, (nuint)_memory.LengthInBytes, offsets, pitches, &Release, GCHandle.ToIntPtr(_self)),
                 $"wrapping a {Width}x{Height} {Format} device buffer in a frame");
         shell.AttachDevice(this, props?.TimeBase ?? shell.TimeBase);
+        if (props is null) return;
+        // The native copy of the properties has the timing FFmpeg last saw; a transform before this one (the device
+        // yadif doubling its time base) may have changed it on the managed side only.
+        shell.Pts = props.Pts;
+        shell.Duration = props.Duration;
     }
 
     /// <summary>The last frame referencing this buffer was released (FFmpeg's buffer free callback, any thread). The
