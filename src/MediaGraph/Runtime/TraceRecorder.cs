@@ -87,6 +87,7 @@ internal sealed class TraceRecorder(FrameTrace trace, Stream output, string devi
     private readonly List<NodeTrace> _nodes = new();
     private readonly Dictionary<Node, NodeTrace> _byNode = new();
     private readonly List<(OutputPort From, InputPort To)> _edges = new();
+    private string[]? _edgeNames; // "decode0.video" by edge id, while writing
 
     public FrameTrace Trace { get; } = trace;
 
@@ -128,31 +129,38 @@ internal sealed class TraceRecorder(FrameTrace trace, Stream output, string devi
             json.WriteEndObject();
             events++;
 
-            var lines = _nodes.ToDictionary(n => n, _ => new List<Line>());
-            foreach (var node in _nodes)
+            // Each node's events, oldest first, then per thread what goes on it (its work, the flows in and out of
+            // it) as small entries sorted by time; ties keep the order added.
+            _edgeNames = _edges.Select(e => e.From.ToString()).ToArray();
+            var held = _nodes.Select(n => n.Held().Where(e => e.End >= e.Start && e.Start != 0).ToArray()).ToArray(); // a torn event (an abort's straggler) is left out
+            var entries = _nodes.Select(_ => new List<Entry>()).ToArray();
+            var index = _nodes.Select((n, i) => (n, i)).ToDictionary(x => x.n.Node, x => x.i);
+            for (var n = 0; n < _nodes.Count; n++)
             {
-                Metadata(json, node, "thread_name", node.Node.Kind == node.Node.Name ? node.Node.Name : $"{node.Node.Name} ({node.Node.Kind})");
-                Metadata(json, node, "thread_sort_index", null);
+                Metadata(json, _nodes[n], "thread_name", _nodes[n].Node.Kind == _nodes[n].Node.Name ? _nodes[n].Node.Name : $"{_nodes[n].Node.Name} ({_nodes[n].Node.Kind})");
+                Metadata(json, _nodes[n], "thread_sort_index", null);
                 events += 2;
-                var list = lines[node];
-                foreach (var e in node.Held())
+                for (var i = 0; i < held[n].Length; i++)
                 {
-                    if (e.End < e.Start || e.Start == 0) continue; // a straggler's event torn by an abort
-                    list.Add(new Line(Micros(e.Start), 'X', e));
+                    ref readonly var e = ref held[n][i];
+                    entries[n].Add(new Entry(Micros(e.Start), entries[n].Count, EntryKind.Work, n, i));
                     if (e.Edge < 0 || e.Sequence == 0 || e.Edge >= _edges.Count) continue;
                     // The flow: out of the producer's work that emitted the item, into the middle of this work.
-                    if (_byNode.GetValueOrDefault(_edges[e.Edge].From.Node) is { } producer)
-                        lines[producer].Add(new Line(Micros(e.Enqueued), 's', e));
-                    list.Add(new Line((Micros(e.Start) + Micros(e.End)) / 2, 'f', e));
+                    if (!index.TryGetValue(_edges[e.Edge].From.Node, out var producer)) continue;
+                    entries[producer].Add(new Entry(Micros(e.Enqueued), entries[producer].Count, EntryKind.FlowOut, n, i));
+                    entries[n].Add(new Entry((Micros(e.Start) + Micros(e.End)) / 2, entries[n].Count, EntryKind.FlowIn, n, i));
                 }
             }
-            foreach (var node in _nodes)
+            for (var n = 0; n < _nodes.Count; n++)
             {
-                var ordered = lines[node].OrderBy(l => l.Ts).ToList(); // stable: ties keep the order recorded
-                foreach (var line in ordered)
+                var node = _nodes[n];
+                var list = entries[n];
+                list.Sort(static (a, b) => a.Ts != b.Ts ? a.Ts.CompareTo(b.Ts) : a.Order.CompareTo(b.Order));
+                foreach (var entry in list)
                 {
-                    WriteLine(json, node, line);
+                    WriteEntry(json, node, entry, in held[entry.Node][entry.Event]);
                     events++;
+                    if (json.BytesPending > 1 << 16) json.Flush();
                 }
                 if (node.Dropped > 0)
                 {
@@ -161,7 +169,7 @@ internal sealed class TraceRecorder(FrameTrace trace, Stream output, string devi
                     json.WriteString("cat", "trace");
                     json.WriteString("ph", "i");
                     json.WriteString("s", "t");
-                    json.WriteNumber("ts", ordered.Count > 0 ? ordered[^1].Ts : 0);
+                    json.WriteNumber("ts", Round(list.Count > 0 ? list[^1].Ts : 0));
                     json.WriteNumber("pid", Pid);
                     json.WriteNumber("tid", node.Tid);
                     json.WriteStartObject("args");
@@ -185,7 +193,12 @@ internal sealed class TraceRecorder(FrameTrace trace, Stream output, string devi
         Trace.Dropped = dropped;
     }
 
-    private readonly record struct Line(double Ts, char Ph, TraceEvent Event);
+    private enum EntryKind : byte { Work, FlowOut, FlowIn }
+
+    /// <summary>One line of a thread: at <paramref name="Ts"/> (µs), the <paramref name="Kind"/> of event
+    /// <paramref name="Event"/> of node <paramref name="Node"/> (a flow out is written on the producer's thread from
+    /// the consumer's event); <paramref name="Order"/> keeps ties in the order added.</summary>
+    private readonly record struct Entry(double Ts, int Order, EntryKind Kind, int Node, int Event);
 
     private static void Metadata(Utf8JsonWriter json, NodeTrace node, string name, string? value)
     {
@@ -201,17 +214,16 @@ internal sealed class TraceRecorder(FrameTrace trace, Stream output, string devi
         json.WriteEndObject();
     }
 
-    private void WriteLine(Utf8JsonWriter json, NodeTrace node, in Line line)
+    private void WriteEntry(Utf8JsonWriter json, NodeTrace node, in Entry line, in TraceEvent e)
     {
-        var e = line.Event;
         json.WriteStartObject();
-        if (line.Ph != 'X')
+        if (line.Kind != EntryKind.Work)
         {
             // A flow: same name, category and id at both ends; the end binds to the work it is inside ("bp": "e").
             json.WriteString("name", "item");
             json.WriteString("cat", "flow");
-            json.WriteString("ph", line.Ph == 's' ? "s" : "f");
-            if (line.Ph == 'f') json.WriteString("bp", "e");
+            json.WriteString("ph", line.Kind == EntryKind.FlowOut ? "s" : "f");
+            if (line.Kind == EntryKind.FlowIn) json.WriteString("bp", "e");
             json.WriteNumber("id", FlowId(e));
             json.WriteNumber("ts", Round(line.Ts));
             json.WriteNumber("pid", Pid);
@@ -233,13 +245,11 @@ internal sealed class TraceRecorder(FrameTrace trace, Stream output, string devi
         json.WriteNumber("pid", Pid);
         json.WriteNumber("tid", node.Tid);
         json.WriteStartObject("args");
-        json.WriteString("node", node.Node.Name);
         if (e.Work is TraceWork.Item or TraceWork.Produce)
         {
             if (e.Pts != Timestamp.None && e.TimeBase.IsValid)
             {
                 json.WriteNumber("pts", e.Pts);
-                json.WriteString("time_base", $"{e.TimeBase.Num}/{e.TimeBase.Den}");
                 json.WriteNumber("pts_seconds", Math.Round(e.Pts * e.TimeBase.ToDouble(), 6));
             }
             if (e.Work == TraceWork.Produce && e.Port >= 0 && e.Port < node.Node.Outputs.Count)
@@ -247,9 +257,8 @@ internal sealed class TraceRecorder(FrameTrace trace, Stream output, string devi
         }
         if (e.Edge >= 0 && e.Edge < _edges.Count)
         {
-            var edge = _edges[e.Edge];
-            json.WriteString("stream", edge.From.ToString());
-            json.WriteString("input", edge.To.Name);
+            json.WriteString("stream", _edgeNames![e.Edge]);
+            json.WriteString("input", _edges[e.Edge].To.Name);
             if (e.Enqueued != 0) json.WriteNumber("queue_us", Math.Max(0, Round(Micros(e.Start) - Micros(e.Enqueued))));
             if (e.Sequence != 0) json.WriteNumber("flow", FlowId(e));
         }
