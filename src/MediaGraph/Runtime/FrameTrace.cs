@@ -42,8 +42,8 @@ public sealed class FrameTrace
     /// <summary>The file written, or null for a stream.</summary>
     public string? Path { get; }
 
-    /// <summary>Events each node keeps (a ring: past it, the oldest are dropped and counted). About 64 bytes an
-    /// event, allocated when the run starts. Default 32768 (2 MB a node; 20 minutes of 25 fps video).</summary>
+    /// <summary>Events each node keeps (a ring: past it, the oldest are dropped and counted). About 72 bytes an
+    /// event, allocated when the run starts. Default 32768 (2.4 MB a node; 20 minutes of 25 fps video).</summary>
     public int MaxEventsPerNode
     {
         get => _maxEvents;
