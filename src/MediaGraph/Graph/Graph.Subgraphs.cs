@@ -120,7 +120,7 @@ public sealed partial class Graph
     /// <summary>The subgraph a node added now belongs to: the current one, except for a node the builder makes
     /// for another (a decoder behind <c>input.Video</c>), which goes with the node it reads.</summary>
     private string? SubgraphFor(Node node)
-        => node.IsImplicit && node.Inputs.Count > 0 && node.Inputs[0].Source?.Node is { } owner && _nodes.Contains(owner) ? owner.Subgraph : _subgraph;
+        => node.IsImplicit && node.Inputs.Count > 0 && node.Inputs[0].Source?.Node is { } owner && _nodes.Contains(owner) ? owner.SubgraphPath : _subgraph;
 
     /// <summary>What the names of a subgraph's nodes start with: "logo-", "outer-inner-".</summary>
     private static string SubgraphPrefix(string? path) => path is null ? "" : path.Replace('/', '-') + "-";

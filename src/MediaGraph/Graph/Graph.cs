@@ -192,7 +192,7 @@ public sealed partial class Graph
         }
         else if (_nodes.Any(x => x.Name == prefix + node.Name)) throw new ArgumentException($"a node named '{prefix + node.Name}' is already in the graph");
         else if (prefix.Length > 0) node.Name = prefix + node.Name;
-        node.Subgraph = subgraph;
+        node.SubgraphPath = subgraph;
         _nodes.Add(node);
         Holders.AddOrUpdate(node, this);
         node.InGraph = true;

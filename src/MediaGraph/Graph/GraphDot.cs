@@ -13,10 +13,10 @@ internal static class GraphDot
         sb.AppendLine("  node [shape=box, style=rounded, fontname=\"Helvetica\"];");
         var set = new HashSet<Node>(nodes);
         foreach (var node in nodes)
-            if (node.Subgraph is null) Declare(sb, node, "  ");
+            if (node.SubgraphPath is null) Declare(sb, node, "  ");
         // A subgraph's nodes in a cluster of their own, nested as the subgraphs are ("outer/inner" inside "outer").
-        var grouped = nodes.Where(n => n.Subgraph is not null).ToList();
-        var paths = grouped.SelectMany(n => Ancestry(n.Subgraph!)).Distinct().ToList();
+        var grouped = nodes.Where(n => n.SubgraphPath is not null).ToList();
+        var paths = grouped.SelectMany(n => Ancestry(n.SubgraphPath!)).Distinct().ToList();
         foreach (var top in paths.Where(p => !p.Contains('/'))) Cluster(sb, top, paths, grouped, "  ");
         foreach (var node in nodes)
             foreach (var input in node.Inputs)
@@ -45,7 +45,7 @@ internal static class GraphDot
     {
         sb.AppendLine($"{indent}subgraph \"cluster_{Escape(path)}\" {{");
         sb.AppendLine($"{indent}  label=\"{Escape(path[(path.LastIndexOf('/') + 1)..])}\"; style=dashed; fontname=\"Helvetica\";");
-        foreach (var node in grouped.Where(n => n.Subgraph == path)) Declare(sb, node, indent + "  ");
+        foreach (var node in grouped.Where(n => n.SubgraphPath == path)) Declare(sb, node, indent + "  ");
         foreach (var child in paths.Where(p => p.StartsWith(path + "/", StringComparison.Ordinal) && !p[(path.Length + 1)..].Contains('/')))
             Cluster(sb, child, paths, grouped, indent + "  ");
         sb.AppendLine($"{indent}}}");

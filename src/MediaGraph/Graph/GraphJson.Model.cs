@@ -21,7 +21,7 @@ internal abstract class NodeEntry
 {
     [JsonPropertyOrder(-2)] public string? Id { get; set; }
     [JsonPropertyOrder(-1)] public string? Type { get; set; }
-    /// <summary>The subgraph the node belongs to ("logo", "outer/inner"), or null (<see cref="Node.Subgraph"/>).</summary>
+    /// <summary>The subgraph the node belongs to ("logo", "outer/inner"), or null (<see cref="Node.SubgraphPath"/>).</summary>
     [JsonPropertyOrder(100)] public string? Subgraph { get; set; }
 }
 

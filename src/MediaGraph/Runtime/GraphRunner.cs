@@ -114,7 +114,7 @@ internal sealed partial class GraphRunner
             for (var i = 0; i < nodes.Count; i++)
             {
                 var node = nodes[i];
-                metrics[i] = new NodeMetrics(node.Name, node.Kind, node.Roles) { Subgraph = node.Subgraph };
+                metrics[i] = new NodeMetrics(node.Name, node.Kind, node.Roles) { SubgraphPath = node.SubgraphPath };
                 var run = new NodeRun(this, node, new RunNodeContext(this, node, metrics[i], _trace?.AddNode(node)));
                 _runs.Add(node, run);
                 started.Add(run);
@@ -278,7 +278,7 @@ internal sealed partial class GraphRunner
     private void RecordFault(Node node, Exception exception)
     {
         var named = exception as MediaGraphException ?? new MediaGraphException(node.Name, exception.Message, inner: exception);
-        named.AttachNode(node.Name).AttachSubgraph(node.Name, node.Subgraph);
+        named.AttachNode(node.Name).AttachSubgraph(node.Name, node.SubgraphPath);
         if (Interlocked.CompareExchange(ref _fault, named, null) is null)
             _logger?.LogError(named, "{Node} failed: {Message}", node.Name, named.Message);
         RequestStop(_options.FaultGracePeriod);

@@ -13,7 +13,7 @@ public sealed class ValidationContext
 
     /// <summary>Records a problem with <paramref name="node"/>.</summary>
     public void Problem(Node node, string message)
-        => _problems.Add(node.Subgraph is { } subgraph ? $"{node.Name} (subgraph '{subgraph}'): {message}" : $"{node.Name}: {message}");
+        => _problems.Add(node.SubgraphPath is { } subgraph ? $"{node.Name} (subgraph '{subgraph}'): {message}" : $"{node.Name}: {message}");
 
     internal void Problem(string message) => _problems.Add(message);
 

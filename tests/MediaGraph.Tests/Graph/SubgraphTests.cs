@@ -71,8 +71,8 @@ public sealed partial class SubgraphTests
         Assert.Contains("\"flip0\" [label=", dot);          // outside the piece: outside the cluster
         Assert.Contains("\"prep-scale0\" -> \"flip0\"", dot); // and wired as before
         Assert.Equal(["prep"], graph.Subgraphs);
-        Assert.Equal("prep", graph.Nodes.Single(n => n.Name == "prep-scale0").Subgraph);
-        Assert.Null(graph.Nodes.Single(n => n.Name == "flip0").Subgraph);
+        Assert.Equal("prep", graph.Nodes.Single(n => n.Name == "prep-scale0").SubgraphPath);
+        Assert.Null(graph.Nodes.Single(n => n.Name == "flip0").SubgraphPath);
     }
 
     [Fact]
@@ -90,7 +90,7 @@ public sealed partial class SubgraphTests
         Assert.Equal(["prep-1-deinterlace0", "prep-1-scale0"], ClusterMembers(dot, "prep-1"));
         Assert.Equal(graph.Nodes.Count, graph.Nodes.Select(n => n.Name).Distinct().Count());
         // One decoder serves both: it belongs to the input, not to either use.
-        Assert.Null(graph.Nodes.Single(n => n.Kind == "decode-video").Subgraph);
+        Assert.Null(graph.Nodes.Single(n => n.Kind == "decode-video").SubgraphPath);
     }
 
     [Fact]
@@ -110,7 +110,7 @@ public sealed partial class SubgraphTests
         var inner = dot.IndexOf("subgraph \"cluster_outer/prep\" {", StringComparison.Ordinal);
         var outerEnd = dot.IndexOf("\n  }\n", outer, StringComparison.Ordinal);
         Assert.True(outer < inner && inner < outerEnd, dot);
-        Assert.Equal("outer/prep", graph.Nodes.Single(n => n.Name == "outer-prep-scale0").Subgraph);
+        Assert.Equal("outer/prep", graph.Nodes.Single(n => n.Name == "outer-prep-scale0").SubgraphPath);
     }
 
     [Fact]
@@ -140,7 +140,7 @@ public sealed partial class SubgraphTests
         Assert.Equal(json, read.ToJson());                                    // write → read → write: the same text
         Assert.Equal(read.ToDot(), Graph.FromJson(read.ToJson()).ToDot());    // and the same picture
         foreach (var node in graph.Nodes.Where(n => n.Declaration is not null))
-            Assert.Equal(node.Subgraph, read.Nodes.Single(n => n.Name == node.Name).Subgraph);
+            Assert.Equal(node.SubgraphPath, read.Nodes.Single(n => n.Name == node.Name).SubgraphPath);
         Assert.Equal(["prep-deinterlace0", "prep-scale0"], ClusterMembers(read.ToDot(), "prep"));
         Assert.Equal(["outer-prep-deinterlace0", "outer-prep-scale0"], ClusterMembers(read.ToDot(), "outer/prep"));
         Assert.Equal(["outer-flip0"], ClusterMembers(read.ToDot(), "outer"));
@@ -224,7 +224,7 @@ public sealed partial class SubgraphTests
         Assert.Equal(["prep-deinterlace0", "prep-scale0"], ClusterMembers(graph.ToDot(), "prep"));
         var probed = await Ffprobe.StreamAsync(output);
         Assert.Equal((32, 24, 10L), (probed.Width, probed.Height, probed.Frames));
-        Assert.Equal("prep", metrics.Nodes.Single(n => n.Node.Contains("scale", StringComparison.Ordinal)).Subgraph);
+        Assert.Equal("prep", metrics.Nodes.Single(n => n.Node.Contains("scale", StringComparison.Ordinal)).SubgraphPath);
         Assert.Contains("subgraph prep:", metrics.Summary());
         var unknown = Assert.Throws<GraphValidationException>(() => Graph.FromJson(json.Replace("\"test-deinterlace-and-scale\"", "\"test-deinterlace-and-scal\"")));
         Assert.Contains("did you mean 'test-deinterlace-and-scale'?", unknown.Message); // listed with the node kinds
