@@ -99,6 +99,14 @@ internal sealed class CliContext(TextWriter output, TextWriter error, bool error
         },
     };
 
+    /// <summary><c>--trace FILE</c>: the run's frame timeline as Chrome trace-event JSON (<see cref="FrameTrace"/>),
+    /// for Perfetto or chrome://tracing. On the commands that run a graph (run, transcode).</summary>
+    public Option<string?> TraceOption { get; } = new("--trace")
+    {
+        Description = "Record every frame's passage through every node (queue wait, start, end, device, pts) and write it as Chrome trace-event JSON to this file, for ui.perfetto.dev or chrome://tracing",
+        HelpName = "file.json",
+    };
+
     public TextWriter Out { get; } = output;
 
     /// <summary>The first Ctrl+C: a running graph drains (<see cref="Graph.StopAsync"/>).</summary>
@@ -119,6 +127,11 @@ internal sealed class CliContext(TextWriter output, TextWriter error, bool error
         _loggers.Add(loggers);
         var options = new GraphOptions { LoggerFactory = loggers, Progress = progress, FailOnDamage = parse.GetValue(StrictOption) };
         if (parse.GetValue(DeviceOption) is { } device) options.Device = device;
+        if (parse.GetResult(TraceOption) is not null && parse.GetValue(TraceOption) is { } trace)
+        {
+            if (string.IsNullOrWhiteSpace(trace)) throw new CommandException("--trace needs a file name (trace.json)", Program.UsageError);
+            options.Trace = new FrameTrace(trace);
+        }
         return options;
     }
 
@@ -142,6 +155,8 @@ internal sealed class CliContext(TextWriter output, TextWriter error, bool error
         {
             progress.Complete();
             if (graph.Metrics is { } metrics) Error.Write(metrics.Summary());
+            if (graph.Options.Trace is { Path: { } trace, Events: > 0 } written && File.Exists(trace))
+                Error.WriteLine($"mediagraph: trace: {written.Events} events in {trace}{(written.Dropped > 0 ? $" ({written.Dropped} dropped)" : "")}; open it in https://ui.perfetto.dev or chrome://tracing");
         }
     }
 

@@ -10,7 +10,7 @@ internal static class RunCommand
     public static Command Create(CliContext cli)
     {
         var file = new Argument<string>("graph.json") { Description = "The graph in its JSON form (see Graph.ToJson)" };
-        var command = new Command("run", "Run a graph described in a JSON file") { file };
+        var command = new Command("run", "Run a graph described in a JSON file") { file, cli.TraceOption };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var progress = cli.CreateProgress();

@@ -72,6 +72,7 @@ internal static class TranscodeCommand
             input, output, scale, scaleAlgorithm, deinterlace, method, vcodec, preset, crf, vbitrate, acodec, gop, format, formatOptions, threads, segmentTime, vsync, rate,
         };
         foreach (var option in cli.InputPolicyOptions) command.Options.Add(option);
+        command.Options.Add(cli.TraceOption);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var request = new Request(

@@ -25,13 +25,23 @@ public class MediaGraphException : Exception
     /// <summary>Where in the stream it happened ("pts 12.480 s"), or null.</summary>
     public string? Position { get; }
 
+    /// <summary>The subgraph the failed node belongs to ("logo", "outer/inner"), or null.</summary>
+    public string? Subgraph { get; private set; }
+
     /// <inheritdoc />
-    public override string Message => Compose(Node, Cause, Position);
+    public override string Message => Compose(Subgraph is not null && Node is not null ? $"{Node} (subgraph '{Subgraph}')" : Node, Cause, Position);
 
     /// <summary>Names the node on this same instance when it had none; used by the runtime.</summary>
     internal MediaGraphException AttachNode(string node)
     {
         Node ??= node;
+        return this;
+    }
+
+    /// <summary>Names the failed node's subgraph (when it is <see cref="Node"/>'s); used by the runtime.</summary>
+    internal MediaGraphException AttachSubgraph(string node, string? subgraph)
+    {
+        if (Node == node) Subgraph ??= subgraph;
         return this;
     }
 

@@ -177,18 +177,22 @@ public sealed partial class Graph
         foreach (var input in node.Inputs)
             if (input.Source is { } source && !_nodes.Contains(source.Node))
                 throw new ArgumentException($"{node.Kind} takes '{source}', which belongs to another graph");
+        var subgraph = SubgraphFor(node);
+        var prefix = SubgraphPrefix(subgraph); // a subgraph's nodes are named after it (Graph.Subgraphs.cs)
         if (string.IsNullOrEmpty(node.Name))
         {
             string name;
             do
             {
-                _kindCounts.TryGetValue(node.Kind, out var n);
-                _kindCounts[node.Kind] = n + 1;
-                name = $"{node.Kind}{n}";
+                _kindCounts.TryGetValue(prefix + node.Kind, out var n);
+                _kindCounts[prefix + node.Kind] = n + 1;
+                name = $"{prefix}{node.Kind}{n}";
             } while (_nodes.Any(x => x.Name == name));
             node.Name = name;
         }
-        else if (_nodes.Any(x => x.Name == node.Name)) throw new ArgumentException($"a node named '{node.Name}' is already in the graph");
+        else if (_nodes.Any(x => x.Name == prefix + node.Name)) throw new ArgumentException($"a node named '{prefix + node.Name}' is already in the graph");
+        else if (prefix.Length > 0) node.Name = prefix + node.Name;
+        node.SubgraphPath = subgraph;
         _nodes.Add(node);
         Holders.AddOrUpdate(node, this);
         node.InGraph = true;

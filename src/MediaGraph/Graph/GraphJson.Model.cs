@@ -21,6 +21,8 @@ internal abstract class NodeEntry
 {
     [JsonPropertyOrder(-2)] public string? Id { get; set; }
     [JsonPropertyOrder(-1)] public string? Type { get; set; }
+    /// <summary>The subgraph the node belongs to ("logo", "outer/inner"), or null (<see cref="Node.SubgraphPath"/>).</summary>
+    [JsonPropertyOrder(100)] public string? Subgraph { get; set; }
 }
 
 /// <summary><c>{"type": "decode", "url": "in.mpg", "options": {...}}</c>: an input; its streams are

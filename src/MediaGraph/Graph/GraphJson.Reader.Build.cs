@@ -114,16 +114,40 @@ internal sealed partial class JsonGraphReader
     {
         try
         {
+            _graph.InSubgraph(node.Subgraph, () => BuildIn(node));
+        }
+        catch (Exception e) when (e is ArgumentException or MediaGraphException or InvalidOperationException)
+        {
+            var message = e is ArgumentException { ParamName: { } p } ? e.Message.Replace($" (Parameter '{p}')", "") : e.Message;
+            _problems.Add($"{node}: {message}");
+        }
+    }
+
+    /// <summary>Builds <paramref name="node"/> in its subgraph; returns true (a value for <see cref="Graph.InSubgraph{T}"/>).</summary>
+    private bool BuildIn(ParsedNode node)
+    {
+        {
+            if (node.SubgraphKind is { } kind)
+            {
+                var streams = new List<MediaStream>();
+                foreach (var (slot, text) in node.References)
+                    if (Resolve(node, slot, text) is { } stream) streams.Add(stream);
+                if (streams.Count < node.References.Count) return true;
+                // A subgraph kind expands into its nodes, grouped under the node's id (inside its own subgraph).
+                var path = node.Subgraph is { } outer ? $"{outer}/{node.Id}" : node.Id;
+                _built[node.Id] = _graph.UseSubgraph(path, kind, node.Values!, streams).ToArray();
+                return true;
+            }
             if (node.Declared is { } declared)
             {
                 var inputs = new List<MediaStream>();
                 foreach (var (slot, text) in node.References)
                     if (Resolve(node, slot, text) is { } stream) inputs.Add(stream);
-                if (inputs.Count < node.References.Count) return;
+                if (inputs.Count < node.References.Count) return true;
                 var built = declared.Create(node.Values!);
                 _graph.Add(built, inputs.ToArray());
                 _built[node.Id] = Name(built, node.Id);
-                return;
+                return true;
             }
             switch (node.Entry)
             {
@@ -138,8 +162,8 @@ internal sealed partial class JsonGraphReader
                 case EncodeEntry e:
                     VideoStream? video = null;
                     AudioStream? audio = null;
-                    if (e.Video is not null && (video = Resolve(node, "video", e.Video) as VideoStream) is null) return;
-                    if (e.Audio is not null && (audio = Resolve(node, "audio", e.Audio) as AudioStream) is null) return;
+                    if (e.Video is not null && (video = Resolve(node, "video", e.Video) as VideoStream) is null) return true;
+                    if (e.Audio is not null && (audio = Resolve(node, "audio", e.Audio) as AudioStream) is null) return true;
                     var mux = Name(_graph.Encode(e.Path!, video, audio, GraphJson.ToOptions(e.Options)), node.Id);
                     foreach (var port in mux.Inputs)
                         if (port.Source?.Node is EncodeNode encoder) NameImplicit(encoder, $"{node.Id}-{GraphJson.MediaName(encoder.MediaKind)}");
@@ -147,11 +171,7 @@ internal sealed partial class JsonGraphReader
                     break;
             }
         }
-        catch (Exception e) when (e is ArgumentException or MediaGraphException or InvalidOperationException)
-        {
-            var message = e is ArgumentException { ParamName: { } p } ? e.Message.Replace($" (Parameter '{p}')", "") : e.Message;
-            _problems.Add($"{node}: {message}");
-        }
+        return true;
     }
 
     /// <summary>The stream <paramref name="text"/> names; null when its node failed to build (that problem is
@@ -166,6 +186,16 @@ internal sealed partial class JsonGraphReader
             var (kind, nth) = ParseStreamPort(port!)!.Value;
             stream = kind == MediaKind.Video ? input.VideoStreamAt(nth) : input.AudioStreamAt(nth);
             NameImplicit(stream.Port.Node, $"{target}-{port!.Replace(":", "")}");
+        }
+        else if (built is MediaStream[] outputs)
+        {
+            var index = port is null ? 0 : ParseOutputIndex(port)!.Value;
+            if (index >= outputs.Length)
+            {
+                _problems.Add($"{consumer}: {slot} '{text}' does not exist: subgraph '{target}' has {outputs.Length} output(s)");
+                return null;
+            }
+            stream = outputs[index];
         }
         else
         {

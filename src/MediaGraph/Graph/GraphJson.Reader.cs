@@ -18,6 +18,11 @@ internal sealed partial class JsonGraphReader(GraphOptions options)
     private sealed record ParsedNode(int Index, string Id, string Type, NodeEntry? Entry, NodeDescriptor? Declared, ParameterValues? Values,
         IReadOnlyList<(string Slot, string Text)> References)
     {
+        /// <summary>The subgraph the node belongs to (its "subgraph" field), or null.</summary>
+        public string? Subgraph { get; init; }
+        /// <summary>For a node of a registered subgraph kind: the kind (<see cref="Declared"/> is its shape).</summary>
+        public SubgraphDescriptor? SubgraphKind { get; init; }
+
         public override string ToString() => $"node '{Id}' ({Type})";
     }
 
@@ -112,7 +117,14 @@ internal sealed partial class JsonGraphReader(GraphOptions options)
             return;
         }
         var what = $"{where} ({type})";
-        var declared = type is "decode" or "encode" ? null : NodeRegistry.Find(type);
+        var subgraph = StringProperty(element, "subgraph");
+        if (element.TryGetProperty("subgraph", out var group) && (subgraph is null || !Graph.IsValidSubgraphPath(subgraph)))
+        {
+            _problems.Add($"{what}: 'subgraph' must name a subgraph: names of letters, digits, '_' and '-', nested ones joined by '/' (\"logo\", \"outer/inner\"), not {group.GetRawText()}");
+            return;
+        }
+        var subgraphKind = type is "decode" or "encode" ? null : NodeRegistry.FindSubgraph(type);
+        var declared = type is "decode" or "encode" ? null : NodeRegistry.Find(type) ?? subgraphKind?.Shape;
         if (declared is null && type is not ("decode" or "encode"))
         {
             var hint = Nearest(type, types) is { } near ? $"did you mean '{near}'? " : "";
@@ -124,14 +136,14 @@ internal sealed partial class JsonGraphReader(GraphOptions options)
             var references = new List<(string Slot, string Text)>();
             var values = ReadDeclared(element, declared, what, references);
             if (values is null || id is null || _ids.GetValueOrDefault(id, -1) != index) return;
-            Register(new ParsedNode(index, id, type, null, declared, values, references));
+            Register(new ParsedNode(index, id, type, null, declared, values, references) { Subgraph = subgraph, SubgraphKind = subgraphKind });
             return;
         }
         NodeEntry? entry = type == "decode"
             ? Deserialize(element, GraphJson.Context.DecodeEntry, what)
             : Deserialize(element, GraphJson.Context.EncodeEntry, what);
         if (entry is null || id is null || _ids.GetValueOrDefault(id, -1) != index) return;
-        Register(new ParsedNode(index, id, type, entry, null, null, CheckFields(entry, what)));
+        Register(new ParsedNode(index, id, type, entry, null, null, CheckFields(entry, what)) { Subgraph = subgraph });
     }
 
     private void Register(ParsedNode node)
@@ -154,7 +166,7 @@ internal sealed partial class JsonGraphReader(GraphOptions options)
             var value = property.Value;
             switch (property.Name)
             {
-                case "id" or "type":
+                case "id" or "type" or "subgraph":
                     continue;
                 case "input":
                     hasInput = true;

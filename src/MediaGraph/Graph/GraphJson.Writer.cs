@@ -19,7 +19,7 @@ internal static class JsonGraphWriter
             JsonElement? element = node switch
             {
                 DemuxNode d => JsonSerializer.SerializeToElement(
-                    new DecodeEntry { Id = Id(d), Type = "decode", Url = d.Url, Options = GraphJson.ToEntry(d.Options) },
+                    new DecodeEntry { Id = Id(d), Type = "decode", Url = d.Url, Options = GraphJson.ToEntry(d.Options), Subgraph = d.SubgraphPath },
                     GraphJson.Context.DecodeEntry),
                 DecodeNode or EncodeNode => null, // folded into references and encode nodes
                 MuxNode m => JsonSerializer.SerializeToElement(Encode(m), GraphJson.Context.EncodeEntry),
@@ -50,6 +50,7 @@ internal static class JsonGraphWriter
             writer.WriteStartObject();
             writer.WriteString("id", Id(node));
             writer.WriteString("type", declared.Kind);
+            if (node.SubgraphPath is { } subgraph) writer.WriteString("subgraph", subgraph);
             if (declared.Inputs is { Count: 1 }) writer.WriteString("input", Reference(node.Inputs[0]));
             else if (node.Inputs.Count > 0 || declared.Inputs is null)
             {
@@ -111,6 +112,7 @@ internal static class JsonGraphWriter
             Video = video,
             Audio = audio,
             Options = GraphJson.ToEntry(options, videoCodec ?? options.VideoCodec, audioCodec ?? options.AudioCodec),
+            Subgraph = mux.SubgraphPath,
         };
     }
 

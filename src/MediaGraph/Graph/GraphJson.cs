@@ -35,7 +35,7 @@ internal static partial class GraphJson
         get
         {
             var kinds = NodeRegistry.Kinds.Select(k => k.Kind).ToList();
-            return ["decode", .. kinds.Take(NodeRegistry.BuiltInCount), "encode", .. kinds.Skip(NodeRegistry.BuiltInCount)];
+            return ["decode", .. kinds.Take(NodeRegistry.BuiltInCount), "encode", .. kinds.Skip(NodeRegistry.BuiltInCount), .. NodeRegistry.SubgraphKinds.Select(k => k.Kind)];
         }
     }
 

@@ -14,6 +14,7 @@ internal sealed class FusedFilterNode : FilterNode
     {
         Chain = chain;
         Name = string.Join("+", chain.Select(n => n.Name));
+        if (chain.Select(n => n.SubgraphPath).Distinct().Count() == 1) SubgraphPath = chain[0].SubgraphPath; // a chain inside one subgraph stays in it
         Inputs[0].Source = chain[0].Inputs[0].Source; // not a consumer in the blueprint
         Inputs[0].Capacity = chain[0].Inputs[0].Capacity;
     }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 
 namespace MediaGraph;
@@ -16,8 +17,9 @@ internal sealed class Edge
 
     /// <summary>An item in the edge and the generation it had when written: if it comes out released, or reused by
     /// another owner, its producer released it after emitting it.</summary>
-    private readonly record struct Queued(MediaItem Item, int Generation, long Bytes);
+    private readonly record struct Queued(MediaItem Item, int Generation, long Bytes, long Enqueued = 0, long Sequence = 0);
     private int _writerWaiting;
+    private long _sequence; // items written (traced edges only; the producer is the one writer)
     private readonly FlightBudget? _budget;
     private long _bytes;
 
@@ -40,6 +42,10 @@ internal sealed class Edge
             ? Channel.CreateBounded<Queued>(options, dropped => { consumerMetrics?.CountDropped(); Uncount(dropped); Release(dropped); })
             : Channel.CreateBounded<Queued>(options);
     }
+
+    /// <summary>The edge's id in the run's frame timeline (<see cref="FrameTrace"/>), or -1 when the run is not
+    /// traced. A traced edge stamps every item written with the time and its number on the edge.</summary>
+    public int TraceId { get; init; } = -1;
 
     public OutputPort From { get; }
     public InputPort To { get; }
@@ -72,12 +78,14 @@ internal sealed class Edge
         if (_budget is { } budget && !To.DropOldest && budget.WouldExceed(bytes) && _channel.Reader.Count > 0) return false;
         Interlocked.Add(ref _bytes, bytes);
         _budget?.Add(bytes);
-        if (!_channel.Writer.TryWrite(new Queued(item, item.Generation, bytes)))
+        var queued = TraceId < 0 ? new Queued(item, item.Generation, bytes) : new Queued(item, item.Generation, bytes, Stopwatch.GetTimestamp(), _sequence + 1);
+        if (!_channel.Writer.TryWrite(queued))
         {
             Interlocked.Add(ref _bytes, -bytes);
             _budget?.Remove(bytes);
             return false;
         }
+        if (TraceId >= 0) _sequence++;
         Consumer.Set();
         return true;
     }
@@ -101,13 +109,21 @@ internal sealed class Edge
     /// <summary>Takes the oldest item. Throws <see cref="MediaGraphException"/> naming the producer when the item
     /// was released while it waited here (its producer disposed what it had emitted): the consumer would otherwise
     /// read an empty frame, or one that another owner rented since.</summary>
-    public bool TryRead(out MediaItem item)
+    public bool TryRead(out MediaItem item) => TryRead(out item, out _);
+
+    /// <inheritdoc cref="TryRead(out MediaItem)"/>
+    /// <param name="item">The item taken.</param>
+    /// <param name="stamp">On a traced edge (<see cref="TraceId"/>), when the item was written and its number on
+    /// the edge; default otherwise.</param>
+    public bool TryRead(out MediaItem item, out EdgeStamp stamp)
     {
         if (!_channel.Reader.TryRead(out var queued))
         {
             item = null!;
+            stamp = default;
             return false;
         }
+        stamp = new EdgeStamp(queued.Enqueued, queued.Sequence);
         Uncount(queued);
         if (Volatile.Read(ref _writerWaiting) != 0) Producer.Set();
         item = queued.Item;
@@ -158,3 +174,6 @@ internal sealed class Edge
         Producer.Set();
     }
 }
+
+/// <summary>When an item was written to a traced edge (Stopwatch ticks) and its number on it (1, 2 ...).</summary>
+internal readonly record struct EdgeStamp(long Enqueued, long Sequence);

@@ -75,6 +75,12 @@ public sealed class GraphOptions
         set { ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(value, TimeSpan.Zero); _trimInterval = value; }
     }
     private TimeSpan _trimInterval = TimeSpan.FromSeconds(30);
+
+    /// <summary>Records a frame timeline of each run (every item's passage through every node: queue wait, start,
+    /// end, device, pts, stream) and writes it as Chrome trace-event JSON for Perfetto and chrome://tracing when the
+    /// run ends (<see cref="FrameTrace"/>). Default null: off, and then nothing is recorded or allocated per item.
+    /// See README, "Frame timeline".</summary>
+    public FrameTrace? Trace { get; set; }
 }
 
 /// <summary>Progress of a run, computed from the frames that moved (never parsed from text).</summary>

@@ -27,11 +27,16 @@ internal sealed partial class GraphRunner
         private MediaItem?[] _branches = [];
         private bool _ended;
         private Timer? _timer;
+        // The frame timeline (GraphOptions.Trace): null when the run is not traced, and then nothing below records.
+        private readonly NodeTrace? _trace;
+        private long _lastEmit;       // a traced source: when its previous emit returned
+        private bool _emittedOnDevice; // a traced node emitted a device frame during the current piece of work
 
-        public RunNodeContext(GraphRunner runner, Node node, NodeMetrics metrics)
+        public RunNodeContext(GraphRunner runner, Node node, NodeMetrics metrics, NodeTrace? trace = null)
             : base(node.Name, metrics, runner._logger, runner._pools, runner._options.FailOnDamage)
         {
             _runner = runner;
+            _trace = trace;
             Inputs = new Edge[node.Inputs.Count];
             _outputs = new Edge[node.Outputs.Count][];
             for (var i = 0; i < _outputs.Length; i++) _outputs[i] = [];
@@ -194,21 +199,28 @@ internal sealed partial class GraphRunner
             Volatile.Write(ref _wakeUp, long.MaxValue);
             var start = Stopwatch.GetTimestamp();
             _blocked = 0;
+            _emittedOnDevice = false;
             await Settle(instance.OnWakeUpAsync(this, hard)).ConfigureAwait(false);
             Metrics.AddBusy(Stopwatch.GetTimestamp() - start - _blocked);
+            if (_trace is not null) TraceControl(TraceWork.WakeUp, start, -1);
             if (AllOutputsClosed) StopInputs();
         }
 
         [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-        public async ValueTask ProcessOneAsync(NodeInstance instance, int input, MediaItem item, CancellationToken hard)
+        public async ValueTask ProcessOneAsync(NodeInstance instance, int input, MediaItem item, EdgeStamp stamp, CancellationToken hard)
         {
             Metrics.CountIn(item);
             Metrics.SetPosition(item);
+            // Read before the instance owns the item (it may release it): what the timeline says about it.
+            var traced = _trace is null ? default : Describe(item, input, stamp);
             var start = Stopwatch.GetTimestamp();
             _blocked = 0;
+            _emittedOnDevice = false;
+            var done = false;
             try
             {
                 await Settle(instance.ProcessAsync(this, input, item, hard)).ConfigureAwait(false);
+                done = true;
             }
             catch (MediaGraphException e) when (e.Position is null)
             {
@@ -217,6 +229,7 @@ internal sealed partial class GraphRunner
             finally
             {
                 FfmpegLog?.Drain();
+                if (_trace is not null) TraceItem(traced, start, TraceWork.Item, failed: !done);
             }
             FfmpegLog?.TakeError(); // an error FFmpeg logged for an item that went through was damage skipped, not a reason to quote later
             Metrics.AddWork(Stopwatch.GetTimestamp() - start - _blocked);
@@ -229,12 +242,85 @@ internal sealed partial class GraphRunner
         {
             var start = Stopwatch.GetTimestamp();
             _blocked = 0;
+            _emittedOnDevice = false;
             try { await Settle(instance.FinishAsync(this, hard)).ConfigureAwait(false); }
             finally { FfmpegLog?.Drain(); }
             Metrics.AddBusy(Stopwatch.GetTimestamp() - start - _blocked);
+            if (_trace is not null) TraceControl(TraceWork.Flush, start, -1);
+        }
+
+        /// <summary>Tells the instance that input <paramref name="input"/> ended (traced as "end of input").</summary>
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+        public async ValueTask EndOfInputAsync(NodeInstance instance, int input, CancellationToken hard)
+        {
+            var start = Stopwatch.GetTimestamp();
+            _blocked = 0;
+            _emittedOnDevice = false;
+            await Settle(instance.EndOfInputAsync(this, input, hard)).ConfigureAwait(false);
+            if (_trace is not null) TraceControl(TraceWork.EndOfInput, start, input);
+        }
+
+        // ---- the frame timeline (only when the run is traced) ----
+
+        /// <summary>A source starts producing: its first item's work starts now.</summary>
+        public void SourceStarting() => _lastEmit = Stopwatch.GetTimestamp();
+
+        /// <summary>What the timeline records of <paramref name="item"/>, read while this node may still read it.</summary>
+        private TraceEvent Describe(MediaItem item, int input, EdgeStamp stamp) => new()
+        {
+            Pts = item.Pts,
+            TimeBase = item.TimeBase,
+            Item = TraceEvent.KindOf(item),
+            OnDevice = item is VideoFrame { Device: not null },
+            Edge = input < Inputs.Length && Inputs[input] is { } edge ? edge.TraceId : -1,
+            Port = (short)input,
+            Enqueued = stamp.Enqueued,
+            Sequence = stamp.Sequence,
+        };
+
+        private void TraceItem(TraceEvent e, long start, TraceWork work, bool failed = false)
+        {
+            e.Start = start;
+            e.End = Stopwatch.GetTimestamp();
+            e.Blocked = _blocked;
+            e.Work = work;
+            e.Failed = failed;
+            // Where the work ran: where what it emitted lives, or else where its input did (an encoder of host frames).
+            e.OnDevice |= _emittedOnDevice;
+            _trace!.Record(e);
+        }
+
+        private void TraceControl(TraceWork work, long start, int port)
+            => TraceItem(new TraceEvent { Pts = Timestamp.None, Edge = -1, Port = (short)port }, start, work);
+
+        /// <summary>A traced source's emit: its piece of work is from its previous emit's return to this one's (the
+        /// item's making, and its waiting for room downstream, counted as blocked).</summary>
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+        private async ValueTask TracedSourceEmitAsync(int output, MediaItem item, CancellationToken cancellationToken)
+        {
+            var e = new TraceEvent { Pts = item.Pts, TimeBase = item.TimeBase, Item = TraceEvent.KindOf(item), Edge = -1, Port = (short)output };
+            var start = _lastEmit;
+            _blocked = 0;
+            _emittedOnDevice = false;
+            try
+            {
+                await EmitCoreAsync(output, item, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                TraceItem(e, start == 0 ? Stopwatch.GetTimestamp() : start, TraceWork.Produce);
+                _lastEmit = Stopwatch.GetTimestamp();
+            }
         }
 
         public override ValueTask EmitAsync(int output, MediaItem item, CancellationToken cancellationToken)
+        {
+            if (_trace is null) return EmitCoreAsync(output, item, cancellationToken);
+            _emittedOnDevice |= item is VideoFrame { Device: not null };
+            return Inputs.Length == 0 ? TracedSourceEmitAsync(output, item, cancellationToken) : EmitCoreAsync(output, item, cancellationToken);
+        }
+
+        private ValueTask EmitCoreAsync(int output, MediaItem item, CancellationToken cancellationToken)
         {
             if (Volatile.Read(ref _outputClosed[output])) { item.Dispose(); return default; }
             FfmpegLog?.Drain(); // a source's lines (a demuxer's) reach the log as it produces

@@ -22,7 +22,10 @@ internal sealed partial class GraphRunner
             instance = node.CreateInstance();
             await context.Settle(instance.StartAsync(context, hard)).ConfigureAwait(false);
             if (node.Inputs.Count == 0)
+            {
+                context.SourceStarting();
                 await context.Settle(instance.RunSourceAsync(context, hard)).ConfigureAwait(false);
+            }
             else
                 await PumpAsync(instance, context, hard).ConfigureAwait(false);
         }
@@ -88,11 +91,11 @@ internal sealed partial class GraphRunner
             {
                 if (ended[i]) continue;
                 var edge = edges[i];
-                if ((wanted[i] || relieve == i) && edge.TryRead(out var item))
+                if ((wanted[i] || relieve == i) && edge.TryRead(out var item, out var stamp))
                 {
                     progressed = true;
                     relieve = -1;
-                    await context.ProcessOneAsync(instance, i, item, hard).ConfigureAwait(false);
+                    await context.ProcessOneAsync(instance, i, item, stamp, hard).ConfigureAwait(false);
                 }
                 else if (edge.IsEnded)
                 {
@@ -100,7 +103,7 @@ internal sealed partial class GraphRunner
                     open--;
                     progressed = true;
                     hard.ThrowIfCancellationRequested();
-                    await context.Settle(instance.EndOfInputAsync(context, i, hard)).ConfigureAwait(false);
+                    await context.EndOfInputAsync(instance, i, hard).ConfigureAwait(false);
                 }
             }
             if (progressed || open == 0) continue;

@@ -34,6 +34,7 @@ internal sealed partial class GraphRunner
     private int _live;
     private bool _closing;
     private Exception? _fault;
+    private readonly TraceRecorder? _trace;
 
     public GraphRunner(GraphOptions options, ComputeDevice? device = null)
     {
@@ -44,6 +45,8 @@ internal sealed partial class GraphRunner
         _ffmpegLogger = options.LoggerFactory?.CreateLogger("MediaGraph.FFmpeg") ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
         _budget = new FlightBudget(options.MemoryBudget);
         Metrics = new GraphMetrics { Budget = _budget };
+        // Opened now, so a trace path that cannot be written fails the run before the first frame moves.
+        if (options.Trace is { } trace) _trace = new TraceRecorder(trace, trace.Open("trace"), device?.Device.ToString() ?? "cpu");
     }
 
     public GraphMetrics Metrics { get; }
@@ -81,6 +84,7 @@ internal sealed partial class GraphRunner
             lock (_lock) foreach (var edge in _edges) edge.Abandon();
             _pools.Dispose();
             Metrics.Unpublish();
+            WriteTrace();
         }
 
         if (_logger?.IsEnabled(LogLevel.Information) == true)
@@ -110,8 +114,8 @@ internal sealed partial class GraphRunner
             for (var i = 0; i < nodes.Count; i++)
             {
                 var node = nodes[i];
-                metrics[i] = new NodeMetrics(node.Name, node.Kind, node.Roles);
-                var run = new NodeRun(this, node, new RunNodeContext(this, node, metrics[i]));
+                metrics[i] = new NodeMetrics(node.Name, node.Kind, node.Roles) { SubgraphPath = node.SubgraphPath };
+                var run = new NodeRun(this, node, new RunNodeContext(this, node, metrics[i], _trace?.AddNode(node)));
                 _runs.Add(node, run);
                 started.Add(run);
             }
@@ -122,7 +126,10 @@ internal sealed partial class GraphRunner
                     source = _remap.GetValueOrDefault(source, source);
                     var producer = _runs[source.Node].Context;
                     var consumer = run.Context;
-                    var edge = new Edge(source, input, input.Capacity ?? _options.ChannelCapacity, consumer.InputWakeup, producer.OutputWakeup, consumer.Metrics, _budget);
+                    var edge = new Edge(source, input, input.Capacity ?? _options.ChannelCapacity, consumer.InputWakeup, producer.OutputWakeup, consumer.Metrics, _budget)
+                    {
+                        TraceId = _trace?.AddEdge(source, input) ?? -1,
+                    };
                     _edges.Add(edge);
                     consumer.SetInput(input.Index, edge);
                     producer.AddOutputEdge(source.Index, edge);
@@ -167,6 +174,23 @@ internal sealed partial class GraphRunner
         {
             var source = _remap.GetValueOrDefault(output, output);
             return !_closing && _runs.TryGetValue(source.Node, out var run) && !run.Ended.Task.IsCompleted && run.Context.Produces(source.Index);
+        }
+    }
+
+    /// <summary>Writes the run's frame timeline (<see cref="GraphOptions.Trace"/>), once every node has ended. A
+    /// failure to write is logged, never thrown: it must not hide how the run itself ended.</summary>
+    private void WriteTrace()
+    {
+        if (_trace is null) return;
+        try
+        {
+            _trace.Write();
+            _logger?.LogInformation("trace: {Events} events written to {Where}{Dropped}", _trace.Trace.Events,
+                _trace.Trace.Path ?? "the trace stream", _trace.Trace.Dropped > 0 ? $" ({_trace.Trace.Dropped} dropped: raise FrameTrace.MaxEventsPerNode)" : "");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ObjectDisposedException or NotSupportedException)
+        {
+            _logger?.LogError(e, "trace: could not be written to {Where}: {Message}", _trace.Trace.Path ?? "the trace stream", e.Message);
         }
     }
 
@@ -254,7 +278,7 @@ internal sealed partial class GraphRunner
     private void RecordFault(Node node, Exception exception)
     {
         var named = exception as MediaGraphException ?? new MediaGraphException(node.Name, exception.Message, inner: exception);
-        named.AttachNode(node.Name);
+        named.AttachNode(node.Name).AttachSubgraph(node.Name, node.SubgraphPath);
         if (Interlocked.CompareExchange(ref _fault, named, null) is null)
             _logger?.LogError(named, "{Node} failed: {Message}", node.Name, named.Message);
         RequestStop(_options.FaultGracePeriod);

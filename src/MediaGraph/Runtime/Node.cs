@@ -27,6 +27,10 @@ public abstract partial class Node
 
     internal bool InGraph { get; set; }
 
+    /// <summary>The subgraph the node was added in ("logo"; "outer/inner" for a nested one), or null: a label for
+    /// <c>ToDot()</c>'s clusters, the JSON form, metrics and messages. Set by the graph when the node is added.</summary>
+    public string? SubgraphPath { get; internal set; }
+
     /// <summary>Renames a node already in a graph (the JSON reader names nodes after their ids).</summary>
     internal void Rename(string name) => _name = name;
 

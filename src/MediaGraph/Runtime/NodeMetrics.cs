@@ -26,6 +26,8 @@ public sealed class NodeMetrics
 
     /// <summary>The node's name in the graph.</summary>
     public string Node { get; }
+    /// <summary>The subgraph the node belongs to ("logo", "outer/inner"), or null.</summary>
+    public string? SubgraphPath { get; init; }
     /// <summary>The node's kind ("decode", "scale", "encode" ...): a label for people and metric tags.</summary>
     public string Kind { get; }
     public long FramesIn => Interlocked.Read(ref _in);

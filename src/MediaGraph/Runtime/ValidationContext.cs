@@ -12,7 +12,8 @@ public sealed class ValidationContext
     public bool ForRun { get; internal init; }
 
     /// <summary>Records a problem with <paramref name="node"/>.</summary>
-    public void Problem(Node node, string message) => _problems.Add($"{node.Name}: {message}");
+    public void Problem(Node node, string message)
+        => _problems.Add(node.SubgraphPath is { } subgraph ? $"{node.Name} (subgraph '{subgraph}'): {message}" : $"{node.Name}: {message}");
 
     internal void Problem(string message) => _problems.Add(message);
 
