@@ -154,7 +154,7 @@ internal sealed partial class JsonGraphReader
                 case DecodeEntry d:
                     DecodeOptions decodeOptions;
                     try { decodeOptions = GraphJson.ToOptions(d.Options); }
-                    catch (FormatException problem) { _problems.Add($"{node}: options: {problem.Message}"); return; }
+                    catch (FormatException problem) { _problems.Add($"{node}: options: {problem.Message}"); return true; }
                     var input = _graph.Decode(d.Url!, decodeOptions);
                     Name(input.Demux, node.Id);
                     _built[node.Id] = input;
