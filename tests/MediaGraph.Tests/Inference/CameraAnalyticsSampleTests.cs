@@ -8,7 +8,7 @@ namespace MediaGraph.Tests.Inference;
 /// carry the line's track id, and the inference-pipeline report is printed.</summary>
 public sealed class CameraAnalyticsSampleTests(ITestOutputHelper log)
 {
-    [Fact(Timeout = 400000)]
+    [Fact(Timeout = 600000)]
     public async Task CameraAnalyticsSample_ShortClip_WritesDrawnVideoJsonWithTrackIdsAndTheReport()
     {
         var clip = await TestModels.TextClipAsync("ocr-analytics.mpg", 6, ("MEDIAGRAPH 2026", 40, 110));
@@ -16,7 +16,7 @@ public sealed class CameraAnalyticsSampleTests(ITestOutputHelper log)
         var (video, json) = (Path.Combine(folder, "analytics.mp4"), Path.Combine(folder, "analytics.jsonl"));
         var sample = Path.Combine(TestMedia.RepoRoot, "samples", "camera-analytics.cs");
         var (code, output, error) = await TestMedia.RunProcessAsync("dotnet",
-            $"run \"{sample}\" -- \"{clip}\" \"{video}\" \"{json}\" --det-size 480x288", timeoutSeconds: 380);
+            $"run \"{sample}\" -- \"{clip}\" \"{video}\" \"{json}\" --det-size 480x288", timeoutSeconds: 560);
         log.WriteLine(error);
         Assert.True(code == 0, $"{output}\n{error}");
 
@@ -30,7 +30,9 @@ public sealed class CameraAnalyticsSampleTests(ITestOutputHelper log)
                 .SingleOrDefault(t => t.GetProperty("text").GetString() == "MEDIAGRAPH 2026");
             return text.ValueKind == JsonValueKind.Object && text.TryGetProperty("track", out var id) ? id.GetInt32() : 0;
         }).ToArray();
-        Assert.Equal([0, 0, 1, 1, 1, 1], ids); // confirmed after 3 frames (min hits), then the same id
+        // Confirmed after 3 frames (min hits), then the same id on every frame.
+        Assert.Equal([0, 0], ids[..2]);
+        Assert.True(ids[2] >= 1 && ids[2..].All(id => id == ids[2]), string.Join(",", ids));
         Assert.Contains("frames processed     6", error);
         Assert.Matches(@"overall fps +[\d.]+", error);
         Assert.Matches(@"effective fps +[\d.]+", error);
