@@ -35,12 +35,12 @@ public sealed partial class InferNode
 
     private InferNode(ParameterValues values) : base(Descriptor, values)
     {
-        Model = CreateModel(values);
+        Model = CreateModel(Values); // the resolved values: defaults filled in
         Options = new InferOptions
         {
-            BatchSize = values.Get<int>("batch"),
-            MaxDelay = TimeSpan.FromMilliseconds(values.Get<double>("maxDelayMs")),
-            ParallelRuns = values.Get<int>("parallelRuns"),
+            BatchSize = Values.Get<int>("batch"),
+            MaxDelay = TimeSpan.FromMilliseconds(Values.Get<double>("maxDelayMs")),
+            ParallelRuns = Values.Get<int>("parallelRuns"),
         };
     }
 

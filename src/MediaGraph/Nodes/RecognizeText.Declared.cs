@@ -25,7 +25,7 @@ public sealed partial class RecognizeTextNode
         Create = v => new RecognizeTextNode(v),
     };
 
-    private RecognizeTextNode(ParameterValues values) : base(ReadTextDescriptor, values) => Models = OpenModels(values);
+    private RecognizeTextNode(ParameterValues values) : base(ReadTextDescriptor, values) => Models = OpenModels(Values); // the resolved values: defaults filled in
 
     /// <summary>True for the read-text node: it runs the detector itself instead of reading its regions off the frame.</summary>
     private bool Detects => Declaration is not null;

@@ -1,39 +1,5 @@
 namespace MediaGraph;
 
-/// <summary>How a <see cref="TrackNode"/> tracks (SORT's parameters; see <see cref="SortTracker"/>).</summary>
-public sealed class TrackOptions
-{
-    private int _maxAge = 15, _minHits = 3;
-    private double _iou = 0.3;
-
-    /// <summary>Frames a confirmed track may go unmatched before it ends; an object seen again after that gets a new
-    /// id. Default 15 (0.6 s at 25 fps: a detector that misses an object for a few frames does not renumber it;
-    /// SORT's own default, 1, suits a detector that never misses).</summary>
-    public int MaxAge
-    {
-        get => _maxAge;
-        init { ArgumentOutOfRangeException.ThrowIfNegative(value); _maxAge = value; }
-    }
-
-    /// <summary>Frames in a row a new object must be matched in before it is confirmed and gets an id (a detection
-    /// seen once is not given one). Default 3, as SORT.</summary>
-    public int MinHits
-    {
-        get => _minHits;
-        init { ArgumentOutOfRangeException.ThrowIfNegativeOrZero(value); _minHits = value; }
-    }
-
-    /// <summary>The least IoU between a track's predicted box and a detection for them to match. Default 0.3, as SORT.</summary>
-    public double IouThreshold
-    {
-        get => _iou;
-        init { ArgumentOutOfRangeException.ThrowIfNegative(value); ArgumentOutOfRangeException.ThrowIfGreaterThan(value, 1); _iou = value; }
-    }
-
-    /// <summary>Which results to follow (default: whichever of detections, text lines and text regions the frames carry).</summary>
-    public TrackSource Source { get; init; } = TrackSource.Auto;
-}
-
 /// <summary>
 /// Gives the results on each frame stable ids across frames (DeepStream's nvtracker; SORT: a constant-velocity Kalman
 /// filter per object and an optimal IoU assignment, see <see cref="SortTracker"/>). Follows <see cref="Detections"/>

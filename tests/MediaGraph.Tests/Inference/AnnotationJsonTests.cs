@@ -20,7 +20,7 @@ public sealed class AnnotationJsonTests(ITestOutputHelper log)
         ]}
         """;
 
-    [Fact(Timeout = 60000)]
+    [Fact]
     public void Read_AnnotationNodes_BuildWithTheirOptionsAndWriteBackTheSameJson()
     {
         var graph = Graph.FromJson(Json("in.mpg", "out.mp4", "/models"));
@@ -31,12 +31,13 @@ public sealed class AnnotationJsonTests(ITestOutputHelper log)
         var ocr = Assert.IsType<RecognizeTextNode>(graph.Nodes.Single(n => n.Name == "ocr"));
         Assert.Equal("read-text", ocr.Kind);
         Assert.Equal(Path.Combine("/models", OcrModels.DetectorFile), ocr.Models.Detector.Path);
+        Assert.Equal((480, 288, true, 0.5f), (ocr.Models.Options.DetectionWidth, ocr.Models.Options.DetectionHeight, ocr.Models.Options.Orientation, ocr.Models.Options.MinConfidence)); // defaults filled in
         var json = graph.ToJson();
         Assert.Equal(json, Graph.FromJson(json).ToJson());
         Assert.Contains("\"type\": \"draw-detections\"", json);
     }
 
-    [Fact(Timeout = 60000)]
+    [Fact]
     public void Read_InferWithAMissingModel_IsAValidationProblemNamingTheNodeAndTheFile()
     {
         var graph = Graph.FromJson("""
@@ -60,7 +61,7 @@ public sealed class AnnotationJsonTests(ITestOutputHelper log)
         Assert.Contains("rec: model file '/nowhere/rec.onnx' does not exist", problems);
     }
 
-    [Fact(Timeout = 60000)]
+    [Fact]
     public void Read_TextRecognizeWithoutKeys_NamesTheMissingParameter()
     {
         var e = Assert.Throws<GraphValidationException>(() => Graph.FromJson("""
