@@ -49,5 +49,6 @@ echo "  pipeline with track + draw:    $full s ($fps fps)"
 echo "  pipeline without them:         $bare s"
 awk -v f="$full" -v b="$bare" 'BEGIN {printf "  cost by difference:            %.1f%% of the pipeline\n", 100 * (f - b) / f}'
 echo "  track + draw busy time:        ${busy}% of the pipeline's time (node metrics)"
-echo "(sample report of the last full run:)"
+echo "(node rows and sample report of the last full run:)"
+grep -E '^(node |track0 |draw-detections0 |infer0 |recognize-text0 )' "$work/full.log" | head -5
 sed -n '/--- inference pipeline ---/,$p' "$work/full.log"
