@@ -22,9 +22,11 @@ internal static class InferCommands
         var size = SizeOption("--det-size", "The text detector's input size (multiples of 32); frames are fitted keeping their aspect", "960x544");
         var noOrientation = new Option<bool>("--no-orientation") { Description = "Skip the 0/180° orientation classifier" };
         var (threads, provider) = RuntimeOptions();
+        var draw = new Option<string?>("--draw") { Description = "Also write the video with each line's polygon and text drawn on it (DrawDetections) to this file", HelpName = "out.mp4" };
+        var track = new Option<bool>("--track") { Description = "Give each line a track id that stays with it across frames (SORT), in --json as \"track\" and drawn as #id" };
         var command = new Command("read-text", "Read the text in a video with PaddleOCR (PP-OCRv4 detection + recognition)")
         {
-            input, json, every, models, size, noOrientation, threads, provider,
+            input, json, every, models, size, noOrientation, threads, provider, draw, track,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -40,6 +42,8 @@ internal static class InferCommands
             }, options.LoggerFactory?.CreateLogger("MediaGraph.Inference"));
             var graph = new Graph(options);
             var video = Every(graph.Decode(parse.GetValue(input)!).Video, parse.GetValue(every)).ReadText(ocr);
+            if (parse.GetValue(track)) video = video.Track();
+            if (parse.GetValue(draw) is { } drawn) graph.Encode(drawn, EvenSize(video.DrawDetections()), null); // the ffmpeg CLI's codec for the container
             return await RunAsync(cli, graph, video, parse.GetValue(json), progress, cancellationToken, PrintText).ConfigureAwait(false);
         });
         return command;
@@ -92,6 +96,10 @@ internal static class InferCommands
         });
         return command;
     }
+
+    /// <summary>The frames at an even size, which 4:2:0 encoders need: an odd width or height grows by one pixel
+    /// (libavfilter's scale; frames of an even size pass through it untouched).</summary>
+    private static VideoStream EvenSize(VideoStream video) => video.Filter("scale=w=ceil(iw/2)*2:h=ceil(ih/2)*2");
 
     private static VideoStream Every(VideoStream video, int every)
     {

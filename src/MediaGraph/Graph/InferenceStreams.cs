@@ -42,4 +42,20 @@ public static class InferenceStreams
 
     /// <inheritdoc cref="WriteJsonLines(Graph, string, IJsonTypeInfoResolver?, VideoStream[])"/>
     public static JsonLinesSink WriteJsonLines(this Graph graph, string path, params VideoStream[] streams) => graph.WriteJsonLines(path, null, streams);
+
+    /// <summary>Gives the results on each frame stable track ids across frames (SORT; see <see cref="TrackNode"/>):
+    /// frames come out unchanged, in order, with <see cref="Tracks"/>.</summary>
+    public static VideoStream Track(this VideoStream video, TrackOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(video);
+        return video.Through(new TrackNode(options));
+    }
+
+    /// <summary>Draws the boxes, polygons and labels of the results riding on each frame (see
+    /// <see cref="DrawDetectionsNode"/>).</summary>
+    public static VideoStream DrawDetections(this VideoStream video, DrawOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(video);
+        return video.Through(new DrawDetectionsNode(options));
+    }
 }

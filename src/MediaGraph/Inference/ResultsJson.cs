@@ -12,6 +12,9 @@ namespace MediaGraph;
 [JsonSerializable(typeof(IReadOnlyList<ClassScore>))]
 [JsonSerializable(typeof(RecognizedText))]
 [JsonSerializable(typeof(IReadOnlyList<Detection>))]
+[JsonSerializable(typeof(TextLine))]
+[JsonSerializable(typeof(TextRegion))]
+[JsonSerializable(typeof(Detection))]
 internal sealed partial class ResultsJsonContext : JsonSerializerContext;
 
 /// <summary>A point as <c>[x, y]</c>, to a tenth of a pixel.</summary>
@@ -46,16 +49,21 @@ internal static class ResultsJson
     public static void WriteResults(Utf8JsonWriter writer, IReadOnlyList<object> values, IJsonTypeInfoResolver? resolver, JsonSerializerOptions? appOptions)
     {
         var context = ResultsJsonContext.Default;
+        Tracks? tracks = null;
+        foreach (var value in values)
+            if (value is Tracks t) tracks = t;
         foreach (var value in values)
         {
-            // The list types are written as their lists: "text": [...], not "text": {"lines": [...]}.
+            // The list types are written as their lists: "text": [...], not "text": {"lines": [...]}; a result a tracker
+            // follows carries its track id as "track".
             switch (value)
             {
-                case TextLines t: Write(writer, "text", t.Lines, context.IReadOnlyListTextLine); break;
-                case TextDetections d: Write(writer, "regions", d.Regions, context.IReadOnlyListTextRegion); break;
+                case TextLines t: WriteList(writer, "text", t.Lines, context.TextLine, Ids(tracks, TrackSource.TextLines)); break;
+                case TextDetections d: WriteList(writer, "regions", d.Regions, context.TextRegion, Ids(tracks, TrackSource.TextRegions)); break;
                 case Classification c: Write(writer, "classification", c.Top, context.IReadOnlyListClassScore); break;
-                case Detections d: Write(writer, "detections", d.Items, context.IReadOnlyListDetection); break;
+                case Detections d: WriteList(writer, "detections", d.Items, context.Detection, Ids(tracks, TrackSource.Detections)); break;
                 case RecognizedText r: Write(writer, "recognized", r, context.RecognizedText); break;
+                case Tracks: break; // written on the results it follows
                 default:
                     var type = value.GetType();
                     if (resolver is not null && appOptions is not null && resolver.GetTypeInfo(type, appOptions) is { } info)
@@ -66,6 +74,30 @@ internal static class ResultsJson
                     break;
             }
         }
+    }
+
+    private static Tracks? Ids(Tracks? tracks, TrackSource source) => tracks?.Source == source ? tracks : null;
+
+    /// <summary>Writes <paramref name="items"/> as an array of objects, each with <c>"track": id</c> first when
+    /// <paramref name="tracks"/> gives it one.</summary>
+    private static void WriteList<T>(Utf8JsonWriter writer, string name, IReadOnlyList<T> items, JsonTypeInfo<T> info, Tracks? tracks)
+    {
+        writer.WritePropertyName(name);
+        writer.WriteStartArray();
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (tracks?.IdOf(i) is not { } id)
+            {
+                JsonSerializer.Serialize(writer, items[i], info);
+                continue;
+            }
+            using var element = JsonSerializer.SerializeToDocument(items[i], info);
+            writer.WriteStartObject();
+            writer.WriteNumber("track", id);
+            foreach (var property in element.RootElement.EnumerateObject()) property.WriteTo(writer);
+            writer.WriteEndObject();
+        }
+        writer.WriteEndArray();
     }
 
     private static void Write<T>(Utf8JsonWriter writer, string name, T value, JsonTypeInfo<T> info)

@@ -14,7 +14,7 @@ namespace MediaGraph;
 /// are still emitted in order. Completes after the last batch ran; fails naming the node and the model when a run
 /// fails. The model is loaded (checked) at graph validation.
 /// </summary>
-public sealed class InferNode : Node
+public sealed partial class InferNode : Node
 {
     /// <summary>A node running <paramref name="model"/> on <paramref name="streams"/> inputs.</summary>
     public InferNode(InferenceModel model, InferOptions? options = null, int streams = 1)
@@ -30,14 +30,15 @@ public sealed class InferNode : Node
         }
     }
 
-    public InferenceModel Model { get; }
+    /// <summary>The model the node runs (for a node read from JSON, one it made from its parameters and owns).</summary>
+    public InferenceModel Model { get; private set; }
     public InferOptions Options { get; }
 
     /// <inheritdoc />
     public override string Kind => "infer";
 
     /// <inheritdoc />
-    public override IReadOnlyDictionary<string, string> DescribeOptions() => new Dictionary<string, string>
+    public override IReadOnlyDictionary<string, string> DescribeOptions() => Declaration is not null ? base.DescribeOptions() : new Dictionary<string, string>
     {
         ["model"] = Model.Name,
         ["batch"] = Options.BatchSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -47,6 +48,7 @@ public sealed class InferNode : Node
     /// <inheritdoc />
     protected internal override void Validate(ValidationContext context)
     {
+        if (FileProblem() is { } files) context.Problem(this, files);
         if (Model.TryLoad() is { } problem) context.Problem(this, problem);
     }
 

@@ -12,7 +12,7 @@ namespace MediaGraph;
 /// detections pass with empty lines. Host
 /// frames only. The models load at graph validation.
 /// </summary>
-public sealed class RecognizeTextNode : Node
+public sealed partial class RecognizeTextNode : Node
 {
     public RecognizeTextNode(OcrModels models)
     {
@@ -22,13 +22,14 @@ public sealed class RecognizeTextNode : Node
         AddOutput(MediaKind.Video, "out");
     }
 
-    public OcrModels Models { get; }
+    /// <summary>The models (for a read-text node read from JSON, ones it made from its parameters and owns).</summary>
+    public OcrModels Models { get; private set; }
 
     /// <inheritdoc />
-    public override string Kind => "recognize-text";
+    public override string Kind => Declaration?.Kind ?? "recognize-text";
 
     /// <inheritdoc />
-    public override IReadOnlyDictionary<string, string> DescribeOptions() => new Dictionary<string, string>
+    public override IReadOnlyDictionary<string, string> DescribeOptions() => Declaration is not null ? base.DescribeOptions() : new Dictionary<string, string>
     {
         ["model"] = Models.Recognizer.Name,
         ["orientation"] = Models.Options.Orientation ? Models.Orientation.Name : "off",
@@ -37,14 +38,15 @@ public sealed class RecognizeTextNode : Node
     /// <inheritdoc />
     protected internal override void Validate(ValidationContext context)
     {
+        if (Detects && Models.Detector.TryLoad() is { } det) context.Problem(this, det);
         if (Models.Recognizer.TryLoad() is { } problem) context.Problem(this, problem);
         if (Models.Options.Orientation && Models.Orientation.TryLoad() is { } cls) context.Problem(this, cls);
     }
 
     /// <inheritdoc />
-    protected internal override NodeInstance CreateInstance() => new Instance(Models);
+    protected internal override NodeInstance CreateInstance() => new Instance(Models, Detects);
 
-    private sealed class Instance(OcrModels models) : NodeInstance
+    private sealed class Instance(OcrModels models, bool detects) : NodeInstance
     {
         private const int MaxWidth = 48 * 40; // PaddleOCR caps the recogniser's width at 3200; a 40:1 line is plenty
         private readonly TextReaderOptions _options = models.Options;
@@ -52,10 +54,15 @@ public sealed class RecognizeTextNode : Node
         private readonly ModelOutputs _view = new();
         private HostBgrImage? _image;
         private float[] _rec = [], _cls = [];
-        private StageMetrics? _recStage, _clsStage;
+        private StageMetrics? _recStage, _clsStage, _detStage;
+        private TensorBatch? _detBatch;
+        private IFrameTensorizer? _detTensorizer;
+        private (int Width, int Height, int Format) _detFormat;
+        private readonly object?[] _detResult = new object?[1];
 
         protected internal override ValueTask StartAsync(NodeContext context, CancellationToken cancellationToken)
         {
+            if (detects) _detStage = context.Metrics.AddStage($"inference ({models.Detector.Name}, {models.Detector.ExecutionProvider ?? "?"})");
             _recStage = context.Metrics.AddStage($"recognition ({models.Recognizer.Name}, {models.Recognizer.ExecutionProvider ?? "?"})", "crops");
             if (_options.Orientation) _clsStage = context.Metrics.AddStage($"orientation ({models.Orientation.Name})", "crops");
             return default;
@@ -66,6 +73,7 @@ public sealed class RecognizeTextNode : Node
             var frame = (VideoFrame)item;
             try
             {
+                if (detects) frame.Metadata.Set(Detect(frame, context.NodeName));
                 var lines = frame.Metadata.TryGet<TextDetections>(out var found) && found.Regions.Count > 0
                     ? Read(frame, found.Regions, context.NodeName)
                     : [];
@@ -78,6 +86,37 @@ public sealed class RecognizeTextNode : Node
                 throw;
             }
             await context.EmitAsync(0, frame, cancellationToken).ConfigureAwait(false);
+        }
+
+        /// <summary>Runs the text detector on the frame (one frame a run: the read-text node of the JSON form).</summary>
+        private TextDetections Detect(VideoFrame frame, string node)
+        {
+            var model = models.Detector;
+            var format = (frame.Width, frame.Height, frame.Format.Id);
+            if (_detTensorizer is null || _detFormat != format || _detBatch!.Location != frame.Location)
+            {
+                _detTensorizer?.Dispose();
+                _detTensorizer = null;
+                _detBatch?.Dispose();
+                _detBatch = FrameTensorizers.CreateBatch(model.Preprocess, frame.Location, 1, node);
+                _detTensorizer = FrameTensorizers.Create(model.Preprocess, frame, node);
+                _detFormat = format;
+            }
+            Span<Letterbox> boxes = [_detTensorizer.Write(frame, _detBatch, 0)];
+            long ran;
+            try
+            {
+                ran = model.RunAndPostProcess(_detBatch.Input(1), boxes, _detResult, _view);
+            }
+            catch (OnnxRuntimeException e)
+            {
+                _detStage!.RecordError();
+                throw new MediaGraphException(node, $"inference with '{model.Path}' failed: {e.Message}", inner: e);
+            }
+            _detStage!.Record(ran, 1);
+            var found = (TextDetections)_detResult[0]!;
+            _detResult[0] = null;
+            return found;
         }
 
         private List<TextLine> Read(VideoFrame frame, IReadOnlyList<TextRegion> regions, string node)
@@ -186,6 +225,10 @@ public sealed class RecognizeTextNode : Node
         {
             _image?.Dispose();
             _image = null;
+            _detTensorizer?.Dispose();
+            _detTensorizer = null;
+            _detBatch?.Dispose();
+            _detBatch = null;
             return default;
         }
     }
