@@ -36,8 +36,9 @@ internal static class DevicePlacement
                 if (input.Kind != MediaKind.Video || input.Source is not { } source) continue;
                 var producer = (remap?.GetValueOrDefault(source, source) ?? source).Node;
                 var fromDevice = ProducesDevice(producer);
-                if (wantsDevice == fromDevice) continue;
-                Node inserted = wantsDevice
+                var deviceInput = wantsDevice && !node.TakesHostFrames(input.Index);
+                if (deviceInput == fromDevice) continue;
+                Node inserted = deviceInput
                     ? Get(uploads, source, () => new UploadNode())
                     : Get(downloads, source, () => new DownloadNode());
                 inputRemap[input] = inserted.Outputs[0];

@@ -78,6 +78,14 @@ public sealed class VideoStream : MediaStream
 
     /// <summary>Copies device frames back to host memory.</summary>
     public VideoStream Download() => Through(new DownloadNode());
+
+    /// <summary>Draws <paramref name="overlay"/> (a clip, or a still image such as a PNG with alpha, which repeats) on
+    /// this stream at (<paramref name="x"/>, <paramref name="y"/>), from <paramref name="from"/> for
+    /// <paramref name="duration"/> (null: to the end); frames outside that window pass unchanged. Size, loop,
+    /// opacity, end behaviour and a moving position are in <paramref name="options"/>. See <see cref="OverlayNode"/>.</summary>
+    /// <example><c>video.Overlay(graph.Decode("logo.png").Video, 16, 16, TimeSpan.Zero, TimeSpan.FromSeconds(10), new() { Width = 300, Height = 200 })</c></example>
+    public VideoStream Overlay(VideoStream overlay, int x = 0, int y = 0, TimeSpan? from = null, TimeSpan? duration = null, OverlayOptions? options = null)
+        => Graph.Add(new OverlayNode(x, y, from, duration, options), this, overlay).VideoOutput(0);
 }
 
 /// <summary>A stream of decoded <see cref="AudioFrame"/>s.</summary>
