@@ -67,9 +67,20 @@ internal static class TranscodeCommand
             HelpName = "seconds",
         };
 
+        var trim = new Option<string?>("--trim") { Description = "Keep START seconds on for DURATION seconds (video trim, audio atrim; the output starts at 0)", HelpName = "start[,duration]" };
+        var everyNth = new Option<int?>("--every-nth") { Description = "Keep one video frame in N, the first of each N (select='not(mod(n,N))')", HelpName = "N" };
+        var setPts = new Option<string?>("--setpts") { Description = "Rewrite video timestamps with a setpts expression (PTS-STARTPTS, 0.5*PTS)", HelpName = "expr" };
+        var overlay = new Option<string[]>("--overlay")
+        {
+            Description = "Draw an image (PNG with alpha) or clip over the video at X,Y, optionally scaled to WxH, optionally only from START for DURATION seconds; repeatable",
+            HelpName = "file@x,y[,WxH][,start,duration]",
+            AllowMultipleArgumentsPerToken = false,
+        };
+
         var command = new Command("transcode", "Transcode a file: decode, optionally deinterlace and scale, encode and mux")
         {
             input, output, scale, scaleAlgorithm, deinterlace, method, vcodec, preset, crf, vbitrate, acodec, gop, format, formatOptions, threads, segmentTime, vsync, rate,
+            trim, everyNth, setPts, overlay,
         };
         foreach (var option in cli.InputPolicyOptions) command.Options.Add(option);
         command.Options.Add(cli.TraceOption);
@@ -95,7 +106,8 @@ internal static class TranscodeCommand
                 },
                 parse.GetValue(threads) ?? 0,
                 cli.WithInputPolicy(parse, new DecodeOptions()),
-                parse.GetValue(cli.StrictOption));
+                parse.GetValue(cli.StrictOption),
+                new TranscodeSteps(parse.GetValue(trim), parse.GetValue(everyNth), parse.GetValue(setPts), parse.GetValue(overlay) ?? []));
             if (parse.GetValue(segmentTime) is { } seconds) request = request with { Encode = Segmented(request, seconds) };
             var progress = cli.CreateProgress();
             var graph = Build(new Graph(cli.CreateGraphOptions(parse, progress)), request, cli.Error, cli.Out);
@@ -104,7 +116,7 @@ internal static class TranscodeCommand
         return command;
     }
 
-    private sealed record Request(string Input, string Output, Size? Scale, ScaleAlgorithm ScaleAlgorithm, bool Deinterlace, DeinterlaceMethod Method, EncodeOptions Encode, int DecodeThreads, DecodeOptions InputPolicy, bool Strict);
+    private sealed record Request(string Input, string Output, Size? Scale, ScaleAlgorithm ScaleAlgorithm, bool Deinterlace, DeinterlaceMethod Method, EncodeOptions Encode, int DecodeThreads, DecodeOptions InputPolicy, bool Strict, TranscodeSteps Steps);
 
     /// <summary>--segment-time: hls_time for an HLS output, else the segment muxer with segment_time.</summary>
     private static EncodeOptions Segmented(Request r, double seconds)
@@ -136,8 +148,8 @@ internal static class TranscodeCommand
     private static Graph Build(Graph graph, Request r, TextWriter error, TextWriter output)
     {
         var copyVideo = r.Encode.VideoCodec == "copy";
-        if (copyVideo && (r.Scale is not null || r.Deinterlace))
-            throw new CommandException("--vcodec copy passes the input's compressed video through without decoding it, so it cannot be scaled or deinterlaced; drop --scale/--deinterlace, or pick an encoder (--vcodec libx264)", Program.UsageError);
+        if (copyVideo && (r.Scale is not null || r.Deinterlace || r.Steps.Any))
+            throw new CommandException("--vcodec copy passes the input's compressed video through without decoding it, so it cannot be scaled, deinterlaced, trimmed or overlaid; drop those options, or pick an encoder (--vcodec libx264)", Program.UsageError);
         if (copyVideo)
             foreach (var (given, name) in new[] { (r.Encode.Preset is not null, "--preset"), (r.Encode.Crf is not null, "--crf"), (r.Encode.VideoBitrate > 0, "--vbitrate") })
                 if (given) error.WriteLine($"mediagraph: warning: {name} has no effect with --vcodec copy");
@@ -156,11 +168,16 @@ internal static class TranscodeCommand
             video = input.Video;
             if (r.Deinterlace) video = video.Deinterlace(new DeinterlaceOptions { Method = r.Method });
             if (r.Scale is { } size) video = video.Scale(size.Width, size.Height, r.ScaleAlgorithm);
+            video = r.Steps.Apply(graph, video);
         }
         else if (r.Scale is not null || r.Deinterlace)
             error.WriteLine($"mediagraph: warning: '{r.Input}' has no video stream that can be decoded; {(r.Scale is not null ? "--scale" : "--deinterlace")} has nothing to apply to");
 
         var audio = input.HasAudio && r.Encode.AudioCodec != "none" ? input.Audio : null;
+        if (audio is not null && r.Steps.Trim is not null)
+            audio = r.Encode.AudioCodec == "copy"
+                ? throw new CommandException("--trim cuts decoded audio: it cannot be used with --acodec copy; pick an encoder or --acodec none", Program.UsageError)
+                : r.Steps.Apply(audio);
         if (video is null && audio is null)
             throw new CommandException(input.HasAudio
                 ? $"nothing to write: '{r.Input}' has no video stream and --acodec none drops its audio"

@@ -39,11 +39,12 @@ internal static class DevicePlacement
                 if (input.Kind != MediaKind.Video || input.Source is not { } source) continue;
                 var producer = (remap?.GetValueOrDefault(source, source) ?? source).Node;
                 var fromDevice = ProducesDevice(producer);
+                var deviceInput = wantsDevice && !node.TakesHostFrames(input.Index);
                 // A decoder asking for NVDEC makes device frames, or host frames when it falls back to software: both
                 // sides get their node, which passes the other kind through (an upload of a device frame moves nothing).
-                if (HardwareDecode(producer)) fromDevice = !wantsDevice;
-                if (wantsDevice == fromDevice) continue;
-                Node inserted = wantsDevice
+                if (HardwareDecode(producer)) fromDevice = !deviceInput;
+                if (deviceInput == fromDevice) continue;
+                Node inserted = deviceInput
                     ? Get(uploads, source, () => new UploadNode())
                     : Get(downloads, source, () => new DownloadNode());
                 inputRemap[input] = inserted.Outputs[0];

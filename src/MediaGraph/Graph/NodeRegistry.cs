@@ -14,7 +14,8 @@ public static class NodeRegistry
     private static NodeDescriptor[] _kinds = [DeinterlaceNode.Descriptor, ScaleNode.Descriptor, FilterNode.Descriptor, FpsNode.Descriptor,
         ConvertToNode.Descriptor, CropNode.Descriptor, FlipNode.Descriptor, RotateNode.Descriptor, BlurNode.Descriptor, GammaNode.Descriptor,
         UploadNode.Descriptor, DownloadNode.Descriptor, TrackNode.Descriptor, DrawDetectionsNode.Descriptor,
-        InferNode.Descriptor, RecognizeTextNode.ReadTextDescriptor];
+        InferNode.Descriptor, RecognizeTextNode.ReadTextDescriptor, OverlayNode.Descriptor,
+        EveryNthNode.Descriptor, TrimNode.Descriptor, AudioTrimNode.Descriptor, SetPtsNode.Descriptor];
 
     /// <summary>How many of <see cref="Kinds"/> are built in (they come first).</summary>
     internal static readonly int BuiltInCount = _kinds.Length;

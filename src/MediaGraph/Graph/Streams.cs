@@ -78,6 +78,27 @@ public sealed class VideoStream : MediaStream
 
     /// <summary>Copies device frames back to host memory.</summary>
     public VideoStream Download() => Through(new DownloadNode());
+
+    /// <summary>Draws <paramref name="overlay"/> (a clip, or a still image such as a PNG with alpha, which repeats) on
+    /// this stream at (<paramref name="x"/>, <paramref name="y"/>), from <paramref name="from"/> for
+    /// <paramref name="duration"/> (null: to the end); frames outside that window pass unchanged. Size, loop,
+    /// opacity, end behaviour and a moving position are in <paramref name="options"/>. See <see cref="OverlayNode"/>.</summary>
+    /// <example><c>video.Overlay(graph.Decode("logo.png").Video, 16, 16, TimeSpan.Zero, TimeSpan.FromSeconds(10), new() { Width = 300, Height = 200 })</c></example>
+    public VideoStream Overlay(VideoStream overlay, int x = 0, int y = 0, TimeSpan? from = null, TimeSpan? duration = null, OverlayOptions? options = null)
+        => Graph.Add(new OverlayNode(x, y, from, duration, options), this, overlay).VideoOutput(0);
+
+    /// <summary>Keeps frames 0, <paramref name="n"/>, 2<paramref name="n"/> … (<c>select='not(mod(n,N))'</c>), timestamps unchanged.</summary>
+    public VideoStream EveryNth(int n) => Through(new EveryNthNode(n));
+
+    /// <summary>Keeps from <paramref name="start"/> for <paramref name="duration"/> (null: to the end), as
+    /// <c>trim=start:duration</c>; timestamps unchanged (follow with <c>SetPts("PTS-STARTPTS")</c> to start at 0).</summary>
+    public VideoStream Trim(TimeSpan start, TimeSpan? duration = null) => Through(new TrimNode(start, duration));
+
+    /// <summary>Rewrites timestamps with a libavfilter setpts expression ("PTS-STARTPTS", "0.5*PTS").</summary>
+    public VideoStream SetPts(string expression) => Through(new SetPtsNode(expression));
+
+    /// <summary>Rewrites timestamps with <paramref name="compute"/>: the new PTS, in the frame's time base.</summary>
+    public VideoStream SetPts(Func<PtsContext, long> compute) => Through(new SetPtsNode(compute));
 }
 
 /// <summary>A stream of decoded <see cref="AudioFrame"/>s.</summary>
@@ -93,6 +114,10 @@ public sealed class AudioStream : MediaStream
 
     /// <summary>Runs a one-input, one-output libavfilter audio graph ("volume=0.5", "aresample=48000").</summary>
     public AudioStream Filter(string description) => Graph.Filter(description, this).Audio(0);
+
+    /// <summary>Keeps from <paramref name="start"/> for <paramref name="duration"/> (null: to the end), as
+    /// <c>atrim=start:duration</c>: cut to the sample, timestamps unchanged.</summary>
+    public AudioStream Trim(TimeSpan start, TimeSpan? duration = null) => Through(new AudioTrimNode(start, duration));
 }
 
 /// <summary>A stream of compressed <see cref="Packet"/>s (stream copy, app sinks of packets).</summary>

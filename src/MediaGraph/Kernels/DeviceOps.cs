@@ -228,6 +228,31 @@ public static class DeviceOps
         device.Synchronize();
     }
 
+    /// <summary>Copies <paramref name="main"/> into <paramref name="dst"/> with <paramref name="overlay"/> (planar YUV
+    /// with alpha, subsampled like <paramref name="main"/>: yuva420p for yuv420p and nv12) blended on at
+    /// (<paramref name="x"/>, <paramref name="y"/>) (even where the chroma is subsampled), with libavfilter overlay's
+    /// arithmetic (see <see cref="OverlayKernels"/>). Main formats: yuv420p, yuvj420p, yuv422p, yuv444p, nv12.</summary>
+    public static void Overlay(VideoFrame main, VideoFrame overlay, VideoFrame dst, int x, int y)
+    {
+        var device = DeviceOf(main, dst);
+        if (!ReferenceEquals(overlay.Device, device)) throw new ArgumentException($"{overlay} is not on {device}");
+        var kernel = device.GetOrLoad("overlay", acc => acc.LoadAutoGroupedKernel<Index2D, ArrayView2D<byte, Stride2D.DenseX>, ArrayView2D<byte, Stride2D.DenseX>,
+            ArrayView2D<byte, Stride2D.DenseX>, ArrayView2D<byte, Stride2D.DenseX>, ArrayView2D<byte, Stride2D.DenseX>, OverlayPlaneParams>(OverlayKernels.Blend));
+        var (hsub, vsub) = Subsampling(main.Format);
+        var nv12 = main.Format.Name == "nv12";
+        var alpha = overlay.GetDevicePlane<byte>(3);
+        for (var i = 0; i < (nv12 ? 2 : 3); i++)
+        {
+            var p = dst.GetPlane(i);
+            var step = Channels(main.Format, i);
+            var a = OverlayPlaneParams.For(i, x, y, overlay.Width, overlay.Height, hsub, vsub, step);
+            var first = overlay.GetDevicePlane<byte>(i);
+            var second = nv12 && i == 1 ? overlay.GetDevicePlane<byte>(2) : first;
+            kernel(device.Stream, new Index2D(p.RowBytes, p.Rows), main.GetDevicePlane<byte>(i), dst.GetDevicePlane<byte>(i), first, second, alpha, a);
+        }
+        device.Synchronize();
+    }
+
     /// <summary>Samples per pixel in plane <paramref name="plane"/> (2 for NV12's chroma, 3 for rgb24, 4 for rgba).</summary>
     public static int Channels(PixelFormat format, int plane) => format.Name switch
     {

@@ -26,6 +26,7 @@ public static class KernelCatalog
         ("yuv_to_rgb", typeof(ColorKernels).GetMethod(nameof(ColorKernels.YuvToRgb))!),
         ("rgb_to_luma", typeof(ColorKernels).GetMethod(nameof(ColorKernels.RgbToLuma))!),
         ("rgb_to_chroma", typeof(ColorKernels).GetMethod(nameof(ColorKernels.RgbToChroma))!),
+        ("overlay_blend", typeof(OverlayKernels).GetMethod(nameof(OverlayKernels.Blend))!),
     ];
 
     [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("AOT", "IL3050",

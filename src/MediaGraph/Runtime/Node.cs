@@ -48,6 +48,10 @@ public abstract partial class Node
     /// inserts uploads before it and downloads after it where host nodes meet it.</summary>
     internal virtual bool RunsOnDevice => false;
 
+    /// <summary>True for an input of a device node that still takes host frames (an overlay picture, prepared on the
+    /// host once per frame): the graph inserts no upload before it, and a download when its producer is on the device.</summary>
+    internal virtual bool TakesHostFrames(int input) => false;
+
     /// <summary>An implicit node is made by the builder for the user (a decoder behind <c>input.Video</c>); it is
     /// left out of a run when nothing consumes it.</summary>
     internal virtual bool IsImplicit => false;

@@ -216,7 +216,7 @@ public sealed class GraphJsonTests
 
         Assert.Contains("node 'in' (decode): unknown property 'options.thread' (did you mean 'threads'?)", e.Problems);
         // kinds registered by other tests of this run may follow the built-in ones
-        Assert.Contains(e.Problems, p => p.StartsWith("node 'b' has unknown type 'sharpen' (known types: decode, deinterlace, scale, filter, fps, convert, crop, flip, rotate, blur, gamma, upload, download, track, draw-detections, infer, read-text, encode"));
+        Assert.Contains(e.Problems, p => p.StartsWith("node 'b' has unknown type 'sharpen' (known types: decode, deinterlace, scale, filter, fps, convert, crop, flip, rotate, blur, gamma, upload, download, track, draw-detections, infer, read-text, overlay, every_nth, trim, atrim, setpts, encode"));
         Assert.Contains("node 's' (scale): unknown property 'Width' (did you mean 'width'?)", e.Problems);
         Assert.Contains(e.Problems, p => p.StartsWith("node #4 has no \"id\""));
         Assert.Contains("node 's' is defined twice (nodes #3 and #5): ids must be unique", e.Problems);

@@ -144,7 +144,7 @@ public sealed class NodeKindTests
     {
         var e = Assert.Throws<GraphValidationException>(() => Graph.FromJson("""{"nodes": [{"id": "s", "type": "scael", "input": "x"}]}"""));
 
-        Assert.StartsWith("node 's' has unknown type 'scael' (did you mean 'scale'? known types: decode, deinterlace, scale, filter, fps, convert, crop, flip, rotate, blur, gamma, upload, download, track, draw-detections, infer, read-text, encode", Assert.Single(e.Problems));
+        Assert.StartsWith("node 's' has unknown type 'scael' (did you mean 'scale'? known types: decode, deinterlace, scale, filter, fps, convert, crop, flip, rotate, blur, gamma, upload, download, track, draw-detections, infer, read-text, overlay, every_nth, trim, atrim, setpts, encode", Assert.Single(e.Problems));
     }
 
     [Fact]

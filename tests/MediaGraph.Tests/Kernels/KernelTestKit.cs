@@ -22,11 +22,11 @@ internal static class KernelTestKit
 {
     /// <summary>Frames of <paramref name="format"/> at <paramref name="width"/>×<paramref name="height"/> that
     /// <c>ffmpeg {input} -f rawvideo -pix_fmt format</c> writes, packed (no padding).</summary>
-    public static async Task<byte[]> FfmpegRawAsync(string input, string filter, string format, string? dir = null)
+    public static async Task<byte[]> FfmpegRawAsync(string input, string filter, string format, string? dir = null, string? filterComplex = null)
     {
         dir ??= TestMedia.OutputFolder("raw");
         var path = Path.Combine(dir, $"{Guid.NewGuid():N}.raw");
-        var vf = filter.Length > 0 ? $"-vf \"{filter}\"" : "";
+        var vf = filterComplex is not null ? $"-filter_complex \"{filterComplex}\"" : filter.Length > 0 ? $"-vf \"{filter}\"" : "";
         var (code, _, error) = await TestMedia.RunProcessAsync("ffmpeg", $"-nostdin -hide_banner -v error -y {input} {vf} -fps_mode passthrough -f rawvideo -pix_fmt {format} \"{path}\"");
         if (code != 0) throw new InvalidOperationException($"ffmpeg {input} {vf} failed ({code}): {error}");
         return await File.ReadAllBytesAsync(path);
