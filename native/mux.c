@@ -422,7 +422,15 @@ MG_API int mg_muxer_add_stream(mg_muxer *m, const mg_codecpar *par, int *out_ind
     int ret = avcodec_parameters_copy(st->codecpar, par->par);
     if (ret < 0)
         return mg_fail(ret, "mg_muxer_add_stream('%s')", m->path);
-    st->codecpar->codec_tag = 0;
+    /* As fftools 5.1 (init_output_stream_streamcopy, and an encoder's own tag): the tag is kept when the format has
+       no tag table, maps it to the same codec, or has no tag for the codec; else the muxer picks its own. A raw
+       video stream's tag is what says its pixel format in NUT and AVI. */
+    unsigned int tag = st->codecpar->codec_tag, unused;
+    const struct AVCodecTag *const *table = m->fmt->oformat->codec_tag;
+    if (tag && table && av_codec_get_id(table, tag) != st->codecpar->codec_id &&
+        av_codec_get_tag2(table, st->codecpar->codec_id, &unused))
+        tag = 0;
+    st->codecpar->codec_tag = tag;
     if (par->has_display_matrix) {   /* stream copy keeps the rotation a player must apply */
 #if LIBAVFORMAT_VERSION_MAJOR >= 61 || (LIBAVFORMAT_VERSION_MAJOR == 60 && LIBAVFORMAT_VERSION_MINOR >= 15)
         AVPacketSideData *sd = av_packet_side_data_new(&st->codecpar->coded_side_data, &st->codecpar->nb_coded_side_data,
