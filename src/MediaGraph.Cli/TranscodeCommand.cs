@@ -72,6 +72,7 @@ internal static class TranscodeCommand
             input, output, scale, scaleAlgorithm, deinterlace, method, vcodec, preset, crf, vbitrate, acodec, gop, format, formatOptions, threads, segmentTime, vsync, rate,
         };
         foreach (var option in cli.InputPolicyOptions) command.Options.Add(option);
+        foreach (var option in cli.LiveInputOptions) command.Options.Add(option);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var request = new Request(
@@ -93,7 +94,7 @@ internal static class TranscodeCommand
                     FrameRate = parse.GetValue(rate),
                 },
                 parse.GetValue(threads) ?? 0,
-                cli.WithInputPolicy(parse, new DecodeOptions()),
+                cli.WithLiveInput(parse, cli.WithInputPolicy(parse, new DecodeOptions())),
                 parse.GetValue(cli.StrictOption));
             if (parse.GetValue(segmentTime) is { } seconds) request = request with { Encode = Segmented(request, seconds) };
             var progress = cli.CreateProgress();

@@ -152,6 +152,9 @@ public sealed class GraphMetrics
             foreach (var s in n.Stages)
                 sb.AppendLine(string.Create(ci,
                     $"{n.Node} {s.Name}: {s.Count} runs, {s.Items} {s.Unit} ({(s.Count > 0 ? (double)s.Items / s.Count : 0):0.0} a run), avg {s.Average.TotalMilliseconds:0.00} ms, recent-100 {s.Recent.TotalMilliseconds:0.00} ms, min-max {s.Min.TotalMilliseconds:0.00}-{s.Max.TotalMilliseconds:0.00} ms, {s.Errors} errors ({s.ErrorRate:0.0%})"));
+        foreach (var n in Nodes)
+            if (n.Health is { } health)
+                sb.AppendLine($"{n.Node}: {health}");
         // Every host<->device transfer is a number (DESIGN decision 4): one line per node that moved bytes.
         foreach (var n in Nodes)
             if (n.BytesUploaded > 0 || n.BytesDownloaded > 0)

@@ -122,7 +122,7 @@ internal sealed partial class GraphRunner
                     source = _remap.GetValueOrDefault(source, source);
                     var producer = _runs[source.Node].Context;
                     var consumer = run.Context;
-                    var edge = new Edge(source, input, input.Capacity ?? _options.ChannelCapacity, consumer.InputWakeup, producer.OutputWakeup, consumer.Metrics, _budget);
+                    var edge = new Edge(source, input, input.Capacity ?? _options.ChannelCapacity, consumer.InputWakeup, producer.OutputWakeup, consumer.Metrics, _budget, producer.Metrics);
                     _edges.Add(edge);
                     consumer.SetInput(input.Index, edge);
                     producer.AddOutputEdge(source.Index, edge);
