@@ -60,6 +60,7 @@ var mux = graph.Encode(Path.Combine(outDir, "chunk-%05d.ts"), video, null, new E
     VideoCodec = "libx264",
     Preset = "veryfast",
     Gop = gop,
+    VideoCodecOptions = new Dictionary<string, string> { ["x264-params"] = $"scenecut=0:min-keyint={gop}" }, // key frames only there
     Format = "segment",
     FrameRateMode = FrameRateMode.Vfr, // kept frames keep their times: no duplicates fill the gaps
     FormatOptions = new Dictionary<string, string>

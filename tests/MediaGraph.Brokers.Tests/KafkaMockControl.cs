@@ -14,6 +14,20 @@ public sealed class KafkaMockControl : IDisposable
     private const string Library = "librdkafka";
     private nint _client, _cluster;
 
+    static KafkaMockControl()
+    {
+        // As Confluent.Kafka does: librdkafka.redist ships builds for several systems; the generic one needs
+        // libsasl2.so.3, which Debian does not have, so the first that loads wins.
+        NativeLibrary.SetDllImportResolver(typeof(KafkaMockControl).Assembly, (name, _, _) =>
+        {
+            if (name != Library) return 0;
+            var folder = Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native");
+            foreach (var file in new[] { "librdkafka.so", "centos8-librdkafka.so", "alpine-librdkafka.so" })
+                if (NativeLibrary.TryLoad(Path.Combine(folder, file), out var handle)) return handle;
+            return 0;
+        });
+    }
+
     public KafkaMockControl(int brokers = 1)
     {
         var error = new byte[512];

@@ -35,11 +35,13 @@ public sealed class EdgeUploaderSampleTests(ITestOutputHelper log)
             log.WriteLine($"{Path.GetFileName(sidecar)}: {s}; ffprobe: {probed.Frames} frames, {probed.Width}x{probed.Height}");
             Assert.Equal(probed.Frames, s.GetProperty("frames").GetInt64());
             Assert.Equal((probed.Width, probed.Height), (s.GetProperty("width").GetInt32(), s.GetProperty("height").GetInt32()));
-            Assert.InRange(Math.Abs(expectedStart - s.GetProperty("start").GetDouble()), 0, 0.001); // chunks follow each other
+            // Chunks follow each other: a chunk's duration ends with its last frame's own duration (0.04 s), the
+            // next starts at the next kept frame (0.12 s after the last).
+            Assert.InRange(s.GetProperty("start").GetDouble() - expectedStart, -0.001, 0.125);
             var (start, end) = await Ffprobe.PacketSpanAsync(chunk, "v:0");
             Assert.InRange(Math.Abs(end - start - s.GetProperty("duration").GetDouble()), 0, 0.125); // within one kept frame (0.12 s)
             Assert.True(DateTimeOffset.TryParse(s.GetProperty("wallClockStart").GetString(), out _));
-            expectedStart += s.GetProperty("duration").GetDouble();
+            expectedStart = s.GetProperty("start").GetDouble() + s.GetProperty("duration").GetDouble();
             frames += probed.Frames;
         }
         Assert.Equal(67, frames); // frames 0, 3, ..., 198 of 200
