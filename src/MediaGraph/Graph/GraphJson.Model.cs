@@ -48,6 +48,12 @@ internal sealed class DecodeOptionsEntry
     public double? ReadTimeoutSeconds { get; set; }
     public long? MaxPixels { get; set; }
     public string? HwAccel { get; set; }
+    public bool? Reconnect { get; set; }
+    public double? ReconnectDelaySeconds { get; set; }
+    public double? ReconnectMaxDelaySeconds { get; set; }
+    public int? ReconnectAttempts { get; set; }
+    /// <summary>"block", "keep-latest" or "drop-oldest".</summary>
+    public string? EdgePolicy { get; set; }
 }
 
 /// <summary><c>{"type": "encode", "path": "out.mp4", "video": "f.out0", "audio": "in.audio", "options": {...}}</c>.</summary>

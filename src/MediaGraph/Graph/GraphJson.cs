@@ -88,8 +88,25 @@ internal static partial class GraphJson
             ReadTimeout = o.ReadTimeoutSeconds is { } read ? TimeSpan.FromSeconds(Math.Max(0, read)) : defaults.ReadTimeout,
             MaxPixels = o.MaxPixels ?? defaults.MaxPixels,
             HwAccel = o.HwAccel is null ? HwAccel.None : ParseHwAccel(o.HwAccel),
+            Reconnect = o.Reconnect,
+            ReconnectDelay = o.ReconnectDelaySeconds is { } delay ? TimeSpan.FromSeconds(Math.Max(0, delay)) : defaults.ReconnectDelay,
+            ReconnectMaxDelay = o.ReconnectMaxDelaySeconds is { } max ? TimeSpan.FromSeconds(Math.Max(0, max)) : defaults.ReconnectMaxDelay,
+            ReconnectAttempts = Math.Max(0, o.ReconnectAttempts ?? 0),
+            EdgePolicy = o.EdgePolicy is { } policy ? EdgePolicyOf(policy) : EdgePolicy.Block,
         };
     }
+
+    /// <summary>"block", "keep-latest" / "keepLatest", "drop-oldest" / "dropOldest".</summary>
+    internal static EdgePolicy EdgePolicyOf(string text)
+        => Enum.TryParse<EdgePolicy>(text.Replace("-", "", StringComparison.Ordinal), ignoreCase: true, out var policy) && !char.IsDigit(text[0]) ? policy
+            : throw new ArgumentException($"edgePolicy '{text}' is not one of block, keep-latest, drop-oldest");
+
+    internal static string EdgePolicyName(EdgePolicy policy) => policy switch
+    {
+        EdgePolicy.KeepLatest => "keep-latest",
+        EdgePolicy.DropOldest => "drop-oldest",
+        _ => "block",
+    };
 
     /// <summary>Reads "none", "auto" or "cuda" (the CLI's <c>--hwaccel</c> and the JSON field).</summary>
     internal static HwAccel ParseHwAccel(string text) => text.Trim().ToLowerInvariant() switch
@@ -117,9 +134,15 @@ internal static partial class GraphJson
             ReadTimeoutSeconds = o.ReadTimeout == defaults.ReadTimeout ? null : o.ReadTimeout.TotalSeconds,
             MaxPixels = o.MaxPixels == defaults.MaxPixels ? null : o.MaxPixels,
             HwAccel = o.HwAccel == HwAccel.None ? null : o.HwAccel.ToString().ToLowerInvariant(),
+            Reconnect = o.Reconnect,
+            ReconnectDelaySeconds = o.ReconnectDelay == defaults.ReconnectDelay ? null : o.ReconnectDelay.TotalSeconds,
+            ReconnectMaxDelaySeconds = o.ReconnectMaxDelay == defaults.ReconnectMaxDelay ? null : o.ReconnectMaxDelay.TotalSeconds,
+            ReconnectAttempts = o.ReconnectAttempts == 0 ? null : o.ReconnectAttempts,
+            EdgePolicy = o.EdgePolicy == EdgePolicy.Block ? null : EdgePolicyName(o.EdgePolicy),
         };
         return entry is { Format: null, FormatOptions: null, Threads: null, VideoDecoder: null, KeepTimestamps: null, Protocols: null,
-            AllowNetwork: null, AllowListen: null, OpenTimeoutSeconds: null, ReadTimeoutSeconds: null, MaxPixels: null, HwAccel: null } ? null : entry;
+            AllowNetwork: null, AllowListen: null, OpenTimeoutSeconds: null, ReadTimeoutSeconds: null, MaxPixels: null, HwAccel: null,
+            Reconnect: null, ReconnectDelaySeconds: null, ReconnectMaxDelaySeconds: null, ReconnectAttempts: null, EdgePolicy: null } ? null : entry;
     }
 
     internal static EncodeOptions ToOptions(EncodeOptionsEntry? o)

@@ -61,6 +61,33 @@ public sealed record DecodeOptions
 
     internal string? FormatOptionsString => OptionString.Of(FormatOptions);
 
+    /// <summary>Whether a network input that is lost (a read fails, times out, or a live stream ends) is opened
+    /// again, with exponential backoff (<see cref="ReconnectDelay"/> doubling up to <see cref="ReconnectMaxDelay"/>,
+    /// at most <see cref="ReconnectAttempts"/> tries in a row). Null (the default): live network inputs (RTSP, UDP,
+    /// SRT, RTMP, live HLS: those without a duration) reconnect; files and network files (a duration) do not.
+    /// True: every network input; false: none. Local files and pipes never reconnect. The first open is never
+    /// retried: a camera that does not answer when the graph starts fails within <see cref="OpenTimeout"/>, naming
+    /// it. Timestamps continue across a reconnect (the new session follows the last packet), video resumes at the
+    /// first key frame, and each step is reported (<see cref="DemuxNode.HealthChanged"/>, <see cref="NodeMetrics.Health"/>).</summary>
+    public bool? Reconnect { get; init; }
+
+    /// <summary>The wait before the first reconnect attempt; each failed attempt doubles it, up to
+    /// <see cref="ReconnectMaxDelay"/>. Default 0.5 s.</summary>
+    public TimeSpan ReconnectDelay { get; init; } = TimeSpan.FromSeconds(0.5);
+
+    /// <summary>The longest wait between reconnect attempts. Default 30 s.</summary>
+    public TimeSpan ReconnectMaxDelay { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How many reconnect attempts in a row may fail before the input gives up (the run then fails, naming
+    /// the input and the last reason, after its outputs are finalised). Default 0: for ever, as a camera should.</summary>
+    public int ReconnectAttempts { get; init; }
+
+    /// <summary>What the edges after this input's decoders do when a consumer falls behind: <see cref="EdgePolicy.Block"/>
+    /// (the default: a file never loses a frame), or for a live input <see cref="EdgePolicy.KeepLatest"/> /
+    /// <see cref="EdgePolicy.DropOldest"/>: the decoder never waits, frames a slow consumer cannot take are dropped
+    /// and counted (the decoder's <see cref="NodeMetrics.Dropped"/>), so the consumer never falls behind the camera.</summary>
+    public EdgePolicy EdgePolicy { get; init; }
+
     /// <summary>Hardware video decoding (NVDEC through FFmpeg's CUDA hwaccel), into device frames that the graph's
     /// CUDA nodes and NVENC use in place. <see cref="MediaGraph.HwAccel.Auto"/>: NVDEC when the run has a CUDA device
     /// (<see cref="GraphOptions.Device"/> cuda, or auto on a machine with a GPU) and NVDEC takes the stream, else

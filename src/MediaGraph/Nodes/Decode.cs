@@ -24,7 +24,7 @@ public sealed class DecodeNode : Node
         var input = AddInput(MediaKind.Packets, "packets");
         input.Source = packets;
         packets.Consumers.Add(input);
-        AddOutput(kind, kind == MediaKind.Video ? "video" : "audio");
+        AddOutput(kind, kind == MediaKind.Video ? "video" : "audio").Policy = options.EdgePolicy;
     }
 
     public MediaKind MediaKind { get; }
@@ -72,6 +72,14 @@ public sealed class DecodeNode : Node
         protected internal override async ValueTask ProcessAsync(NodeContext context, int input, MediaItem item, CancellationToken cancellationToken)
         {
             using var packet = (Packet)item;
+            if (_decoder is not null && !ReferenceEquals(packet.Parameters, _parameters))
+            {
+                // New codec parameters (a live input reconnected, a broker stream changed form): what the old decoder
+                // holds is drained, then a decoder opens for the new parameters (a camera may restart with new SPS/PPS).
+                await FinishDecoderAsync(context, cancellationToken).ConfigureAwait(false);
+                _decoder.Dispose();
+                _decoder = null;
+            }
             if (_decoder is null)
             {
                 _parameters = packet.Parameters;
@@ -87,7 +95,7 @@ public sealed class DecodeNode : Node
                 _decoder = OpenDecoder(context, codec, limits);
                 context.Logger.LogInformation("{Node}: decoding {Stream} with {Decoder} ({Threads} threads)", context.NodeName, _parameters.Description,
                     codec ?? _parameters.CodecName, node.Options.Threads == 0 ? "automatic" : node.Options.Threads.ToString(System.Globalization.CultureInfo.InvariantCulture));
-                if (node.MediaKind == MediaKind.Video && node.Options.AutoRotate) _rotator = Rotator.For(node, _parameters.Description.Rotation);
+                if (node.MediaKind == MediaKind.Video && node.Options.AutoRotate) _rotator ??= Rotator.For(node, _parameters.Description.Rotation);
             }
             _packetMetadata.Remember(packet);
             while (true)
@@ -108,10 +116,17 @@ public sealed class DecodeNode : Node
         protected internal override async ValueTask FinishAsync(NodeContext context, CancellationToken cancellationToken)
         {
             if (_decoder is null) return;
-            var status = _decoder.Send(0);
+            await FinishDecoderAsync(context, cancellationToken).ConfigureAwait(false);
+            if (_rotator is not null) await _rotator.FinishAsync(context, cancellationToken).ConfigureAwait(false);
+        }
+
+        /// <summary>Sends the end of the stream to the decoder and emits what it still holds (reordered frames).</summary>
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+        private async ValueTask FinishDecoderAsync(NodeContext context, CancellationToken cancellationToken)
+        {
+            var status = _decoder!.Send(0);
             if (status < 0) context.Damaged($"flushing the decoder of {StreamName}: {NativeStatus.LastError()}");
             await DrainAsync(context, cancellationToken).ConfigureAwait(false);
-            if (_rotator is not null) await _rotator.FinishAsync(context, cancellationToken).ConfigureAwait(false);
         }
 
         private bool _hardware;        // opened with NVDEC asked for

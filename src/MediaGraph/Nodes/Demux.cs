@@ -32,7 +32,7 @@ public readonly record struct StreamSelector(MediaKind Kind, int Index = -1, int
 /// ends the input as its end would, with a warning, as the ffmpeg CLI does (<see cref="GraphOptions.FailOnDamage"/>:
 /// fails). Stop requests and cancellation interrupt a blocking open or read.
 /// </summary>
-public sealed class DemuxNode : Node
+public sealed partial class DemuxNode : Node
 {
     private readonly List<StreamSelector> _selectors = new();
     private Demuxer? _prepared; // opened by Validate for the run that follows
@@ -118,9 +118,24 @@ public sealed class DemuxNode : Node
             $"stream #{stream.Index} is {stream.Width}x{stream.Height} ({pixels / 1e6:0.0} MPixel), above the limit of {options.MaxPixels / 1e6:0.0} MPixel (DecodeOptions.MaxPixels = {options.MaxPixels}); it is refused before any frame is allocated: raise MaxPixels to decode it");
     }
 
+    /// <summary>
+    /// Raised at each step of a live input's connection (<see cref="DecodeOptions.Reconnect"/>): connected,
+    /// disconnected with the reason, each reconnect attempt with its delay, reconnected, gave up. Called on the
+    /// input's reading thread: keep handlers short. A handler that throws is logged and ignored.
+    /// </summary>
+    public event Action<InputHealthEvent>? HealthChanged;
+
+    private void Report(NodeContext context, InputHealthEvent e)
+    {
+        var level = e.Kind is InputHealthKind.Disconnected or InputHealthKind.GaveUp ? LogLevel.Warning : LogLevel.Information;
+        if (context.Logger.IsEnabled(level)) context.Logger.Log(level, "{Event}", e.ToString());
+        try { HealthChanged?.Invoke(e); }
+        catch (Exception handlerFailure) { context.Logger.LogWarning(handlerFailure, "{Node}: a HealthChanged handler failed", context.NodeName); }
+    }
+
     protected internal override NodeInstance CreateInstance() => new Instance(this);
 
-    private sealed class Instance(DemuxNode node) : NodeInstance
+    private sealed partial class Instance(DemuxNode node) : NodeInstance
     {
         private Demuxer? _demuxer;
         private int[] _outputOf = [];
@@ -132,72 +147,121 @@ public sealed class DemuxNode : Node
 
         protected internal override ValueTask StartAsync(NodeContext context, CancellationToken cancellationToken)
         {
-            var demuxer = _demuxer = Interlocked.Exchange(ref node._prepared, null)
+            var demuxer = Interlocked.Exchange(ref node._prepared, null)
                 ?? InputPolicy.Open(node.Url, node.Options, context.NodeName, cancellationToken);
-            _outputOf = Enumerable.Repeat(-1, demuxer.StreamCount).ToArray();
-            _parameters = new StreamParameters?[demuxer.StreamCount];
-            _offset = new long[demuxer.StreamCount];
-            _nextDtsUs = Enumerable.Repeat(Timestamp.None, demuxer.StreamCount).ToArray();
-            _discontinuous = !node.Options.KeepTimestamps && demuxer.TimestampsMayJump;
-            var start = demuxer.StartTime;
-            for (var o = 0; o < node._selectors.Count; o++)
+            try { Attach(context, demuxer); }
+            catch
             {
-                var index = node._selectors[o].Resolve(demuxer);
-                if (index < 0) throw new MediaGraphException(context.NodeName, $"'{node.Url}' has no {node._selectors[o]}");
-                _outputOf[index] = o;
-                var p = _parameters[index];
-                if (p is null)
-                {
-                    p = _parameters[index] = demuxer.Parameters(index);
-                    context.DisposeAtEndOfRun(p);
-                }
-                _offset[index] = node.Options.KeepTimestamps || start == Timestamp.None ? 0 : Rational.Rescale(-start, Rational.Microseconds, p.TimeBase);
+                demuxer.Dispose();
+                throw;
             }
+            StartSupervising(context, demuxer);
             if (context.Logger.IsEnabled(LogLevel.Information))
                 context.Logger.LogInformation("{Node}: opened '{Url}' ({Format}): {Streams}", context.NodeName, node.Url, demuxer.FormatName,
                     string.Join("; ", Enumerable.Range(0, demuxer.StreamCount).Select(i => (_outputOf[i] >= 0 ? "" : "unused ") + demuxer.Describe(i))));
             return default;
         }
 
+        /// <summary>Makes <paramref name="demuxer"/> the open input: maps its streams to the outputs (throws naming a
+        /// selected stream it lacks) and sets the shift that starts it at 0.</summary>
+        private void Attach(NodeContext context, Demuxer demuxer)
+        {
+            var outputOf = Enumerable.Repeat(-1, demuxer.StreamCount).ToArray();
+            var parameters = new StreamParameters?[demuxer.StreamCount];
+            var offset = new long[demuxer.StreamCount];
+            var start = demuxer.StartTime;
+            for (var o = 0; o < node._selectors.Count; o++)
+            {
+                var index = node._selectors[o].Resolve(demuxer);
+                if (index < 0) throw new MediaGraphException(context.NodeName, $"'{node.Url}' has no {node._selectors[o]}");
+                outputOf[index] = o;
+                var p = parameters[index];
+                if (p is null)
+                {
+                    p = parameters[index] = demuxer.Parameters(index);
+                    context.DisposeAtEndOfRun(p); // packets in flight refer to them, also after a reconnect
+                }
+                offset[index] = node.Options.KeepTimestamps || start == Timestamp.None ? 0 : Rational.Rescale(-start, Rational.Microseconds, p.TimeBase);
+            }
+            _demuxer = demuxer;
+            _outputOf = outputOf;
+            _parameters = parameters;
+            _offset = offset;
+            _nextDtsUs = Enumerable.Repeat(Timestamp.None, demuxer.StreamCount).ToArray();
+            _discontinuous = !node.Options.KeepTimestamps && demuxer.TimestampsMayJump;
+        }
+
         protected internal override async Task RunSourceAsync(NodeContext context, CancellationToken cancellationToken)
         {
-            var demuxer = _demuxer!;
-            using var interrupt = context.StopRequested.Register(demuxer.Interrupt);
-            using var hardInterrupt = cancellationToken.Register(demuxer.Interrupt);
             var packet = context.RentPacket();
             try
             {
                 while (!context.StopRequested.IsCancellationRequested && !context.AllOutputsClosed)
                 {
-                    bool more;
-                    PacketInfo info;
-                    try { more = demuxer.Read(packet.Native, out info, context.NodeName); }
-                    catch (MediaGraphException e) when (e.ErrorCode == NativeStatus.Exit) { break; }
-                    catch (MediaGraphException e) when (e.ErrorCode != NativeStatus.TimedOut)
+                    var demuxer = _demuxer!;
+                    string? lost = null;
+                    // Registrations end (waiting for a running callback) before a lost input's demuxer is freed.
+                    using (context.StopRequested.Register(demuxer.Interrupt))
+                    using (cancellationToken.Register(demuxer.Interrupt))
                     {
-                        // As the ffmpeg CLI (process_input): a read error ends the input as its end would, so what was
-                        // read is decoded, flushed and written; strict mode fails instead. A timeout stays a failure.
-                        context.Damaged($"the input ends early: {e.Cause}");
-                        break;
+                        while (!context.StopRequested.IsCancellationRequested && !context.AllOutputsClosed)
+                        {
+                            bool more;
+                            PacketInfo info;
+                            try { more = demuxer.Read(packet.Native, out info, context.NodeName); }
+                            catch (MediaGraphException e) when (e.ErrorCode == NativeStatus.Exit) { break; }
+                            catch (MediaGraphException e) when (_reconnect)
+                            {
+                                lost = e.Cause;
+                                break;
+                            }
+                            catch (MediaGraphException e) when (e.ErrorCode != NativeStatus.TimedOut)
+                            {
+                                // As the ffmpeg CLI (process_input): a read error ends the input as its end would, so what was
+                                // read is decoded, flushed and written; strict mode fails instead. A timeout stays a failure.
+                                context.Damaged($"the input ends early: {e.Cause}");
+                                break;
+                            }
+                            if (!more)
+                            {
+                                if (_reconnect) lost = "the live stream ended (the camera or server closed it)";
+                                break;
+                            }
+                            var output = info.StreamIndex < _outputOf.Length ? _outputOf[info.StreamIndex] : -1;
+                            if (output < 0 || context.IsOutputClosed(output)) continue;
+                            if (!Timed(context, packet.Native, ref info, output)) continue;
+                            var parameters = _parameters[info.StreamIndex]!;
+                            packet.SetFrom(in info, parameters, parameters.TimeBase);
+                            await context.EmitAsync(output, packet, cancellationToken).ConfigureAwait(false);
+                            _health?.ItemEmitted();
+                            packet = context.RentPacket();
+                        }
                     }
-                    if (!more) break;
-                    var output = info.StreamIndex < _outputOf.Length ? _outputOf[info.StreamIndex] : -1;
-                    if (output < 0 || context.IsOutputClosed(output)) continue;
-                    var parameters = _parameters[info.StreamIndex]!;
-                    var offset = _offset[info.StreamIndex];
-                    if (_jumpOffsetUs != 0) offset += Rational.Rescale(_jumpOffsetUs, Rational.Microseconds, parameters.TimeBase);
-                    if (offset != 0) Shift(ref info, offset);
-                    if (_discontinuous) FollowDiscontinuities(context, ref info, parameters.TimeBase);
-                    if (offset != 0 || _discontinuous) NativeMethods.mg_packet_set_timing(packet.Native, info.Pts, info.Dts, info.Duration);
-                    packet.SetFrom(in info, parameters, parameters.TimeBase);
-                    await context.EmitAsync(output, packet, cancellationToken).ConfigureAwait(false);
-                    packet = context.RentPacket();
+                    if (lost is null || context.StopRequested.IsCancellationRequested || context.AllOutputsClosed) break;
+                    if (!await ReconnectAsync(context, lost, cancellationToken).ConfigureAwait(false)) break;
                 }
             }
             finally
             {
                 packet.Dispose();
             }
+        }
+
+        /// <summary>Shifts the packet in <paramref name="info"/> (start at 0, discontinuities, a reconnect's
+        /// continuation) and writes its timing back; false when it is skipped (video after a reconnect before its
+        /// first key frame).</summary>
+        private bool Timed(NodeContext context, nint native, ref PacketInfo info, int output)
+        {
+            var parameters = _parameters[info.StreamIndex]!;
+            if (_reconnect && !KeepOrSkip(info, output)) return false;
+            var offset = _offset[info.StreamIndex];
+            if (_resumeAtUs != Timestamp.None) ContinueFrom(info, parameters.TimeBase, offset);
+            if (_jumpOffsetUs != 0) offset += Rational.Rescale(_jumpOffsetUs, Rational.Microseconds, parameters.TimeBase);
+            if (offset != 0) Shift(ref info, offset);
+            if (_discontinuous) FollowDiscontinuities(context, ref info, parameters.TimeBase);
+            if (offset != 0 || _discontinuous) NativeMethods.mg_packet_set_timing(native, info.Pts, info.Dts, info.Duration);
+            if (_reconnect) RememberEnd(info, parameters);
+            return true;
         }
 
         private static void Shift(ref PacketInfo info, long ticks)

@@ -23,29 +23,34 @@ internal sealed class Edge
     private readonly FlightBudget? _budget;
     private long _bytes;
 
-    public Edge(OutputPort from, InputPort to, int capacity, Wakeup consumer, Wakeup producer, NodeMetrics? consumerMetrics = null, FlightBudget? budget = null)
+    public Edge(OutputPort from, InputPort to, int capacity, Wakeup consumer, Wakeup producer, NodeMetrics? consumerMetrics = null, FlightBudget? budget = null, NodeMetrics? producerMetrics = null)
     {
         _budget = budget;
         From = from;
         To = to;
-        Capacity = capacity;
+        // The producer's policy (a live source's) or the consumer's DropOldest: a full edge drops instead of waiting.
+        // A drop chosen by the producer is counted on the producer, one the consumer asked for on the consumer.
+        _drops = to.DropOldest || from.Policy != EdgePolicy.Block;
+        var counter = from.Policy != EdgePolicy.Block ? producerMetrics : consumerMetrics;
+        Capacity = from.Policy == EdgePolicy.KeepLatest ? 1 : capacity;
         Consumer = consumer;
         Producer = producer;
-        var options = new BoundedChannelOptions(capacity)
+        var options = new BoundedChannelOptions(Capacity)
         {
-            FullMode = to.DropOldest ? BoundedChannelFullMode.DropOldest : BoundedChannelFullMode.Wait,
+            FullMode = _drops ? BoundedChannelFullMode.DropOldest : BoundedChannelFullMode.Wait,
             SingleReader = false, // the consumer and an abandoning runtime may both read
             SingleWriter = true,
             AllowSynchronousContinuations = false,
         };
-        _channel = to.DropOldest
-            ? Channel.CreateBounded<Queued>(options, dropped => { consumerMetrics?.CountDropped(); Uncount(dropped); Release(dropped); })
+        _channel = _drops
+            ? Channel.CreateBounded<Queued>(options, dropped => { counter?.CountDropped(); Uncount(dropped); Release(dropped); })
             : Channel.CreateBounded<Queued>(options);
     }
 
     /// <summary>The edge's id in the run's frame timeline (<see cref="FrameTrace"/>), or -1 when the run is not
     /// traced. A traced edge stamps every item written with the time and its number on the edge.</summary>
     public int TraceId { get; init; } = -1;
+    private readonly bool _drops;
 
     public OutputPort From { get; }
     public InputPort To { get; }
@@ -69,13 +74,13 @@ internal sealed class Edge
     /// <summary>True once the producer completed and every item was read (or the edge was abandoned).</summary>
     public bool IsEnded => _channel.Reader.Completion.IsCompleted;
 
-    /// <summary>Adds <paramref name="item"/> when there is room (or, on a drop-oldest edge, always). False when
+    /// <summary>Adds <paramref name="item"/> when there is room (or, on an edge that drops, always). False when
     /// full; the caller waits on <see cref="Producer"/> after <see cref="BeginWaitingToWrite"/>.</summary>
     public bool TryWrite(MediaItem item)
     {
         var bytes = item.EstimatedBytes;
         // Over the graph's memory budget an edge that holds an item counts as full (see FlightBudget).
-        if (_budget is { } budget && !To.DropOldest && budget.WouldExceed(bytes) && _channel.Reader.Count > 0) return false;
+        if (_budget is { } budget && !_drops && budget.WouldExceed(bytes) && _channel.Reader.Count > 0) return false;
         Interlocked.Add(ref _bytes, bytes);
         _budget?.Add(bytes);
         var queued = TraceId < 0 ? new Queued(item, item.Generation, bytes) : new Queued(item, item.Generation, bytes, Stopwatch.GetTimestamp(), _sequence + 1);

@@ -155,6 +155,9 @@ public sealed class GraphMetrics
         // A subgraph's share of the work: its nodes and their busy time together.
         foreach (var group in Nodes.Where(n => n.SubgraphPath is not null).GroupBy(n => n.SubgraphPath!.Split('/')[0]))
             sb.AppendLine(string.Create(ci, $"subgraph {group.Key}: {group.Count()} nodes ({string.Join(", ", group.Select(n => n.Node))}), busy {group.Sum(n => n.BusyTime.TotalSeconds):0.00} s"));
+        foreach (var n in Nodes)
+            if (n.Health is { } health)
+                sb.AppendLine($"{n.Node}: {health}");
         // Every host<->device transfer is a number (DESIGN decision 4): one line per node that moved bytes.
         foreach (var n in Nodes)
             if (n.BytesUploaded > 0 || n.BytesDownloaded > 0)

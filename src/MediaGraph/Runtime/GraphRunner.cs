@@ -126,7 +126,7 @@ internal sealed partial class GraphRunner
                     source = _remap.GetValueOrDefault(source, source);
                     var producer = _runs[source.Node].Context;
                     var consumer = run.Context;
-                    var edge = new Edge(source, input, input.Capacity ?? _options.ChannelCapacity, consumer.InputWakeup, producer.OutputWakeup, consumer.Metrics, _budget)
+                    var edge = new Edge(source, input, input.Capacity ?? _options.ChannelCapacity, consumer.InputWakeup, producer.OutputWakeup, consumer.Metrics, _budget, producer.Metrics)
                     {
                         TraceId = _trace?.AddEdge(source, input) ?? -1,
                     };

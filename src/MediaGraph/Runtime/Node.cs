@@ -136,6 +136,11 @@ public sealed class OutputPort
     public string Name { get; }
     internal List<InputPort> Consumers { get; } = new();
 
+    /// <summary>What each edge from this output does when its consumer falls behind: wait (default), keep only the
+    /// latest item, or drop the oldest (<see cref="EdgePolicy"/>). Set by the producing node from its options (a live
+    /// input's decoder, say); an input's own <see cref="InputPort.DropOldest"/> also makes its edge drop.</summary>
+    public EdgePolicy Policy { get; set; }
+
     /// <summary>"scale1.video".</summary>
     public override string ToString() => $"{Node.Name}.{Name}";
 }

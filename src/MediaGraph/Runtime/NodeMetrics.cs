@@ -122,6 +122,19 @@ public sealed class NodeMetrics
         return stage;
     }
 
+    private SourceHealth? _health;
+
+    /// <summary>The connection health of a source that can lose its input (a live camera), or null for nodes that
+    /// do not report one.</summary>
+    public SourceHealth? Health => _health;
+
+    /// <summary>Starts reporting connection health for this node (a source that can lose its input) and returns it.</summary>
+    public SourceHealth TrackHealth()
+    {
+        Interlocked.CompareExchange(ref _health, new SourceHealth(), null);
+        return _health!;
+    }
+
     /// <summary>Adds busy time that belongs to no single item (flushing at the end).</summary>
     internal void AddBusy(long ticks) => Interlocked.Add(ref _busyTicks, Math.Max(0, ticks));
 }
