@@ -456,7 +456,10 @@ public sealed partial class Graph
         }
         catch (Exception e)
         {
-            started.TrySetException(e);
+            // Failed before the nodes started (nodes that started complete their app channels themselves): the app's
+            // readers and writers get the reason rather than waiting for a run that never comes.
+            if (started.TrySetException(e))
+                foreach (var node in _nodes) (node as IAppEndpoint)?.FailBeforeStart(e);
             throw;
         }
         finally

@@ -12,6 +12,11 @@ internal interface IAppEndpoint
 {
     /// <summary>Makes a fresh channel when the current one was taken by an earlier run.</summary>
     void BeginRun();
+
+    /// <summary>The run that <see cref="BeginRun"/> claimed the channel for failed before its nodes started (an
+    /// invalid graph, a device that cannot open): an app reading or writing the channel gets <paramref name="error"/>
+    /// instead of waiting for a run that will never come.</summary>
+    void FailBeforeStart(Exception error);
 }
 
 /// <summary>The app-facing channel of an <see cref="IAppEndpoint"/>: one per run, made afresh when an earlier run
@@ -51,6 +56,13 @@ internal sealed class RunChannel<T>(int capacity, bool singleWriter)
 
     /// <summary>True once an app started reading <paramref name="channel"/>.</summary>
     public bool HasReader(Channel<T> channel) { lock (_lock) return ReferenceEquals(_read, channel); }
+
+    /// <summary>See <see cref="IAppEndpoint.FailBeforeStart"/>: completes the claimed channel no instance took.</summary>
+    public void FailBeforeStart(Exception error)
+    {
+        lock (_lock)
+            if (_claimed && !_taken) _current.Writer.TryComplete(error);
+    }
 
     /// <summary>Hands the current channel to a run's instance.</summary>
     public Channel<T> Take()

@@ -128,6 +128,7 @@ public sealed class AppSink<T> : Node, IAppEndpoint where T : MediaItem
     }
 
     void IAppEndpoint.BeginRun() => _channel.BeginRun();
+    void IAppEndpoint.FailBeforeStart(Exception error) => _channel.FailBeforeStart(error);
 
     protected internal override NodeInstance CreateInstance()
     {

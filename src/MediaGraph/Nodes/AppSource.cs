@@ -53,6 +53,7 @@ public sealed class AppSource<T> : Node, IAppEndpoint where T : MediaItem
     public void Complete() => _channel.Current.Writer.TryComplete();
 
     void IAppEndpoint.BeginRun() => _channel.BeginRun();
+    void IAppEndpoint.FailBeforeStart(Exception error) => _channel.FailBeforeStart(error);
 
     protected internal override NodeInstance CreateInstance()
     {

@@ -176,4 +176,28 @@ public sealed class AppSinkTests(ITestOutputHelper log)
             Assert.Equal(10, frames);
         }
     }
+
+    [Fact(Timeout = 30000)]
+    public async Task Sink_OfARunThatFailsBeforeItStarts_ThrowsTheRunsReasonInsteadOfWaiting()
+    {
+        var graph = new Graph();
+        var sink = graph.Sink(graph.Decode(Path.Combine(TestMedia.OutputFolder(), "missing.mp4")).Video);
+        var run = graph.RunAsync();
+        var read = Assert.ThrowsAnyAsync<Exception>(async () => { await foreach (var frame in sink.ReadAllAsync()) frame.Dispose(); });
+
+        var failed = await Assert.ThrowsAsync<GraphValidationException>(() => run);
+        var error = await read.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Same(failed, error);
+    }
+
+    [Fact(Timeout = 30000)]
+    public async Task Sink_ReadingAGraphThatCannotStart_ThrowsTheReason()
+    {
+        var graph = new Graph(new GraphOptions { Device = Device.Cuda() });
+        var sink = graph.Sink(graph.Decode(TestMedia.CityCC0).Video.Scale(64, 36));
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(async () => { await foreach (var frame in sink.ReadAllAsync()) frame.Dispose(); })
+            .WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Contains("CUDA", error.Message, StringComparison.OrdinalIgnoreCase);
+    }
 }
