@@ -41,7 +41,7 @@ public sealed class CliInterruptTests(ITestOutputHelper log)
         log.WriteLine($"interrupted together under load: mediagraph kept {probed.VideoFrames} frames (its encoder received {encoded}); " +
                       $"the ffmpeg CLI kept {cliProbed.VideoFrames} (exit {ffmpeg.ExitCode})");
         log.WriteLine((await ffmpegLog).Split('\n').LastOrDefault(l => l.Contains("frame=")) ?? "");
-        Assert.InRange(probed.VideoFrames, 1, 499);
+        Assert.InRange(probed.VideoFrames, 1, 1499);
         Assert.Equal(encoded, probed.VideoFrames);
         Assert.True(cliProbed.VideoFrames > 0, "the ffmpeg CLI's output, drained the same way, plays too");
     }

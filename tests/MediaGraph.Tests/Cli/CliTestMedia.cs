@@ -25,7 +25,7 @@ public static class CliTestMedia
     private static readonly Lazy<Task<string>> Silent = new(() => GenerateAsync("silent.mp4",
         "-f lavfi -i testsrc2=size=320x240:rate=25 -t 2 -c:v libx264 -preset ultrafast"));
     private static readonly Lazy<Task<string>> Long = new(() => GenerateAsync("long.mp4",
-        "-f lavfi -i testsrc2=size=320x240:rate=25 -t 20 -c:v libx264 -preset ultrafast"));
+        "-f lavfi -i testsrc2=size=320x240:rate=25 -t 60 -c:v libx264 -preset ultrafast"));
 
     static CliTestMedia()
     {
@@ -45,7 +45,7 @@ public static class CliTestMedia
     /// <summary>The same picture without an audio stream.</summary>
     public static Task<string> SilentClipAsync() => Silent.Value;
 
-    /// <summary>20 s (500 frames) without audio: long enough to be stopped mid-run.</summary>
+    /// <summary>60 s (1500 frames) without audio: long enough to be stopped mid-run on a quiet machine too.</summary>
     public static Task<string> LongClipAsync() => Long.Value;
 
     /// <summary>A new empty folder for one test's outputs.</summary>

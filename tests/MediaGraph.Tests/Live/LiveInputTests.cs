@@ -97,8 +97,8 @@ public sealed class LiveInputTests(ITestOutputHelper log)
         var frames = 0;
         var reading = Task.Run(async () => { await foreach (var f in sink.ReadAllAsync()) using (f) frames++; });
         await WaitForAsync(() => Volatile.Read(ref frames) >= 10, run, "10 frames");
+        var clock = Stopwatch.StartNew(); // before the stop: the input may see the camera go while Stop waits for it
         camera.Stop();
-        var clock = Stopwatch.StartNew();
 
         var e = await Assert.ThrowsAsync<MediaGraphException>(() => run);
         await reading.ContinueWith(_ => { });
