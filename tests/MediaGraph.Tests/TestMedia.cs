@@ -80,6 +80,11 @@ public static class TestMedia
     }
 
     /// <summary>Runs a program, returning its exit code, stdout and stderr; killed after 60 s (or <paramref name="timeoutSeconds"/>).</summary>
+    /// <summary>Runs the file-based script samples/<paramref name="script"/> as a user does (<c>dotnet run
+    /// samples/x.cs -- ARGUMENTS</c>); its first run builds it (the library is already built), hence the long limit.</summary>
+    internal static Task<(int Code, string Output, string Error)> RunSampleAsync(string script, string arguments, int timeoutSeconds = 540)
+        => RunProcessAsync("dotnet", $"run \"{Path.Combine(RepoRoot, "samples", script)}\" -- {arguments}", timeoutSeconds: timeoutSeconds);
+
     internal static async Task<(int Code, string Output, string Error)> RunProcessAsync(string program, string arguments, CancellationToken cancellationToken = default, int timeoutSeconds = 60)
     {
         var info = new ProcessStartInfo(program, arguments)

@@ -92,11 +92,10 @@ public sealed class KernelNodeTests
     {
         var input = await TestMedia.ClipAsync("kernel-128x96.mkv", "-f lavfi -i testsrc2=size=128x96:rate=25 -frames:v 2 -pix_fmt yuv420p -c:v ffv1");
         var folder = CliTestMedia.NewFolder();
-        var sample = Path.Combine(TestMedia.RepoRoot, "samples", "custom-kernel.cs");
         foreach (var device in new[] { "cuda-sim", "cpu" })
         {
-            var (code, output, error) = await TestMedia.RunProcessAsync("dotnet",
-                $"run \"{sample}\" -- \"{input}\" \"{Path.Combine(folder, device + ".mkv")}\" --device {device} --box 16,16,64,48", timeoutSeconds: 240);
+            var (code, output, error) = await TestMedia.RunSampleAsync("custom-kernel.cs",
+                $"\"{input}\" \"{Path.Combine(folder, device + ".mkv")}\" --device {device} --box 16,16,64,48", timeoutSeconds: 240);
             Assert.True(code == 0, $"{device}: {output}\n{error}");
             Assert.Contains("privacy-blur0", output);
         }

@@ -14,9 +14,7 @@ public sealed class CameraAnalyticsSampleTests(ITestOutputHelper log)
         var clip = await TestModels.TextClipAsync("ocr-analytics.mpg", 6, ("MEDIAGRAPH 2026", 40, 110));
         var folder = Cli.CliTestMedia.NewFolder();
         var (video, json) = (Path.Combine(folder, "analytics.mp4"), Path.Combine(folder, "analytics.jsonl"));
-        var sample = Path.Combine(TestMedia.RepoRoot, "samples", "camera-analytics.cs");
-        var (code, output, error) = await TestMedia.RunProcessAsync("dotnet",
-            $"run \"{sample}\" -- \"{clip}\" \"{video}\" \"{json}\" --det-size 480x288", timeoutSeconds: 560);
+        var (code, output, error) = await TestMedia.RunSampleAsync("camera-analytics.cs", $"\"{clip}\" \"{video}\" \"{json}\" --det-size 480x288");
         log.WriteLine(error);
         Assert.True(code == 0, $"{output}\n{error}");
 

@@ -14,9 +14,7 @@ public sealed class EdgeUploaderSampleTests(ITestOutputHelper log)
         var clip = await TestMedia.ClipAsync("edge-8s.mkv", "-f lavfi -i testsrc2=size=320x180:rate=25 -frames:v 200 -c:v libx264 -preset ultrafast -pix_fmt yuv420p");
         var outDir = Path.Combine(TestMedia.OutputFolder(), "chunks");
 
-        // A file-based program: the first `dotnet run` builds it (the library is already built).
-        var (code, output, error) = await TestMedia.RunProcessAsync("dotnet",
-            $"run --file \"{Path.Combine(TestMedia.RepoRoot, "samples", "edge-uploader.cs")}\" -- \"{clip}\" \"{outDir}\" --every 3 --chunk-seconds 3", timeoutSeconds: 540);
+        var (code, output, error) = await TestMedia.RunSampleAsync("edge-uploader.cs", $"\"{clip}\" \"{outDir}\" --every 3 --chunk-seconds 3");
 
         log.WriteLine(output);
         log.WriteLine(error);

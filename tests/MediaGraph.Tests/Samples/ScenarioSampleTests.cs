@@ -17,8 +17,7 @@ public sealed class ScenarioSampleTests(ITestOutputHelper log)
         await TestMedia.RunFfmpegAsync($"-f lavfi -i \"color=c=magenta:size=300x200,format=rgba\" -frames:v 1 \"{logo}\"");
         var output = Path.Combine(folder, "out.mp4");
 
-        var (code, stdout, stderr) = await TestMedia.RunProcessAsync("dotnet",
-            $"run \"{Path.Combine(TestMedia.RepoRoot, "samples", "logo-overlay.cs")}\" -- \"{input}\" \"{logo}\" \"{output}\" --seconds 1.5", timeoutSeconds: 280);
+        var (code, stdout, stderr) = await TestMedia.RunSampleAsync("logo-overlay.cs", $"\"{input}\" \"{logo}\" \"{output}\" --seconds 1.5", timeoutSeconds: 280);
         Assert.True(code == 0, stdout + stderr);
         Assert.Contains("overlay0", stdout); // the metrics summary
         log.WriteLine(stdout);
@@ -40,8 +39,7 @@ public sealed class ScenarioSampleTests(ITestOutputHelper log)
         var input = await TestMedia.SmallWithAudioAsync(3);
         var folder = Path.Combine(TestMedia.OutputFolder(), "frames");
 
-        var (code, stdout, stderr) = await TestMedia.RunProcessAsync("dotnet",
-            $"run \"{Path.Combine(TestMedia.RepoRoot, "samples", "extract-frames.cs")}\" -- \"{input}\" \"{folder}\"", timeoutSeconds: 280);
+        var (code, stdout, stderr) = await TestMedia.RunSampleAsync("extract-frames.cs", $"\"{input}\" \"{folder}\"", timeoutSeconds: 280);
         Assert.True(code == 0, stdout + stderr);
         log.WriteLine(stdout);
 
