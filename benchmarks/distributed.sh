@@ -61,7 +61,8 @@ for workers in 1 2; do
   frames=$(sed -E 's/.*frames processed ([0-9]+).*/\1/' <<<"$final")
   fps=$(sed -E 's/.*overall fps ([0-9.]+).*/\1/' <<<"$final")
   lat=$(sed -E 's/.*(latency p50 [0-9]+ ms p99 [0-9]+ ms).*/\1/' <<<"$final")
-  echo "broker, $workers worker(s): frames $frames, fps $fps, $lat, broker bytes/frame $(( in_bytes / frames )), one process / this = $(awk "BEGIN { printf \"%.2f\", $inproc_fps / $fps }")"
+  regions=$(sed -E 's/.*text regions ([0-9]+).*/\1/' <<<"$final")
+  echo "broker, $workers worker(s): frames $frames, fps $fps, $lat, text regions $regions, broker bytes/frame $(( in_bytes / frames )), one process / this = $(awk "BEGIN { printf \"%.2f\", $inproc_fps / $fps }")"
   eval "fps$workers=$fps"
   for pid in "${wpids[@]}"; do kill -- "-$pid" 2>/dev/null || true; done
   kill -- "-$server" 2>/dev/null || true
