@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # The distributed pipeline of samples/distributed (producer → N workers → consumer, through NATS JetStream on this
-# machine) against the same work in one process (decode → scale 640x360 gray → text-candidate blocks, the CPU
-# stand-in for OCR detection until issue 13's .Infer is merged).
+# machine) against the same work in one process: decode → OCR text detection (PaddleOCR's PP-OCRv4 detector through
+# .Infer, ONNX Runtime on the CPU, the model from scripts/setup.sh's cache); the workers publish each frame's text
+# regions (polygons + scores) as its results.
 #   benchmarks/distributed.sh [INPUT] [REPEAT]      (default: testdata/cityCC0.mpg, 3 streams of it)
+# The machine's cores are shared out alike in every setup: one process and 1 worker let ONNX Runtime take them all
+# (one thread per physical core), each of N workers gets nproc/N threads, so 2 workers vs 1 measures the pipeline's
+# scaling, not oversubscription.
 # Prints, per setup: frames, throughput (frames/s from the first result to the last), p50/p99 end-to-end latency per
 # frame, and for the broker runs the bytes the broker received per frame (nats-server's in_bytes: chunks, results,
 # acknowledgements). Latency: in one process, a packet leaving the demuxer → its frame's result; across processes,
@@ -38,8 +42,16 @@ for workers in 1 2; do
   for _ in $(seq 100); do (exec 9<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
   servers="nats://127.0.0.1:$port"
   wpids=()
-  for i in $(seq "$workers"); do run worker --engine nats --servers "$servers" --name "w$i" >/dev/null & wpids+=($!); pids+=($!); done
-  sleep 3 # the workers' start-up (JIT, first graph) is not what is measured
+  threads=$(( $(nproc) / workers )); [ "$threads" -ge 1 ] || threads=1
+  [ "$workers" = 1 ] && threads=0 # ONNX Runtime's default, as in one process
+  for i in $(seq "$workers"); do
+    run worker --engine nats --servers "$servers" --name "w$i" --threads "$threads" >"$tmp/worker$workers-$i.out" &
+    wpids+=($!); pids+=($!)
+  done
+  # The workers' start-up (JIT, loading the model) is not what is measured: each says "ready" once it has loaded.
+  for i in $(seq "$workers"); do
+    for _ in $(seq 600); do grep -q ready "$tmp/worker$workers-$i.out" 2>/dev/null && break; sleep 0.1; done
+  done
   run consumer --engine nats --servers "$servers" --streams "$repeat" >"$tmp/consumer$workers.out" &
   consumer=$!
   run producer --engine nats --servers "$servers" --input "$input" --repeat "$repeat" >/dev/null
@@ -49,7 +61,8 @@ for workers in 1 2; do
   frames=$(sed -E 's/.*frames processed ([0-9]+).*/\1/' <<<"$final")
   fps=$(sed -E 's/.*overall fps ([0-9.]+).*/\1/' <<<"$final")
   lat=$(sed -E 's/.*(latency p50 [0-9]+ ms p99 [0-9]+ ms).*/\1/' <<<"$final")
-  echo "broker, $workers worker(s): frames $frames, fps $fps, $lat, broker bytes/frame $(( in_bytes / frames )), one process / this = $(awk "BEGIN { printf \"%.2f\", $inproc_fps / $fps }")"
+  regions=$(sed -E 's/.*text regions ([0-9]+).*/\1/' <<<"$final")
+  echo "broker, $workers worker(s): frames $frames, fps $fps, $lat, text regions $regions, broker bytes/frame $(( in_bytes / frames )), one process / this = $(awk "BEGIN { printf \"%.2f\", $inproc_fps / $fps }")"
   eval "fps$workers=$fps"
   for pid in "${wpids[@]}"; do kill -- "-$pid" 2>/dev/null || true; done
   kill -- "-$server" 2>/dev/null || true

@@ -2,10 +2,13 @@
 // The field's distributed pipeline with MediaGraph at each step, joined by a real broker (NATS JetStream, or Kafka):
 //
 //   producer  file → video packets as shipped, cut into GOP chunks → topic "work"
-//   worker    chunk → decode → scale 640x360 gray → text-candidate blocks (CPU stand-in for OCR detection) → "results"
+//   worker    chunk → decode → OCR text detection (PaddleOCR PP-OCRv4, ONNX Runtime on the CPU) → text regions
+//             (polygons + scores) as the frames' results → "results"
 //   consumer  results in order per stream, the metrics report every 30 s and at the end
 //   uploader  file or camera → 3-second time-stamped chunks + a JSON sidecar per chunk ("upload", "upload.sidecar")
-//   inprocess the same decode → scale → work in one process, for the benchmark
+//   inprocess the same decode → text detection in one process, for the benchmark
+// The detector's model comes from scripts/setup.sh's cache (~/.cache/mediagraph/models/ocr-models-1.4.2, or
+// $MEDIAGRAPH_MODELS); --threads N sets ONNX Runtime's threads per run (default: one per physical core).
 //   kafka-mock hosts librdkafka's mock cluster and prints its address (no Kafka broker installs here)
 //
 // One command starts all of it: samples/distributed/run.sh [--kafka]. By hand:
@@ -23,7 +26,7 @@ using Microsoft.Extensions.Logging;
 if (args.Length == 0)
 {
     Console.Error.WriteLine("usage: distributed.cs producer|worker|consumer|uploader|inprocess|kafka-mock [--engine nats|kafka] [--servers ADDR] " +
-        "[--input FILE] [--stream ID] [--name NAME] [--streams N] [--every SECONDS] [--key-by-chunk] [--chunk SECONDS] [--repeat N]");
+        "[--input FILE] [--stream ID] [--name NAME] [--streams N] [--every SECONDS] [--key-by-chunk] [--chunk SECONDS] [--repeat N] [--threads N]");
     return 2;
 }
 var role = args[0];
@@ -75,8 +78,10 @@ switch (role)
     case "worker":
     {
         await using var broker = Engines.Open(engine, servers, logger);
+        await using var ocr = Roles.OpenOcr(int.Parse(Option("--threads", "0")));
+        var work = Roles.WorkAsync(broker, ocr.Detector, "work", "results", Option("--name", $"w{Environment.ProcessId}"), logger, cancel.Token);
         Console.WriteLine($"worker {Option("--name", "w")}: ready");
-        await Roles.WorkAsync(broker, "work", "results", Option("--name", $"w{Environment.ProcessId}"), logger, cancel.Token);
+        await work;
         return 0;
     }
     case "consumer":
@@ -89,9 +94,12 @@ switch (role)
     case "inprocess":
     {
         // The same work in one process: the file's packets through an app sink, timed as they leave the demuxer, then
-        // decode → scale → work in a graph; latency per frame = result out − its packet in (the broker pipeline's is
+        // decode → text detection in a graph; latency per frame = result out − its packet in (the broker pipeline's is
         // chunk cut → result at the consumer).
         var input = Option("--input", "testdata/cityCC0.mpg");
+        await using var ocr = Roles.OpenOcr(int.Parse(Option("--threads", "0")));
+        ocr.Detector.Load(); // as a worker does before its first chunk: the load is not what is measured
+        long regions = 0;
         var latencies = new List<double>();
         var clock = Stopwatch.StartNew();
         long frames = 0;
@@ -101,7 +109,7 @@ switch (role)
             var packets = reading.Sink(reading.Decode(input).VideoPackets, capacity: 64);
             var working = new Graph();
             var source = working.AddPacketSource(capacity: 64);
-            var results = working.Sink(Roles.Work(source.Stream().DecodeVideo()));
+            var results = working.Sink(Roles.Work(ocr.Detector)(source.Stream().DecodeVideo()));
             var sent = new System.Collections.Concurrent.ConcurrentDictionary<long, double>();
             var run = working.RunAsync(cancel.Token);
             StreamParameters? parameters = null;
@@ -121,6 +129,7 @@ switch (role)
                 using (frame)
                 {
                     frames++;
+                    if (frame.Metadata.TryGet<TextDetections>(out var found)) regions += found.Regions.Count;
                     if (sent.TryGetValue(frame.Pts, out var t)) latencies.Add(clock.Elapsed.TotalMilliseconds - t);
                 }
             await feed;
@@ -129,7 +138,7 @@ switch (role)
         }
         var sorted = latencies.Order().ToArray();
         double P(double q) => sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)];
-        Console.WriteLine($"inprocess: frames {frames}, wall {clock.Elapsed.TotalSeconds:0.00} s, fps {frames / clock.Elapsed.TotalSeconds:0.0}, latency p50 {P(0.5):0} ms p99 {P(0.99):0} ms");
+        Console.WriteLine($"inprocess: frames {frames}, wall {clock.Elapsed.TotalSeconds:0.00} s, fps {frames / clock.Elapsed.TotalSeconds:0.0}, latency p50 {P(0.5):0} ms p99 {P(0.99):0} ms, text regions {regions}");
         return 0;
     }
     default:

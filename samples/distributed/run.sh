@@ -3,7 +3,8 @@
 #   samples/distributed/run.sh [--kafka] [--input FILE] [--workers N] [--repeat N] [--every SECONDS]
 # NATS JetStream by default (Debian's nats-server, file storage in a temp folder, a free port); --kafka uses
 # librdkafka's mock cluster (real Kafka protocol on loopback ports, hosted by a process of the sample). Ends when the
-# consumer has every result and printed its final report; the broker and the workers are stopped then.
+# consumer has every result and printed its final report; the broker and the workers are stopped then. The workers
+# run OCR text detection with the model scripts/setup.sh caches; each gets nproc/N ONNX Runtime threads.
 set -euo pipefail
 set -m # each background process gets a process group of its own, so cleanup ends it with what `dotnet run` started
 cd "$(dirname "$0")/../.."
@@ -57,8 +58,9 @@ else
   chunking=
 fi
 
+threads=$(( $(nproc) / workers )); [ "$threads" -ge 1 ] || threads=1
 for i in $(seq "$workers"); do
-  run worker --engine "$engine" --servers "$servers" --name "w$i" &
+  run worker --engine "$engine" --servers "$servers" --name "w$i" --threads "$threads" &
   pids+=($!)
 done
 run consumer --engine "$engine" --servers "$servers" --streams "$repeat" --every "$every" &

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using MediaGraph.BrokerWorker;
 using MediaGraph.Brokers;
 using MediaGraph.Nats;
 using MediaGraph.Samples.Distributed;
@@ -142,7 +143,7 @@ public sealed class NatsBrokerTests(ITestOutputHelper output)
         first.ForEach(p => p.Dispose());
         await broker.PublishAsync("work", "cam2", chunk.AsMemory(0, chunk.Length / 2));
 
-        var worker = new ChunkWorker(broker, new ChunkWorkerOptions { WorkTopic = "work", ResultsTopic = "results" }, Roles.Work, log);
+        var worker = new ChunkWorker(broker, new ChunkWorkerOptions { WorkTopic = "work", ResultsTopic = "results" }, MeanLumaNode.Work, log);
         using var stop = new CancellationTokenSource();
         var run = worker.RunAsync(stop.Token);
         var reader = new ResultReader(broker, "results", new ResultReaderOptions { EndAfterStreams = 1 });
@@ -154,7 +155,7 @@ public sealed class NatsBrokerTests(ITestOutputHelper output)
         BrokerMedia.AssertCompleteAndOrdered(results, chunks: 30, frames: 300);
         Assert.Equal((1L, 1L), (worker.Counters.NotOurs, worker.Counters.Damaged));
         Assert.Contains(log.Lines, l => l.Contains("at work stream seq 1"));
-        Assert.All(results.SelectMany(r => r.Frames), f => Assert.NotNull(f.Get<TextCandidates>() ?? (object?)f.Get<WireMetadata>()));
+        Assert.All(results.SelectMany(r => r.Frames), f => Assert.NotNull(f.Get<MeanLuma>()));
     }
 
     [Fact]

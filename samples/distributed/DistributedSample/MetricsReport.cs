@@ -6,8 +6,8 @@ namespace MediaGraph.Samples.Distributed;
 
 /// <summary>The consumer's report, as the field's pipelines print it: frames processed, overall fps (frames over
 /// wall time since the first result), effective fps (frames over the time spent in the per-frame work), work time
-/// avg / recent (last 100 frames) / min–max, errors and error rate, and end-to-end latency (chunk cut → results
-/// here) p50/p99.</summary>
+/// (a chunk's decode + text detection in its worker, per frame) avg / recent (last 100 frames) / min–max, errors and
+/// error rate, end-to-end latency (chunk cut → results here) p50/p99, and the text regions found.</summary>
 public sealed class MetricsReport(BrokerCounters counters)
 {
     private readonly Stopwatch _wall = new();
@@ -23,6 +23,8 @@ public sealed class MetricsReport(BrokerCounters counters)
     public double OverallFps => Frames / Math.Max(_wall.Elapsed.TotalSeconds, 1e-9);
     public double EffectiveFps => Frames / Math.Max(_workTotal / 1000, 1e-9);
     public long Errors => _errors + counters.Bad;
+    /// <summary>Text regions the workers' detector found, over all frames.</summary>
+    public long Regions { get; private set; }
     public double LatencyP50 => Percentile(0.50);
     public double LatencyP99 => Percentile(0.99);
 
@@ -38,7 +40,8 @@ public sealed class MetricsReport(BrokerCounters counters)
             if (_previousPts.TryGetValue(results.StreamId, out var previous) && frame.Pts <= previous) OutOfOrder++;
             _previousPts[results.StreamId] = frame.Pts;
             if (results.OriginMicros > 0) _latencyMs.Add((now - results.OriginMicros) / 1000.0);
-            var work = frame.Get<TextCandidates>()?.WorkMs ?? (results.Frames.Count > 0 ? results.WorkMilliseconds / results.Frames.Count : 0);
+            if (frame.Get<TextDetections>() is { } found) Regions += found.Regions.Count;
+            var work = results.WorkMilliseconds / results.Frames.Count; // the chunk's decode + detection, per frame
             _workTotal += work;
             _workMin = Math.Min(_workMin, work);
             _workMax = Math.Max(_workMax, work);
@@ -62,6 +65,6 @@ public sealed class MetricsReport(BrokerCounters counters)
         var rate = _chunks == 0 ? 0 : (double)Errors / (_chunks + counters.Bad);
         return string.Create(c, $"{(final ? "final" : "report")}: frames processed {Frames}, overall fps {OverallFps:0.0}, effective fps {EffectiveFps:0.0}, " +
             $"work avg {avg:0.00} ms / recent {recent:0.00} ms / min-max {(Frames == 0 ? 0 : _workMin):0.00}-{_workMax:0.00} ms, errors {Errors}, error rate {rate:P1}, " +
-            $"latency p50 {LatencyP50:0} ms p99 {LatencyP99:0} ms, duplicates dropped {counters.Duplicates}, late {counters.Late}, out of order {OutOfOrder}");
+            $"latency p50 {LatencyP50:0} ms p99 {LatencyP99:0} ms, text regions {Regions}, duplicates dropped {counters.Duplicates}, late {counters.Late}, out of order {OutOfOrder}");
     }
 }

@@ -7,8 +7,18 @@ namespace MediaGraph.Samples.Distributed;
 /// <summary>The three processes of the field's pipeline (and the edge uploader), each a graph or a broker stage.</summary>
 public static class Roles
 {
-    /// <summary>The worker's graph: decode (done by the worker) → scale to 640×360 gray → the work.</summary>
-    public static VideoStream Work(VideoStream decoded) => decoded.Scale(640, 360, pixelFormat: "gray").Through(new TextCandidatesNode());
+    /// <summary>PaddleOCR's PP-OCRv4 text detector from the models scripts/setup.sh caches (<see cref="OcrModels.DefaultFolder"/>),
+    /// with <paramref name="threads"/> ONNX Runtime threads per run (0: one per physical core), on the CPU. Only the
+    /// detector of the three models is ever loaded; the caller disposes the models.</summary>
+    public static OcrModels OpenOcr(int threads = 0) => OcrModels.Open(options: new TextReaderOptions
+    {
+        Inference = new InferenceOptions { IntraOpThreads = threads, Provider = ExecutionProviderChoice.Cpu },
+    });
+
+    /// <summary>The worker's graph: decode (done by the worker) → OCR text detection with <paramref name="detector"/>
+    /// (<see cref="OcrModels.Detector"/>); each frame comes out carrying its <see cref="TextDetections"/> (polygons and
+    /// scores, in reading order), which become the frame's results on the wire.</summary>
+    public static Func<VideoStream, VideoStream> Work(InferenceModel detector) => decoded => decoded.Infer(detector);
 
     /// <summary>Producer: a file's video packets, as shipped (no re-encoding), cut into GOP chunks on
     /// <paramref name="topic"/>, then an end mark.</summary>
@@ -31,10 +41,13 @@ public static class Roles
         await graph.RunAsync(cancellationToken);
     }
 
-    /// <summary>Worker: chunks from <paramref name="workTopic"/> → <see cref="Work"/> → results, until cancelled.</summary>
-    public static Task WorkAsync(IMediaBroker broker, string workTopic, string resultsTopic, string name, ILogger logger, CancellationToken cancellationToken)
+    /// <summary>Worker: chunks from <paramref name="workTopic"/> → <see cref="Work"/> with <paramref name="detector"/> →
+    /// results, until cancelled. The model is loaded before the first chunk is taken, so a missing model fails here,
+    /// naming the file, and no chunk waits for the load.</summary>
+    public static Task WorkAsync(IMediaBroker broker, InferenceModel detector, string workTopic, string resultsTopic, string name, ILogger logger, CancellationToken cancellationToken)
     {
-        var worker = new ChunkWorker(broker, new ChunkWorkerOptions { WorkTopic = workTopic, ResultsTopic = resultsTopic, Name = name }, Work, logger);
+        detector.Load();
+        var worker = new ChunkWorker(broker, new ChunkWorkerOptions { WorkTopic = workTopic, ResultsTopic = resultsTopic, Name = name }, Work(detector), logger);
         return worker.RunAsync(cancellationToken);
     }
 
