@@ -7,6 +7,7 @@ namespace MediaGraph.Tests.Devices;
 /// <summary>The one-context layer as far as it can be checked without a GPU: the shim loads the driver itself and says
 /// clearly when there is none; ILGPU still has what the primary-context adoption needs. (With a GPU, the same calls
 /// open the primary context: that path is unverified on hardware until a GPU is lent.)</summary>
+[Collection(SerialCollection.Name)] // counts the process's native handles
 public sealed class CudaContextTests
 {
     private static bool NoDriver => CudaDriver.Probe(out _) == 0;

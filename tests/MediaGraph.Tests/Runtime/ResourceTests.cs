@@ -40,8 +40,7 @@ public sealed class ResourceTests(ITestOutputHelper log)
         log.WriteLine($"200 graphs in {clock.Elapsed.TotalSeconds:0.0} s; native handles before {before}, after {live}");
         log.WriteLine($"managed: {managedAt50 / 1024} KiB at graph 50, {managedAt200 / 1024} KiB at graph 200 ({(managedAt200 - managedAt50) / 1024:+0;-0} KiB)");
         log.WriteLine($"working set: {workingSetAt50 / 1048576.0:0.0} MiB at graph 50, {workingSetAt200 / 1048576.0:0.0} MiB at graph 200 ({(workingSetAt200 - workingSetAt50) / 1048576.0:+0.0;-0.0} MiB)");
-        Assert.Equal(0, before);
-        Assert.Equal(0, live);
+        Assert.Equal(before, live); // this test's graphs leave none (another test's leftovers are not its to judge)
         Assert.True(managedAt200 - managedAt50 < 2 * 1024 * 1024, $"managed memory grew by {(managedAt200 - managedAt50) / 1024} KiB over 150 graphs");
         // The working set still grows a little after graph 50 while the JIT tiers up and the thread pool and malloc
         // arenas settle (about 20 MiB here, flat from graph ~300 to 1000); a leaked encoder or frame pool per graph

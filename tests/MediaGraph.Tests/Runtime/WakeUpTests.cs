@@ -14,7 +14,8 @@ public sealed class WakeUpTests
     {
         var graph = new Graph();
         var source = graph.AddVideoSource();
-        var batch = graph.Add(new BatchNode(size: 4, timeout: TimeSpan.FromMilliseconds(100), threading));
+        // 1 s: long enough that a loaded machine writing the first four frames slowly cannot time a batch out early.
+        var batch = graph.Add(new BatchNode(size: 4, timeout: TimeSpan.FromSeconds(1), threading));
         graph.Connect(source.Outputs[0], batch.Inputs[0]);
         var sink = graph.Sink(graph.Streams(batch).VideoOutput(0));
         var run = graph.RunAsync();
