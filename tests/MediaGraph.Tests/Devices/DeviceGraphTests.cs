@@ -9,6 +9,7 @@ namespace MediaGraph.Tests.Devices;
 
 /// <summary>Graphs on a device: the done-means transcode on cuda-sim against the CPU and the ffmpeg CLI, transfers
 /// counted, placement drawn, and the device kinds' failure and fallback rules.</summary>
+[Collection(Kernels.SimDeviceCollection.Name)] // cuda-sim runs never overlap in the process
 public sealed class DeviceGraphTests(ITestOutputHelper log)
 {
     /// <summary>A tiny interlaced clip (top field first, flagged), 4 frames of moving testsrc2, lossless.</summary>

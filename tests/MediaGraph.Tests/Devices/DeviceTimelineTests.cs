@@ -8,6 +8,7 @@ namespace MediaGraph.Tests.Devices;
 /// <summary>GPU-side ordering and memory lifetime, on ILGPU's CPU accelerator with a timeline whose fences pass only when
 /// the test says (standing for GPU work still queued): pooled buffers and adopted FFmpeg frames (NVDEC surfaces) go
 /// back only after the work queued on them has run.</summary>
+[Collection(Kernels.SimDeviceCollection.Name)] // cuda-sim runs never overlap in the process
 public sealed class DeviceTimelineTests
 {
     /// <summary>Fences numbered in record order; they pass when <see cref="PassAll"/> (or a synchronize) says so.</summary>

@@ -8,6 +8,7 @@ namespace MediaGraph.Tests.Devices;
 
 /// <summary>A user's kernel as a node: 1-in-1-out and N-in-1-out, on cuda-sim and on the CPU, with the same result;
 /// and the custom-kernel sample run end to end.</summary>
+[Collection(Kernels.SimDeviceCollection.Name)] // cuda-sim runs never overlap in the process
 public sealed class KernelNodeTests
 {
     /// <summary>out = (a + b + 1) / 2 per sample, of two inputs.</summary>

@@ -11,6 +11,7 @@ namespace MediaGraph.Tests.Nodes;
 /// window, loop, end actions and bad inputs as specified. The CLI side places the overlay with
 /// <c>setpts=PTS-STARTPTS+FROM/TB</c> and opens the window with <c>enable='gte(t,FROM)*lt(t,UNTIL)'</c>.
 /// </summary>
+[Collection(Kernels.SimDeviceCollection.Name)] // cuda-sim runs never overlap in the process
 public sealed class OverlayTests(ITestOutputHelper log)
 {
     private const int W = 160, H = 120;
