@@ -161,11 +161,21 @@ internal static class InferencePipeline
     {
         var graph = new Graph();
         var sink = graph.Sink(apply(graph.Decode(clip).Video.Filter($"trim=end_frame={frames}")));
+        var run = graph.RunAsync();
         var watch = Stopwatch.StartNew();
         var got = 0;
-        await foreach (var frame in sink.ReadAllAsync()) { frame.Dispose(); got++; }
-        var fps = got / watch.Elapsed.TotalSeconds;
-        if (summary) Console.Write(graph.Metrics?.Summary());
+        var last = TimeSpan.Zero;
+        // Timed to the last result: the trim ends the stream there, but the decoder would read the rest of the clip
+        // before the run ends, which the bare loop never does.
+        await foreach (var frame in sink.ReadAllAsync())
+        {
+            frame.Dispose();
+            last = watch.Elapsed;
+            if (++got == frames) break;
+        }
+        var fps = got / last.TotalSeconds;
+        var metrics = await run; // leaving the sink stops the graph
+        if (summary) Console.Write(metrics.Summary());
         return fps;
     }
 }
