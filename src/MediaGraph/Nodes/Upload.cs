@@ -112,7 +112,7 @@ internal sealed class PassThrough : FrameTransform
 
 /// <summary>Host↔device copies of whole frames: rows are laid out with the device pitch in a host staging buffer,
 /// then moved in one copy (one transfer per frame, not one per row). Returns the bytes moved.</summary>
-internal static class DeviceCopy
+internal static unsafe class DeviceCopy
 {
     public static long ToDevice(VideoFrame host, VideoFrame device, ref byte[] staging)
     {
@@ -121,8 +121,13 @@ internal static class DeviceCopy
         var s = staging;
         ForEachPlane(host, device, (hostRow, deviceOffset) => hostRow.CopyTo(s.AsSpan((int)deviceOffset)));
         var dev = device.Device!;
-        buffer.SubView(0, length).CopyFromCPU(dev.Stream, ref MemoryMarshal.GetArrayDataReference(staging), length);
-        dev.Stream.Synchronize();
+        // Pinned until the stream has run the copy: a copy queued on a stream reads the array later, and a GC on
+        // another thread may move an unpinned array in between.
+        fixed (byte* source = staging)
+        {
+            buffer.SubView(0, length).CopyFromCPU(dev.Stream, ref *source, length);
+            dev.Stream.Synchronize();
+        }
         return length;
     }
 
@@ -131,8 +136,11 @@ internal static class DeviceCopy
         var (buffer, length) = Whole(device);
         if (staging.Length < length) staging = new byte[length];
         var dev = device.Device!;
-        buffer.SubView(0, length).CopyToCPU(dev.Stream, ref MemoryMarshal.GetArrayDataReference(staging), length);
-        dev.Stream.Synchronize();
+        fixed (byte* target = staging) // pinned until the stream has run the copy (see ToDevice)
+        {
+            buffer.SubView(0, length).CopyToCPU(dev.Stream, ref *target, length);
+            dev.Stream.Synchronize();
+        }
         var s = staging;
         ForEachPlane(host, device, (hostRow, deviceOffset) => s.AsSpan((int)deviceOffset, hostRow.Length).CopyTo(hostRow));
         return length;
