@@ -23,12 +23,12 @@ public sealed class AudioTrimNode : TransformNode
     private AudioTrimNode(ParameterValues values) : base(Descriptor, values) { }
 
     /// <summary>The first time kept.</summary>
-    public TimeSpan Start => TimeSpan.FromSeconds(Values.Get<double>("start"));
+    public TimeSpan Start => TrimValues.Start(Values);
     /// <summary>How long is kept; null: to the end.</summary>
-    public TimeSpan? Duration => Values.Get<double?>("duration") is { } d ? TimeSpan.FromSeconds(d) : null;
+    public TimeSpan? Duration => TrimValues.Duration(Values);
 
     internal override string FilterDescription => "atrim=" + TrimValues.Describe(Values);
 
     protected override FrameTransform? CreateTransform(FrameLocation location, FrameBase first)
-        => FilterTransform.OnHost(FilterDescription, 1, Name, location, first);
+        => FilterTransform.OnHost(FilterDescription, FilterThreads.Automatic, Name, location, first);
 }

@@ -29,5 +29,5 @@ public sealed class EveryNthNode : TransformNode
     internal override string FilterDescription => $"select=expr=not(mod(n\\,{N}))";
 
     protected override FrameTransform? CreateTransform(FrameLocation location, FrameBase first)
-        => FilterTransform.OnHost(FilterDescription, 1, Name, location, first);
+        => FilterTransform.OnHost(FilterDescription, FilterThreads.Automatic, Name, location, first);
 }

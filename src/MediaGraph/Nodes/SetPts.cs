@@ -54,7 +54,7 @@ public sealed class SetPtsNode : TransformNode
     internal override string? FilterDescription => Compute is null ? "setpts=expr=" + Escape(Expression) : null;
 
     protected override FrameTransform? CreateTransform(FrameLocation location, FrameBase first)
-        => Compute is { } compute ? new Delegated(compute) : FilterTransform.OnHost(FilterDescription!, 1, Name, location, first);
+        => Compute is { } compute ? new Delegated(compute) : FilterTransform.OnHost(FilterDescription!, FilterThreads.Automatic, Name, location, first);
 
     /// <summary>Commas and quotes inside an option value, escaped for a filter graph description.</summary>
     private static string Escape(string expression) => expression.Replace("\\", "\\\\").Replace(",", "\\,").Replace("'", "\\'").Replace(":", "\\:");

@@ -28,14 +28,14 @@ public sealed class TrimNode : TransformNode
     private TrimNode(ParameterValues values) : base(Descriptor, values) { }
 
     /// <summary>The first time kept.</summary>
-    public TimeSpan Start => TimeSpan.FromSeconds(Values.Get<double>("start"));
+    public TimeSpan Start => TrimValues.Start(Values);
     /// <summary>How long is kept; null: to the end.</summary>
-    public TimeSpan? Duration => Values.Get<double?>("duration") is { } d ? TimeSpan.FromSeconds(d) : null;
+    public TimeSpan? Duration => TrimValues.Duration(Values);
 
     internal override string FilterDescription => "trim=" + TrimValues.Describe(Values);
 
     protected override FrameTransform? CreateTransform(FrameLocation location, FrameBase first)
-        => FilterTransform.OnHost(FilterDescription, 1, Name, location, first);
+        => FilterTransform.OnHost(FilterDescription, FilterThreads.Automatic, Name, location, first);
 
     internal static IReadOnlyList<Parameter> Parameters() =>
     [
@@ -55,6 +55,9 @@ internal static class TrimValues
         if (duration is { } d) values["duration"] = d.TotalSeconds;
         return values;
     }
+
+    public static TimeSpan Start(ParameterValues values) => TimeSpan.FromSeconds(values.Get<double>("start"));
+    public static TimeSpan? Duration(ParameterValues values) => values.Get<double?>("duration") is { } d ? TimeSpan.FromSeconds(d) : null;
 
     /// <summary>"start=1.5:duration=2" (libavfilter durations, exact to the microsecond).</summary>
     public static string Describe(ParameterValues values)
