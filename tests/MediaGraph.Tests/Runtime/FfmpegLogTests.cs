@@ -127,38 +127,4 @@ public sealed class FfmpegLogTests(ITestOutputHelper log)
         foreach (var l in lines.Ffmpeg.Take(5)) log.WriteLine(l.Text);
         Assert.Contains(lines.Ffmpeg, l => l.Text.StartsWith($"{demux}: ffmpeg mov,mp4,m4a,3gp,3g2,mj2: Packet corrupt", StringComparison.Ordinal));
     }
-
-    internal sealed record Line(string Category, LogLevel Level, string Text, string Message, double? Position);
-
-    internal sealed class ListLogger(LogLevel minimum = LogLevel.Trace)
-    {
-        private readonly List<Line> _lines = new();
-        public IReadOnlyList<Line> Lines { get { lock (_lines) return _lines.ToArray(); } }
-        public IReadOnlyList<Line> Ffmpeg => Lines.Where(l => l.Category == "MediaGraph.FFmpeg").ToArray();
-
-        public ILogger For(string category) => new Category(this, category);
-
-        private sealed class Category(ListLogger owner, string category) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-            public bool IsEnabled(LogLevel logLevel) => logLevel >= owner._minimum();
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            {
-                if (!IsEnabled(logLevel)) return;
-                var values = state as IReadOnlyList<KeyValuePair<string, object?>>;
-                var message = values?.FirstOrDefault(kv => kv.Key == "Message").Value as string ?? "";
-                var position = values?.FirstOrDefault(kv => kv.Key == "Position").Value as double?;
-                lock (owner._lines) owner._lines.Add(new Line(category, logLevel, formatter(state, exception), message, position));
-            }
-        }
-
-        private LogLevel _minimum() => minimum;
-    }
-
-    internal sealed class ListLoggerFactory(ListLogger logger) : ILoggerFactory
-    {
-        public ILogger CreateLogger(string categoryName) => logger.For(categoryName);
-        public void AddProvider(ILoggerProvider provider) { }
-        public void Dispose() { }
-    }
 }

