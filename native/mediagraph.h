@@ -460,6 +460,17 @@ MG_API int mg_filter_graph_set_cuda(mg_filter_graph *g, mg_cuda *cuda);
 /* 1 when the decoder's output is NVDEC's (CUDA frames), 0 when software (why: the reason, "" with NVDEC). */
 MG_API int mg_decoder_hw_state(const mg_decoder *d, char *why, int why_size);
 
+/* ---------- expressions (libavutil/eval: the syntax of filter options such as overlay's x and y) ---------- */
+
+typedef struct mg_expr mg_expr;
+/* Parses text over the variables named in names ("main_w\nW\nmain_h..." in the order their values will be given;
+   at most 64). On failure the message quotes FFmpeg's reason and where it stopped ("Undefined constant or missing
+   '(' in 'foo+1'"). Each handle keeps the expression's own state (st()/ld() variables, random()): one per user. */
+MG_API int mg_expr_parse(const char *text, const char *names, mg_expr **out);
+/* The value for the given variable values (as many as names had); NAN when e is NULL. */
+MG_API double mg_expr_eval(mg_expr *e, const double *values);
+MG_API void mg_expr_free(mg_expr **p);
+
 #ifdef __cplusplus
 }
 #endif

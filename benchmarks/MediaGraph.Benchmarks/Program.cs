@@ -70,11 +70,11 @@ if (args.Length > 0 && args[0] is "quick" or "allocs")
     await QuickPassThrough.RunAsync(runs, sampleAllocations: args[0] == "allocs");
     return;
 }
-// ... -- trace [RUNS] [CLIP]                                        the frame timeline's cost: the pass-through graph
-//                                                                   (and a transcode of CLIP) with tracing off and on
+// ... -- trace [RUNS] [CLIP...]                                     the frame timeline's cost: the pass-through graph
+//                                                                   (and a transcode of each CLIP) with tracing off and on
 if (args.Length > 0 && args[0] == "trace")
 {
-    await TraceOverhead.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5, args.Length > 2 ? args[2] : null);
+    await TraceOverhead.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5, args.Skip(2).ToArray());
     return;
 }
 BenchmarkSwitcher.FromAssembly(typeof(PassThroughBenchmark).Assembly).Run(args);

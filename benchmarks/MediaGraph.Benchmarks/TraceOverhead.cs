@@ -42,15 +42,16 @@ public class TraceBenchmark
 }
 
 /// <summary>
-/// <c>-- trace [RUNS] [CLIP]</c>: the same comparison without BenchmarkDotNet, side by side (off and on alternate, so
-/// load on the machine hits both alike), on the pass-through graph and, given a clip, on a real transcode
-/// (decode → scale 640x360 → libx264 ultrafast, one thread each). Prints the median of each and the ratio.
+/// <c>-- trace [RUNS] [CLIP...]</c>: the same comparison without BenchmarkDotNet, side by side (off and on alternate, so
+/// load on the machine hits both alike), on the pass-through graph and, for each clip, on a real transcode
+/// (decode → scale 640x360 → libx264 ultrafast, one thread each, the traced run writing its file). Prints the median
+/// of each and the ratio, and the load average before and after (the numbers mean little on a loaded machine).
 /// </summary>
 internal static class TraceOverhead
 {
-    public static async Task RunAsync(int runs, string? clip)
+    public static async Task RunAsync(int runs, IReadOnlyList<string> clips)
     {
-        Console.WriteLine($"{Environment.ProcessorCount} cores; medians of {runs} runs each, off and on alternating after a warm-up");
+        Console.WriteLine($"{Environment.ProcessorCount} cores; medians of {runs} runs each, off and on alternating after a warm-up; load average {LoadAverage()}");
         await CompareAsync("pass-through, 100k frames x 11 hops (dedicated threads)", PassThroughBenchmark.Frames, runs, traced =>
         {
             var (graph, _) = PassThroughGraph.Build(PassThroughBenchmark.Frames, PassThroughBenchmark.PassThroughNodes, threading: NodeThreading.Dedicated);
@@ -63,7 +64,14 @@ internal static class TraceOverhead
             if (traced) graph.Options.Trace = new FrameTrace(Stream.Null) { MaxEventsPerNode = 64 };
             return graph;
         });
-        if (clip is null) return;
+        foreach (var clip in clips) await TranscodeAsync(runs, clip);
+        Console.WriteLine($"load average at the end: {LoadAverage()}");
+    }
+
+    private static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
+
+    private static async Task TranscodeAsync(int runs, string clip)
+    {
         var output = Path.Combine(Path.GetTempPath(), $"trace-overhead-{Environment.ProcessId}.mp4");
         var trace = Path.Combine(Path.GetTempPath(), $"trace-overhead-{Environment.ProcessId}.json");
         long frames = 0;
@@ -83,7 +91,7 @@ internal static class TraceOverhead
     {
         var times = new Dictionary<bool, List<double>> { [false] = new(), [true] = new() };
         for (var run = -1; run < runs; run++)
-            foreach (var traced in new[] { false, true })
+            foreach (var traced in run % 2 == 0 ? new[] { true, false } : new[] { false, true }) // neither always goes first
             {
                 var graph = build(traced);
                 var clock = Stopwatch.StartNew();

@@ -72,7 +72,7 @@ internal static class TranscodeCommand
         var setPts = new Option<string?>("--setpts") { Description = "Rewrite video timestamps with a setpts expression (PTS-STARTPTS, 0.5*PTS)", HelpName = "expr" };
         var overlay = new Option<string[]>("--overlay")
         {
-            Description = "Draw an image (PNG with alpha) or clip over the video at X,Y, optionally scaled to WxH, optionally only from START for DURATION seconds; repeatable",
+            Description = "Draw an image (PNG with alpha) or clip over the video at X,Y (numbers or ffmpeg overlay expressions: main_w-overlay_w-10), optionally scaled to WxH, optionally only from START for DURATION seconds; repeatable",
             HelpName = "file@x,y[,WxH][,start,duration]",
             AllowMultipleArgumentsPerToken = false,
         };

@@ -6,7 +6,8 @@ namespace MediaGraph.Cli;
 /// The video and audio steps of <c>mediagraph transcode</c> after --deinterlace and --scale, in this order:
 /// --trim START[,DURATION] (video trim and audio atrim, then both restart at 0 as the CLI's <c>-ss/-t</c> outputs do),
 /// --every-nth N, --setpts EXPR, and each --overlay FILE@X,Y[,WxH][,START,DURATION] (an image or clip over the video,
-/// seconds for the window; a still image repeats).
+/// seconds for the window; a still image repeats; X and Y numbers or ffmpeg overlay expressions, whose commas inside
+/// parentheses do not split fields: logo.png@main_w-overlay_w-10,if(gte(t,2),10,NAN)).
 /// </summary>
 internal sealed record TranscodeSteps(string? Trim, int? EveryNth, string? SetPts, IReadOnlyList<string> Overlays)
 {
@@ -26,6 +27,7 @@ internal sealed record TranscodeSteps(string? Trim, int? EveryNth, string? SetPt
         {
             var o = ParseOverlay(spec);
             video = video.Overlay(graph.Decode(o.File).Video, o.X, o.Y, o.From, o.Duration, new OverlayOptions { Width = o.Width, Height = o.Height });
+            // A bad expression is reported by the graph's validation, naming the node and where FFmpeg stopped.
         }
         return video;
     }
@@ -47,17 +49,19 @@ internal sealed record TranscodeSteps(string? Trim, int? EveryNth, string? SetPt
         return (start, duration);
     }
 
-    internal readonly record struct OverlaySpec(string File, int X, int Y, int Width, int Height, TimeSpan From, TimeSpan? Duration);
+    internal readonly record struct OverlaySpec(string File, string X, string Y, int Width, int Height, TimeSpan From, TimeSpan? Duration);
 
-    /// <summary>"logo.png@16,16", "logo.png@0,0,300x200", "logo.png@0,0,300x200,2,10", "logo.png@0,0,2,10".</summary>
+    /// <summary>"logo.png@16,16", "logo.png@0,0,300x200", "logo.png@0,0,300x200,2,10", "logo.png@0,0,2,10",
+    /// "logo.png@main_w-overlay_w-10,(main_h-overlay_h)/2", "logo.png@if(gte(t,2),10+t*50,NAN),20".</summary>
     internal static OverlaySpec ParseOverlay(string text)
     {
         var at = text.LastIndexOf('@');
-        var usage = $"--overlay '{text}' is not FILE@X,Y[,WxH][,START,DURATION] (logo.png@16,16,300x200,0,10: at 16,16, scaled to 300x200, for the first 10 s)";
+        var usage = $"--overlay '{text}' is not FILE@X,Y[,WxH][,START,DURATION] (logo.png@16,16,300x200,0,10: at 16,16, scaled to 300x200, for the first 10 s; X and Y may be ffmpeg overlay expressions: main_w-overlay_w-10)";
         if (at <= 0) throw new CommandException(usage, Program.UsageError);
-        var fields = text[(at + 1)..].Split(',');
-        if (fields.Length < 2 || !int.TryParse(fields[0], CultureInfo.InvariantCulture, out var x) || !int.TryParse(fields[1], CultureInfo.InvariantCulture, out var y))
+        var fields = SplitFields(text[(at + 1)..]);
+        if (fields.Count < 2 || fields[0].Trim().Length == 0 || fields[1].Trim().Length == 0)
             throw new CommandException(usage, Program.UsageError);
+        var (x, y) = (fields[0].Trim(), fields[1].Trim());
         var rest = fields.Skip(2).ToList();
         int width = 0, height = 0;
         if (rest.Count > 0 && rest[0].Contains('x'))
@@ -73,6 +77,25 @@ internal sealed record TranscodeSteps(string? Trim, int? EveryNth, string? SetPt
         if (rest.Count == 2 && TrySeconds(rest[0], out from) && TrySeconds(rest[1], out var d)) duration = d;
         else if (rest.Count != 0) throw new CommandException(usage, Program.UsageError);
         return new OverlaySpec(text[..at], x, y, width, height, from, duration);
+    }
+
+    /// <summary>Splits at commas outside parentheses (an expression's own commas stay in its field).</summary>
+    private static List<string> SplitFields(string text)
+    {
+        var fields = new List<string>();
+        var (depth, start) = (0, 0);
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (text[i] == '(') depth++;
+            else if (text[i] == ')') depth = Math.Max(0, depth - 1);
+            else if (text[i] == ',' && depth == 0)
+            {
+                fields.Add(text[start..i]);
+                start = i + 1;
+            }
+        }
+        fields.Add(text[start..]);
+        return fields;
     }
 
     private static bool TrySeconds(string text, out TimeSpan value)

@@ -237,6 +237,9 @@ internal sealed partial class JsonGraphReader(GraphOptions options)
             case ParameterType.String when json.ValueKind == JsonValueKind.String:
                 value = json.GetString();
                 return null;
+            case ParameterType.String when json.ValueKind == JsonValueKind.Number && parameter.TakesNumbers:
+                value = json.GetRawText();
+                return null;
             case ParameterType.Enum when json.ValueKind == JsonValueKind.String:
                 var text = json.GetString()!;
                 if (parameter.TryParseName(text, out var choice))

@@ -87,6 +87,14 @@ public sealed class VideoStream : MediaStream
     public VideoStream Overlay(VideoStream overlay, int x = 0, int y = 0, TimeSpan? from = null, TimeSpan? duration = null, OverlayOptions? options = null)
         => Graph.Add(new OverlayNode(x, y, from, duration, options), this, overlay).VideoOutput(0);
 
+    /// <summary>Draws <paramref name="overlay"/> on this stream where ffmpeg overlay expressions put it:
+    /// <c>Overlay(logo, "main_w-overlay_w-10", "main_h-overlay_h-10")</c> (bottom right),
+    /// <c>Overlay(logo, "if(gte(t,2), 10+t*50, NAN)", "20")</c> (moving from 2 s on, not drawn before). Parsed by FFmpeg
+    /// when the graph is validated and evaluated by it per frame (<see cref="OverlayOptions.Eval"/>); otherwise as
+    /// <see cref="Overlay(VideoStream, int, int, TimeSpan?, TimeSpan?, OverlayOptions?)"/>. See <see cref="OverlayNode"/>.</summary>
+    public VideoStream Overlay(VideoStream overlay, string x, string y, TimeSpan? from = null, TimeSpan? duration = null, OverlayOptions? options = null)
+        => Graph.Add(new OverlayNode(x, y, from, duration, options), this, overlay).VideoOutput(0);
+
     /// <summary>Keeps frames 0, <paramref name="n"/>, 2<paramref name="n"/> … (<c>select='not(mod(n,N))'</c>), timestamps unchanged.</summary>
     public VideoStream EveryNth(int n) => Through(new EveryNthNode(n));
 

@@ -316,3 +316,14 @@ internal unsafe struct ChunkInfo
 
     public string Path { get { fixed (byte* p = PathBytes) return NativeMethods.Utf8(p) ?? ""; } }
 }
+
+/// <summary>FFmpeg's expression evaluator (native/expr.c).</summary>
+internal static unsafe partial class NativeMethods
+{
+    // int mg_expr_parse(const char *text, const char *names, mg_expr **out)
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)] internal static partial int mg_expr_parse(string text, string names, out nint expr);
+    // double mg_expr_eval(mg_expr *e, const double *values)
+    [LibraryImport(Library)] internal static partial double mg_expr_eval(nint expr, double* values);
+    // void mg_expr_free(mg_expr **p)
+    [LibraryImport(Library)] internal static partial void mg_expr_free(ref nint expr);
+}

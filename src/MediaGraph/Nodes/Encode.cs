@@ -377,7 +377,7 @@ public sealed class EncodeNode : Node
                     _packetDuration = Rational.Rescale(1, _inputTimeBase, encoder.TimeBase);
                 _parameters = new StreamParameters(encoder.CodecParameters, StreamDescription.From(encoder.Info));
                 context.DisposeAtEndOfRun(_parameters);
-                context.Logger.LogInformation("{Node}: encoding with {Encoder} to {Stream} ({Threads} threads)", context.NodeName, node.Codec,
+                context.Logger.LogInformation("{Node}: encoding with {Encoder} to {Stream} ({Threads} threads)", context.NodeName, node.RunCodec,
                     _parameters.Description, node.Options.Threads == 0 ? "automatic" : node.Options.Threads.ToString(System.Globalization.CultureInfo.InvariantCulture));
                 if (_sync is { } sync)
                     context.Logger.LogInformation("{Node}: {Method} frame rate at {Rate} fps", context.NodeName, sync.Method, _inputTimeBase.Invert());

@@ -35,10 +35,13 @@ internal sealed class OverlayInstance(OverlayNode node) : NodeInstance
     private PixelFormat _mainFormat = PixelFormat.None;
     private byte[] _staging = [];
     private long _fromMicros, _untilMicros;
+    private OverlayPosition? _position;             // the x and y expressions, parsed for this run
+    private long _mainDelivered;                    // main frames taken so far, the current one included (overlay's n)
 
     protected internal override ValueTask StartAsync(NodeContext context, CancellationToken cancellationToken)
     {
         _preparer = new OverlayPreparer(node, context.NodeName);
+        if (node.Position is null) _position = new OverlayPosition(node.X, node.Y, node.Eval, context.NodeName);
         _fromMicros = (long)Math.Round(node.From.TotalMilliseconds * 1000);
         _untilMicros = node.Duration is { } d ? _fromMicros + (long)Math.Round(d.TotalMilliseconds * 1000) : long.MaxValue;
         return default;
@@ -101,6 +104,7 @@ internal sealed class OverlayInstance(OverlayNode node) : NodeInstance
             if (!InWindow(pts, tb))
             {
                 _main.Dequeue();
+                _mainDelivered++;
                 await context.EmitAsync(0, main, cancellationToken).ConfigureAwait(false);
                 continue;
             }
@@ -108,6 +112,7 @@ internal sealed class OverlayInstance(OverlayNode node) : NodeInstance
             catch { _main.Dequeue(); main.Dispose(); throw; }
             if (!Resolve(context, pts, tb, out var ended)) break; // the overlay has not reached this time yet
             _main.Dequeue();
+            _mainDelivered++;
             if (ended && (node.EndAction == OverlayEndAction.EndAll || node.Shortest))
             {
                 main.Dispose();
@@ -218,10 +223,15 @@ internal sealed class OverlayInstance(OverlayNode node) : NodeInstance
         {
             var picture = Prepared(context, shown);
             var (hsub, vsub) = DeviceOps.Subsampling(main.Format);
-            var (x, y) = node.Position?.Invoke(TimeSpan.FromSeconds(Timestamp.ToSeconds(pts, tb))) ?? (node.X, node.Y);
+            var o = picture.Host;
+            var seconds = main.Pts == Timestamp.None ? double.NaN : Timestamp.ToSeconds(pts, tb);
+            (int X, int Y)? at = node.Position is { } position
+                ? position(TimeSpan.FromSeconds(Timestamp.ToSeconds(pts, tb)))
+                : _position!.At((main.Width, main.Height, hsub, vsub), (o.Width, o.Height), seconds, _mainDelivered);
+            if (at is not { } place) return main; // NaN: not drawn on this frame, as ffmpeg's overlay
+            var (x, y) = place;
             x &= ~((1 << hsub) - 1);
             y &= ~((1 << vsub) - 1);
-            var o = picture.Host;
             if (x >= main.Width || x + o.Width < 0 || y >= main.Height || y + o.Height < 0) return main; // no overlap
             if (main.Location == FrameLocation.Host)
             {
@@ -287,6 +297,8 @@ internal sealed class OverlayInstance(OverlayNode node) : NodeInstance
         foreach (var k in _kept) k.Picture?.Dispose();
         _kept.Clear();
         _preparer?.Dispose();
+        _position?.Dispose();
+        _position = null;
         return default;
     }
 }

@@ -30,8 +30,10 @@ public sealed class Parameter
     private readonly Func<object, string?>? _rule;
 
     private Parameter(string name, ParameterType type, string doc, object? @default, bool required,
-        double? min = null, double? max = null, (string, object)[]? choices = null, Func<object, string?>? rule = null)
+        double? min = null, double? max = null, (string, object)[]? choices = null, Func<object, string?>? rule = null,
+        bool takesNumbers = false)
     {
+        TakesNumbers = takesNumbers;
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(doc);
         Name = name;
@@ -58,6 +60,9 @@ public sealed class Parameter
     public double? Min { get; }
     /// <summary>Largest allowed value of a number, if bounded.</summary>
     public double? Max { get; }
+    /// <summary>True for a text parameter that also takes a number as its text (an <see cref="Expression"/>: JSON
+    /// <c>"x": 16</c> and <c>"x": "main_w-overlay_w-16"</c> alike).</summary>
+    public bool TakesNumbers { get; }
     /// <summary>The allowed names of an <see cref="ParameterType.Enum"/> parameter, in the declared order.</summary>
     public IReadOnlyList<string> Allowed => _choices.Select(c => c.Name).ToArray();
 
@@ -78,6 +83,12 @@ public sealed class Parameter
     /// <summary>A text parameter; <paramref name="rule"/> returns what is wrong with a value (or null).</summary>
     public static Parameter String(string name, string doc, string? @default = null, bool required = false, Func<string, string?>? rule = null)
         => new(name, ParameterType.String, doc, @default, required, rule: rule is null ? null : v => rule((string)v));
+
+    /// <summary>An expression in FFmpeg's syntax (libavutil/eval, as filter options such as overlay's x take:
+    /// <c>main_w-overlay_w-10</c>), or a plain number, kept as text; the node parses it over its own variables when
+    /// the graph is validated.</summary>
+    public static Parameter Expression(string name, string doc, string @default)
+        => new(name, ParameterType.String, doc, @default, required: false, takesNumbers: true);
 
     /// <summary>One of <paramref name="choices"/>: each a name (as in JSON, "fast_bilinear") and the C# value it
     /// stands for (<c>ScaleAlgorithm.FastBilinear</c>).</summary>
@@ -102,6 +113,8 @@ public sealed class Parameter
     public object? Normalize(object? value) => value switch
     {
         int i when Type == ParameterType.Double => (double)i,
+        int i when TakesNumbers => i.ToString(CultureInfo.InvariantCulture),
+        double d when TakesNumbers => d.ToString("R", CultureInfo.InvariantCulture),
         string name when Type == ParameterType.Enum && NameOf(name) is null && TryParseName(name, out var choice) => choice,
         _ => value,
     };

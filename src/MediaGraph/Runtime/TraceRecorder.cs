@@ -45,32 +45,62 @@ internal struct TraceEvent
     };
 }
 
-/// <summary>One node's events: a ring allocated when the node joins the run, written only by the node's own loop
-/// (never re-entered), so recording takes no lock and allocates nothing; read when the run has ended.</summary>
-internal sealed class NodeTrace(Node node, int tid, int capacity)
+/// <summary>One node's events: a ring of <c>capacity</c> events, written only by the node's own loop (never
+/// re-entered), so recording takes no lock; read when the run has ended. The ring is made of chunks of
+/// <see cref="ChunkEvents"/> events allocated as the node first reaches them, so a short run pays for the events it
+/// recorded, not for the whole bound; once every chunk exists, recording allocates nothing.</summary>
+internal sealed class NodeTrace
 {
-    private readonly TraceEvent[] _events = GC.AllocateUninitializedArray<TraceEvent>(capacity);
+    /// <summary>Events a chunk holds: 80 KB, under the large-object threshold.</summary>
+    internal const int ChunkEvents = 1024;
+    private const int ChunkShift = 10;
+
+    private readonly TraceEvent[]?[] _chunks;
+    private readonly int _capacity;
+    private int _next;        // where the next event goes
     private long _written;
 
-    public Node Node { get; } = node;
-    public int Tid { get; } = tid;
+    public NodeTrace(Node node, int tid, int capacity)
+    {
+        Node = node;
+        Tid = tid;
+        _capacity = capacity;
+        _chunks = new TraceEvent[]?[(capacity + ChunkEvents - 1) >> ChunkShift];
+    }
+
+    public Node Node { get; }
+    public int Tid { get; }
 
     public void Record(in TraceEvent e)
     {
-        var n = _written;
-        _events[(int)(n % _events.Length)] = e;
-        Volatile.Write(ref _written, n + 1);
+        var i = _next;
+        var chunk = _chunks[i >> ChunkShift] ?? Grow(i >> ChunkShift);
+        chunk[i & (ChunkEvents - 1)] = e;
+        _next = i + 1 == _capacity ? 0 : i + 1;
+        Volatile.Write(ref _written, _written + 1);
     }
+
+    private TraceEvent[] Grow(int chunk)
+        => _chunks[chunk] = GC.AllocateUninitializedArray<TraceEvent>(Math.Min(ChunkEvents, _capacity - (chunk << ChunkShift)));
 
     /// <summary>Events written, and how many of them the ring no longer holds.</summary>
     public long Written => Volatile.Read(ref _written);
-    public long Dropped => Math.Max(0, Written - _events.Length);
+    public long Dropped => Math.Max(0, Written - _capacity);
 
-    /// <summary>The events still held, oldest first.</summary>
-    public IEnumerable<TraceEvent> Held()
+    /// <summary>Events still held.</summary>
+    public int Held => (int)Math.Min(Written, _capacity);
+
+    /// <summary>The <paramref name="k"/>-th event still held, oldest first (0 ≤ k &lt; <see cref="Held"/>); false for a
+    /// chunk an abort's straggler has not finished making.</summary>
+    public bool TryGet(int k, out TraceEvent e)
     {
-        var written = Written;
-        for (var i = Math.Max(0, written - _events.Length); i < written; i++) yield return _events[(int)(i % _events.Length)];
+        var first = Written > _capacity ? _next : 0;
+        var i = first + k;
+        if (i >= _capacity) i -= _capacity;
+        var chunk = _chunks[i >> ChunkShift];
+        if (chunk is null) { e = default; return false; }
+        e = chunk[i & (ChunkEvents - 1)];
+        return true;
     }
 }
 
@@ -87,7 +117,6 @@ internal sealed class TraceRecorder(FrameTrace trace, Stream output, string devi
     private readonly List<NodeTrace> _nodes = new();
     private readonly Dictionary<Node, NodeTrace> _byNode = new();
     private readonly List<(OutputPort From, InputPort To)> _edges = new();
-    private string[]? _edgeNames; // "decode0.video" by edge id, while writing
 
     public FrameTrace Trace { get; } = trace;
 
@@ -108,71 +137,108 @@ internal sealed class TraceRecorder(FrameTrace trace, Stream output, string devi
         return _edges.Count - 1;
     }
 
+    // Property names and fixed values, encoded once.
+    private static readonly JsonEncodedText Name = JsonEncodedText.Encode("name"), Cat = JsonEncodedText.Encode("cat"),
+        Ph = JsonEncodedText.Encode("ph"), Ts = JsonEncodedText.Encode("ts"), Dur = JsonEncodedText.Encode("dur"),
+        PidName = JsonEncodedText.Encode("pid"), TidName = JsonEncodedText.Encode("tid"), Args = JsonEncodedText.Encode("args"),
+        Id = JsonEncodedText.Encode("id"), Bp = JsonEncodedText.Encode("bp"), Pts = JsonEncodedText.Encode("pts"),
+        PtsSeconds = JsonEncodedText.Encode("pts_seconds"), StreamName = JsonEncodedText.Encode("stream"),
+        Input = JsonEncodedText.Encode("input"), QueueUs = JsonEncodedText.Encode("queue_us"), Flow = JsonEncodedText.Encode("flow"),
+        BlockedUs = JsonEncodedText.Encode("blocked_us"), DeviceName = JsonEncodedText.Encode("device"), FailedName = JsonEncodedText.Encode("failed"),
+        X = JsonEncodedText.Encode("X"), S = JsonEncodedText.Encode("s"), F = JsonEncodedText.Encode("f"), E = JsonEncodedText.Encode("e"),
+        Item = JsonEncodedText.Encode("item"), FlowCat = JsonEncodedText.Encode("flow"), Cpu = JsonEncodedText.Encode("cpu"),
+        VideoFrame = JsonEncodedText.Encode("video frame"), AudioFrame = JsonEncodedText.Encode("audio frame"), PacketName = JsonEncodedText.Encode("packet"),
+        WakeUp = JsonEncodedText.Encode("wake-up"), EndOfInput = JsonEncodedText.Encode("end of input"), FlushName = JsonEncodedText.Encode("flush"),
+        Process = JsonEncodedText.Encode("process"), Produce = JsonEncodedText.Encode("produce"), Control = JsonEncodedText.Encode("control");
+
     /// <summary>Writes the timeline and closes the output; sets the trace's counts.</summary>
+    /// <remarks>Streams straight from the rings, thread by thread, nothing gathered or sorted first. The trace-event
+    /// format itself does not ask for time order (Perfetto and chrome://tracing sort on import), but some readers
+    /// mis-nest unordered slices, so each thread is still written in time order: a node's own work is recorded in
+    /// order, and the starts of the flows out of it (read from each consumer's ring, in order per edge) are merged in
+    /// as they come (a k-way merge over the node's output edges).</remarks>
     public void Write()
     {
         long events = 0, dropped = 0;
         using (output)
-        using (var json = new Utf8JsonWriter(output, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        using (var json = new Utf8JsonWriter(output, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true }))
         {
             json.WriteStartObject();
             json.WriteString("displayTimeUnit", "ms");
             json.WriteStartArray("traceEvents");
             json.WriteStartObject();
-            json.WriteString("name", "process_name");
-            json.WriteString("ph", "M");
-            json.WriteNumber("pid", Pid);
-            json.WriteNumber("tid", 0);
-            json.WriteStartObject("args");
-            json.WriteString("name", "mediagraph");
+            json.WriteString(Name, "process_name");
+            json.WriteString(Ph, "M");
+            json.WriteNumber(PidName, Pid);
+            json.WriteNumber(TidName, 0);
+            json.WriteStartObject(Args);
+            json.WriteString(Name, "mediagraph");
             json.WriteEndObject();
             json.WriteEndObject();
             events++;
 
-            // Each node's events, oldest first, then per thread what goes on it (its work, the flows in and out of
-            // it) as small entries sorted by time; ties keep the order added.
-            _edgeNames = _edges.Select(e => e.From.ToString()).ToArray();
-            var held = _nodes.Select(n => n.Held().Where(e => e.End >= e.Start && e.Start != 0).ToArray()).ToArray(); // a torn event (an abort's straggler) is left out
-            var entries = _nodes.Select(_ => new List<Entry>()).ToArray();
-            var index = _nodes.Select((n, i) => (n, i)).ToDictionary(x => x.n.Node, x => x.i);
-            for (var n = 0; n < _nodes.Count; n++)
+            var run = new Run(
+                _edges.Select(e => JsonEncodedText.Encode(e.From.ToString())).ToArray(),
+                _edges.Select(e => JsonEncodedText.Encode(e.To.Name)).ToArray(),
+                _edges.Select(e => _byNode.TryGetValue(e.From.Node, out var producer) ? producer.Tid : -1).ToArray(),
+                JsonEncodedText.Encode(device));
+            foreach (var node in _nodes)
             {
-                Metadata(json, _nodes[n], "thread_name", _nodes[n].Node.Kind == _nodes[n].Node.Name ? _nodes[n].Node.Name : $"{_nodes[n].Node.Name} ({_nodes[n].Node.Kind})");
-                Metadata(json, _nodes[n], "thread_sort_index", null);
+                Metadata(json, node, "thread_name", node.Node.Kind == node.Node.Name ? node.Node.Name : $"{node.Node.Name} ({node.Node.Kind})");
+                Metadata(json, node, "thread_sort_index", null);
                 events += 2;
-                for (var i = 0; i < held[n].Length; i++)
+                var outputs = node.Node.Outputs.Select(o => JsonEncodedText.Encode(o.ToString())).ToArray();
+                var inputs = node.Node.Inputs.Select(i => JsonEncodedText.Encode(i.Name)).ToArray();
+                var flowsOut = new List<FlowStarts>();
+                for (var edge = 0; edge < _edges.Count; edge++)
+                    if (run.ProducerTid[edge] == node.Tid && _byNode.TryGetValue(_edges[edge].To.Node, out var consumer))
+                        flowsOut.Add(new FlowStarts(consumer, edge));
+                var own = new FlowStarts(node, -1);
+                var (flowEndPending, flowEndTs, flowEndId) = (false, 0L, 0L);
+                long lastStart = 0;
+                while (true)
                 {
-                    ref readonly var e = ref held[n][i];
-                    entries[n].Add(new Entry(Micros(e.Start), entries[n].Count, EntryKind.Work, n, i));
-                    if (e.Edge < 0 || e.Sequence == 0 || e.Edge >= _edges.Count) continue;
-                    // The flow: out of the producer's work that emitted the item, into the middle of this work.
-                    if (!index.TryGetValue(_edges[e.Edge].From.Node, out var producer)) continue;
-                    entries[producer].Add(new Entry(Micros(e.Enqueued), entries[producer].Count, EntryKind.FlowOut, n, i));
-                    entries[n].Add(new Entry((Micros(e.Start) + Micros(e.End)) / 2, entries[n].Count, EntryKind.FlowIn, n, i));
-                }
-            }
-            for (var n = 0; n < _nodes.Count; n++)
-            {
-                var node = _nodes[n];
-                var list = entries[n];
-                list.Sort(static (a, b) => a.Ts != b.Ts ? a.Ts.CompareTo(b.Ts) : a.Order.CompareTo(b.Order));
-                foreach (var entry in list)
-                {
-                    WriteEntry(json, node, entry, in held[entry.Node][entry.Event]);
+                    var ownKey = flowEndPending ? flowEndTs : own.Has ? Ticks(own.Current.Start) : long.MaxValue;
+                    FlowStarts? next = null;
+                    var nextKey = long.MaxValue;
+                    foreach (var c in flowsOut)
+                        if (c.Has && Ticks(c.Current.Enqueued) < nextKey) (next, nextKey) = (c, Ticks(c.Current.Enqueued));
+                    if (next is null && ownKey == long.MaxValue) break;
+                    if (next is null || ownKey <= nextKey)
+                    {
+                        if (flowEndPending)
+                        {
+                            FlowEnd(json, end: true, flowEndId, flowEndTs, node.Tid);
+                            flowEndPending = false;
+                        }
+                        else
+                        {
+                            ref readonly var e = ref own.Current;
+                            lastStart = e.Start;
+                            if (WriteWork(json, node, in e, run, outputs, inputs) && run.ProducerTid[e.Edge] >= 0)
+                                (flowEndPending, flowEndTs, flowEndId) = (true, Ticks(e.Start) + (Ticks(e.End) - Ticks(e.Start)) / 2, FlowId(e));
+                            own.Advance();
+                        }
+                    }
+                    else
+                    {
+                        FlowEnd(json, end: false, FlowId(next.Current), nextKey, node.Tid);
+                        next.Advance();
+                    }
                     events++;
                     if (json.BytesPending > 1 << 16) json.Flush();
                 }
                 if (node.Dropped > 0)
                 {
                     json.WriteStartObject();
-                    json.WriteString("name", "trace events dropped");
-                    json.WriteString("cat", "trace");
-                    json.WriteString("ph", "i");
+                    json.WriteString(Name, "trace events dropped");
+                    json.WriteString(Cat, "trace");
+                    json.WriteString(Ph, "i");
                     json.WriteString("s", "t");
-                    json.WriteNumber("ts", Round(list.Count > 0 ? list[^1].Ts : 0));
-                    json.WriteNumber("pid", Pid);
-                    json.WriteNumber("tid", node.Tid);
-                    json.WriteStartObject("args");
+                    WriteMicros(json, Ts, lastStart == 0 ? 0 : Ticks(lastStart));
+                    json.WriteNumber(PidName, Pid);
+                    json.WriteNumber(TidName, node.Tid);
+                    json.WriteStartObject(Args);
                     json.WriteNumber("dropped", node.Dropped);
                     json.WriteNumber("kept", node.Written - node.Dropped);
                     json.WriteEndObject();
@@ -193,88 +259,145 @@ internal sealed class TraceRecorder(FrameTrace trace, Stream output, string devi
         Trace.Dropped = dropped;
     }
 
-    private enum EntryKind : byte { Work, FlowOut, FlowIn }
+    /// <summary>Reads a node's ring in order: every event (<paramref name="edge"/> -1), or the events of items that
+    /// came over <paramref name="edge"/> with a number (the ends of its flows, whose starts go on the producer's thread).
+    /// A torn event (an abort's straggler) is left out.</summary>
+    private sealed class FlowStarts
+    {
+        private readonly NodeTrace _ring;
+        private readonly int _edge, _held;
+        private int _k;
+        public TraceEvent Current;
+        public bool Has;
 
-    /// <summary>One line of a thread: at <paramref name="Ts"/> (µs), the <paramref name="Kind"/> of event
-    /// <paramref name="Event"/> of node <paramref name="Node"/> (a flow out is written on the producer's thread from
-    /// the consumer's event); <paramref name="Order"/> keeps ties in the order added.</summary>
-    private readonly record struct Entry(double Ts, int Order, EntryKind Kind, int Node, int Event);
+        public FlowStarts(NodeTrace ring, int edge)
+        {
+            (_ring, _edge, _held) = (ring, edge, ring.Held);
+            Advance();
+        }
+
+        public void Advance()
+        {
+            while (_k < _held)
+                if (_ring.TryGet(_k++, out Current) && Current.End >= Current.Start && Current.Start != 0
+                    && (_edge < 0 || Current.Edge == _edge && Current.Sequence != 0))
+                {
+                    Has = true;
+                    return;
+                }
+            Has = false;
+        }
+    }
+
+    /// <summary>What writing needs per edge, encoded once: the stream's name, the input's name, the producer's thread.</summary>
+    private sealed record Run(JsonEncodedText[] EdgeNames, JsonEncodedText[] EdgeInputs, int[] ProducerTid, JsonEncodedText Device);
 
     private static void Metadata(Utf8JsonWriter json, NodeTrace node, string name, string? value)
     {
         json.WriteStartObject();
-        json.WriteString("name", name);
-        json.WriteString("ph", "M");
-        json.WriteNumber("pid", Pid);
-        json.WriteNumber("tid", node.Tid);
-        json.WriteStartObject("args");
-        if (value is not null) json.WriteString("name", value);
+        json.WriteString(Name, name);
+        json.WriteString(Ph, "M");
+        json.WriteNumber(PidName, Pid);
+        json.WriteNumber(TidName, node.Tid);
+        json.WriteStartObject(Args);
+        if (value is not null) json.WriteString(Name, value);
         else json.WriteNumber("sort_index", node.Tid);
         json.WriteEndObject();
         json.WriteEndObject();
     }
 
-    private void WriteEntry(Utf8JsonWriter json, NodeTrace node, in Entry line, in TraceEvent e)
+    /// <summary>One piece of work ("X"); true when its item crossed an edge with a number (a flow ends in it).</summary>
+    private bool WriteWork(Utf8JsonWriter json, NodeTrace node, in TraceEvent e, Run run, JsonEncodedText[] outputs, JsonEncodedText[] inputs)
     {
+        var start = Ticks(e.Start);
+        var end = Ticks(e.End);
+        var onEdge = e.Edge >= 0 && e.Edge < run.EdgeNames.Length;
         json.WriteStartObject();
-        if (line.Kind != EntryKind.Work)
+        json.WriteString(Name, e.Work switch
         {
-            // A flow: same name, category and id at both ends; the end binds to the work it is inside ("bp": "e").
-            json.WriteString("name", "item");
-            json.WriteString("cat", "flow");
-            json.WriteString("ph", line.Kind == EntryKind.FlowOut ? "s" : "f");
-            if (line.Kind == EntryKind.FlowIn) json.WriteString("bp", "e");
-            json.WriteNumber("id", FlowId(e));
-            json.WriteNumber("ts", Round(line.Ts));
-            json.WriteNumber("pid", Pid);
-            json.WriteNumber("tid", node.Tid);
-            json.WriteEndObject();
-            return;
-        }
-        json.WriteString("name", e.Work switch
-        {
-            TraceWork.Item or TraceWork.Produce => e.Item switch { (byte)'v' => "video frame", (byte)'a' => "audio frame", (byte)'p' => "packet", _ => "item" },
-            TraceWork.WakeUp => "wake-up",
-            TraceWork.EndOfInput => "end of input",
-            _ => "flush",
+            TraceWork.Item or TraceWork.Produce => e.Item switch { (byte)'v' => VideoFrame, (byte)'a' => AudioFrame, (byte)'p' => PacketName, _ => Item },
+            TraceWork.WakeUp => WakeUp,
+            TraceWork.EndOfInput => EndOfInput,
+            _ => FlushName,
         });
-        json.WriteString("cat", e.Work switch { TraceWork.Item => "process", TraceWork.Produce => "produce", _ => "control" });
-        json.WriteString("ph", "X");
-        json.WriteNumber("ts", Round(line.Ts));
-        json.WriteNumber("dur", Math.Max(0, Round(Micros(e.End) - line.Ts)));
-        json.WriteNumber("pid", Pid);
-        json.WriteNumber("tid", node.Tid);
-        json.WriteStartObject("args");
+        json.WriteString(Cat, e.Work switch { TraceWork.Item => Process, TraceWork.Produce => Produce, _ => Control });
+        json.WriteString(Ph, X);
+        WriteMicros(json, Ts, start);
+        WriteMicros(json, Dur, Math.Max(0, end - start));
+        json.WriteNumber(PidName, Pid);
+        json.WriteNumber(TidName, node.Tid);
+        json.WriteStartObject(Args);
         if (e.Work is TraceWork.Item or TraceWork.Produce)
         {
             if (e.Pts != Timestamp.None && e.TimeBase.IsValid)
             {
-                json.WriteNumber("pts", e.Pts);
-                json.WriteNumber("pts_seconds", Math.Round(e.Pts * e.TimeBase.ToDouble(), 6));
+                json.WriteNumber(Pts, e.Pts);
+                json.WriteNumber(PtsSeconds, Math.Round(e.Pts * e.TimeBase.ToDouble(), 6));
             }
-            if (e.Work == TraceWork.Produce && e.Port >= 0 && e.Port < node.Node.Outputs.Count)
-                json.WriteString("stream", node.Node.Outputs[e.Port].ToString());
+            if (e.Work == TraceWork.Produce && e.Port >= 0 && e.Port < outputs.Length)
+                json.WriteString(StreamName, outputs[e.Port]);
         }
-        if (e.Edge >= 0 && e.Edge < _edges.Count)
+        var flow = onEdge && e.Sequence != 0;
+        if (onEdge)
         {
-            json.WriteString("stream", _edgeNames![e.Edge]);
-            json.WriteString("input", _edges[e.Edge].To.Name);
-            if (e.Enqueued != 0) json.WriteNumber("queue_us", Math.Max(0, Round(Micros(e.Start) - Micros(e.Enqueued))));
-            if (e.Sequence != 0) json.WriteNumber("flow", FlowId(e));
+            json.WriteString(StreamName, run.EdgeNames[e.Edge]);
+            json.WriteString(Input, run.EdgeInputs[e.Edge]);
+            if (e.Enqueued != 0) WriteMicros(json, QueueUs, Math.Max(0, start - Ticks(e.Enqueued)));
+            if (flow) json.WriteNumber(Flow, FlowId(e));
         }
-        else if (e.Work == TraceWork.EndOfInput && e.Port >= 0 && e.Port < node.Node.Inputs.Count)
-            json.WriteString("input", node.Node.Inputs[e.Port].Name);
-        if (e.Blocked > 0) json.WriteNumber("blocked_us", Round(Stopwatch.GetElapsedTime(0, e.Blocked).TotalMicroseconds));
-        json.WriteString("device", e.OnDevice ? device : "cpu");
-        if (e.Failed) json.WriteBoolean("failed", true);
+        else if (e.Work == TraceWork.EndOfInput && e.Port >= 0 && e.Port < inputs.Length)
+            json.WriteString(Input, inputs[e.Port]);
+        if (e.Blocked > 0) WriteMicros(json, BlockedUs, (long)(e.Blocked * (1e9 / Stopwatch.Frequency)));
+        json.WriteString(DeviceName, e.OnDevice ? run.Device : Cpu);
+        if (e.Failed) json.WriteBoolean(FailedName, true);
         json.WriteEndObject();
         json.WriteEndObject();
+        return flow;
+    }
+
+    /// <summary>A flow's start ("s", on the producer's thread when the item entered the edge) or end ("f", in the
+    /// middle of the consumer's work on it): same name, category and id at both ends; the end binds to the work it is
+    /// inside ("bp": "e").</summary>
+    private static void FlowEnd(Utf8JsonWriter json, bool end, long id, long nanos, int tid)
+    {
+        json.WriteStartObject();
+        json.WriteString(Name, Item);
+        json.WriteString(Cat, FlowCat);
+        json.WriteString(Ph, end ? F : S);
+        if (end) json.WriteString(Bp, E);
+        json.WriteNumber(Id, id);
+        WriteMicros(json, Ts, nanos);
+        json.WriteNumber(PidName, Pid);
+        json.WriteNumber(TidName, tid);
+        json.WriteEndObject();
+    }
+
+    /// <summary>Nanoseconds since the run's origin.</summary>
+    private long Ticks(long timestamp) => (long)((timestamp - _origin) * (1e9 / Stopwatch.Frequency));
+
+    /// <summary>Writes <paramref name="nanos"/> as microseconds with three decimals ("1234.567"), formatted without
+    /// floating point.</summary>
+    private static void WriteMicros(Utf8JsonWriter json, JsonEncodedText name, long nanos)
+    {
+        Span<byte> text = stackalloc byte[24];
+        var negative = nanos < 0;
+        var magnitude = negative ? -nanos : nanos;
+        var n = 0;
+        if (negative) text[n++] = (byte)'-';
+        System.Buffers.Text.Utf8Formatter.TryFormat(magnitude / 1000, text[n..], out var written);
+        n += written;
+        var fraction = (int)(magnitude % 1000);
+        if (fraction != 0)
+        {
+            text[n++] = (byte)'.';
+            text[n++] = (byte)('0' + fraction / 100);
+            text[n++] = (byte)('0' + fraction / 10 % 10);
+            text[n++] = (byte)('0' + fraction % 10);
+        }
+        json.WritePropertyName(name);
+        json.WriteRawValue(text[..n], skipInputValidation: true);
     }
 
     /// <summary>Edge id and the item's number on it, as one JSON-safe integer.</summary>
     private static long FlowId(in TraceEvent e) => ((long)(e.Edge + 1) << 32) | (uint)e.Sequence;
-
-    private double Micros(long ticks) => (ticks - _origin) * 1e6 / Stopwatch.Frequency;
-
-    private static double Round(double micros) => Math.Round(micros, 3);
 }

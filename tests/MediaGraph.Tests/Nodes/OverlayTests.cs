@@ -198,7 +198,7 @@ public sealed class OverlayTests(ITestOutputHelper log)
         var graph = global::MediaGraph.Graph.FromJson(json);
         var node = Assert.IsType<OverlayNode>(graph.Nodes.Single(n => n.Name == "o"));
 
-        Assert.Equal((16, 8, 300, 200, -1), (node.X, node.Y, node.Width, node.Height, node.Loop));
+        Assert.Equal(("16", "8", 300, 200, -1), (node.X, node.Y, node.Width, node.Height, node.Loop));
         Assert.Equal((TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(10)), (node.From, node.Duration));
         Assert.Equal((OverlayEndAction.Pass, 0.8), (node.EndAction, node.Opacity));
         Assert.Equal(["in-video", "logo-video"], node.Inputs.Select(i => i.Source!.Node.Name));
@@ -206,7 +206,7 @@ public sealed class OverlayTests(ITestOutputHelper log)
     }
 
     /// <summary>Our frames, packed yuv420p.</summary>
-    private static async Task<List<byte[]>> OursAsync(Func<global::MediaGraph.Graph, VideoStream> build)
+    internal static async Task<List<byte[]>> OursAsync(Func<global::MediaGraph.Graph, VideoStream> build)
     {
         var graph = new global::MediaGraph.Graph(new GraphOptions { Device = Device.Cpu });
         var sink = graph.Sink(build(graph));
@@ -221,7 +221,7 @@ public sealed class OverlayTests(ITestOutputHelper log)
 
     /// <summary>The CLI's frames of <paramref name="main"/> (and <paramref name="overlay"/>) through
     /// <paramref name="filter"/>, packed yuv420p.</summary>
-    private static async Task<List<byte[]>> FfmpegAsync(string main, string? overlay, string filter)
+    internal static async Task<List<byte[]>> FfmpegAsync(string main, string? overlay, string filter)
     {
         var path = Path.Combine(TestMedia.OutputFolder("ffmpeg-overlay"), "out.yuv");
         var inputs = $"-i \"{main}\"" + (overlay is null ? "" : $" -i \"{overlay}\"");

@@ -59,6 +59,46 @@ public sealed class ScenarioSampleTests(ITestOutputHelper log)
         }
     }
 
+    [Fact(Timeout = 600000)]
+    public async Task GpuTranscodeSample_WithoutAGpu_MatchesTheCliOnTheCpuAndSaysEachFallbackOnce()
+    {
+        // 2 s of interlaced (top field first) H.264 with a sine: what NVDEC would decode on a GPU machine.
+        var folder = TestMedia.OutputFolder();
+        var input = Path.Combine(folder, "interlaced.mp4");
+        await TestMedia.RunFfmpegAsync("-f lavfi -t 2 -i testsrc2=size=640x360:rate=25 -f lavfi -t 2 -i sine=frequency=1000:sample_rate=48000 " +
+            "-vf setfield=tff -map 0:v -map 1:a -c:v libx264 -preset ultrafast -flags +ildct+ilme -x264opts tff=1 -field_order tt " +
+            $"-pix_fmt yuv420p -c:a aac \"{input}\"");
+        var output = Path.Combine(folder, "out.mp4");
+        var cli = Path.Combine(folder, "cli.mp4");
+
+        var (code, stdout, stderr) = await TestMedia.RunSampleAsync("gpu-transcode.cs", $"\"{input}\" \"{output}\"");
+        Assert.True(code == 0, stdout + stderr);
+        Assert.Contains("deinterlace0+scale0", stdout); // the metrics summary
+        log.WriteLine(stdout);
+        log.WriteLine(stderr);
+        // The same job on the ffmpeg CLI, with the encoder the fallback uses.
+        await TestMedia.RunFfmpegAsync($"-i \"{input}\" -vf yadif,scale=1280:720 -c:v libx264 -preset ultrafast -c:a aac \"{cli}\"");
+
+        var video = await Ffprobe.StreamAsync(output, "v:0");
+        var expected = await Ffprobe.StreamAsync(cli, "v:0");
+        Assert.Equal(("h264", 1280, 720), (video.Codec, video.Width, video.Height));
+        Assert.Equal("progressive", video.FieldOrder);
+        Assert.Equal(expected.Frames, video.Frames);
+        Assert.Equal(expected.Duration, video.Duration, 3);
+        Assert.Equal(await Ffprobe.FormatDurationAsync(cli), await Ffprobe.FormatDurationAsync(output), 2);
+        var audio = await Ffprobe.StreamAsync(output, "a:0");
+        var expectedAudio = await Ffprobe.StreamAsync(cli, "a:0");
+        Assert.Equal(("aac", expectedAudio.Frames), (audio.Codec, audio.Frames));
+
+        // Without a GPU each stage says where it runs once, in the library's own line: no GPU, software decoding,
+        // libx264 for h264_nvenc.
+        var lines = stderr.Split('\n');
+        Assert.Single(lines, l => l.Contains("device auto:", StringComparison.Ordinal));
+        Assert.Single(lines, l => l.Contains("decode-video0: hwaccel auto:", StringComparison.Ordinal) || l.Contains("with NVDEC", StringComparison.Ordinal));
+        if (!lines.Any(l => l.Contains("with NVDEC on", StringComparison.Ordinal)))
+            Assert.Single(lines, l => l.Contains("h264_nvenc needs a CUDA device", StringComparison.Ordinal) && l.Contains("encoding with libx264 instead", StringComparison.Ordinal));
+    }
+
     private static bool IsMagenta((double R, double G, double B) c) => c.R > 200 && c.G < 60 && c.B > 200;
 
     /// <summary>The mean colour of the 300x200 top-left rectangle of the frame at <paramref name="seconds"/>.</summary>
