@@ -195,7 +195,7 @@ internal sealed class TraceRecorder(FrameTrace trace, Stream output, string devi
                         flowsOut.Add(new FlowStarts(consumer, edge));
                 var own = new FlowStarts(node, -1);
                 var (flowEndPending, flowEndTs, flowEndId) = (false, 0L, 0L);
-                long lastStart = 0;
+                long lastTs = 0; // the thread's latest event, where the "dropped" mark goes
                 while (true)
                 {
                     var ownKey = flowEndPending ? flowEndTs : own.Has ? Ticks(own.Current.Start) : long.MaxValue;
@@ -206,6 +206,7 @@ internal sealed class TraceRecorder(FrameTrace trace, Stream output, string devi
                     if (next is null && ownKey == long.MaxValue) break;
                     if (next is null || ownKey <= nextKey)
                     {
+                        lastTs = ownKey;
                         if (flowEndPending)
                         {
                             FlowEnd(json, end: true, flowEndId, flowEndTs, node.Tid);
@@ -214,7 +215,6 @@ internal sealed class TraceRecorder(FrameTrace trace, Stream output, string devi
                         else
                         {
                             ref readonly var e = ref own.Current;
-                            lastStart = e.Start;
                             if (WriteWork(json, node, in e, run, outputs, inputs) && run.ProducerTid[e.Edge] >= 0)
                                 (flowEndPending, flowEndTs, flowEndId) = (true, Ticks(e.Start) + (Ticks(e.End) - Ticks(e.Start)) / 2, FlowId(e));
                             own.Advance();
@@ -222,6 +222,7 @@ internal sealed class TraceRecorder(FrameTrace trace, Stream output, string devi
                     }
                     else
                     {
+                        lastTs = nextKey;
                         FlowEnd(json, end: false, FlowId(next.Current), nextKey, node.Tid);
                         next.Advance();
                     }
@@ -235,7 +236,7 @@ internal sealed class TraceRecorder(FrameTrace trace, Stream output, string devi
                     json.WriteString(Cat, "trace");
                     json.WriteString(Ph, "i");
                     json.WriteString("s", "t");
-                    WriteMicros(json, Ts, lastStart == 0 ? 0 : Ticks(lastStart));
+                    WriteMicros(json, Ts, lastTs);
                     json.WriteNumber(PidName, Pid);
                     json.WriteNumber(TidName, node.Tid);
                     json.WriteStartObject(Args);
