@@ -87,22 +87,33 @@ internal static class TraceOverhead
         File.Delete(trace);
     }
 
+    /// <summary>Runs the graph traced and not, alternating, and prints the medians of the wall time and of the CPU time
+    /// the process used (on a loaded machine the CPU time says more about the work added: the wall time also holds
+    /// the waits for a core).</summary>
     private static async Task CompareAsync(string what, long? frames, int runs, Func<bool, Graph> build, Action<GraphMetrics>? count = null)
     {
         var times = new Dictionary<bool, List<double>> { [false] = new(), [true] = new() };
+        var cpu = new Dictionary<bool, List<double>> { [false] = new(), [true] = new() };
+        using var process = Process.GetCurrentProcess();
         for (var run = -1; run < runs; run++)
             foreach (var traced in run % 2 == 0 ? new[] { true, false } : new[] { false, true }) // neither always goes first
             {
                 var graph = build(traced);
+                process.Refresh();
+                var cpuBefore = process.TotalProcessorTime;
                 var clock = Stopwatch.StartNew();
                 var metrics = await graph.RunAsync();
                 clock.Stop();
+                process.Refresh();
                 count?.Invoke(metrics);
-                if (run >= 0) times[traced].Add(clock.Elapsed.TotalSeconds);
+                if (run < 0) continue;
+                times[traced].Add(clock.Elapsed.TotalSeconds);
+                cpu[traced].Add((process.TotalProcessorTime - cpuBefore).TotalSeconds);
             }
         double Median(List<double> xs) => xs.Order().ElementAt(xs.Count / 2);
         var (off, on) = (Median(times[false]), Median(times[true]));
+        var (cpuOff, cpuOn) = (Median(cpu[false]), Median(cpu[true]));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{what}: off {off * 1000:0.0} ms, on {on * 1000:0.0} ms{(frames is { } f ? $" ({f / off:N0} vs {f / on:N0} frames/s)" : "")}; on/off throughput {off / on:0.000} ({(on / off - 1) * 100:+0.0;-0.0}% time)"));
+            $"{what}: off {off * 1000:0.0} ms, on {on * 1000:0.0} ms{(frames is { } f ? $" ({f / off:N0} vs {f / on:N0} frames/s)" : "")}; on/off throughput {off / on:0.000} ({(on / off - 1) * 100:+0.0;-0.0}% time); CPU time off {cpuOff * 1000:0} ms, on {cpuOn * 1000:0} ms ({(cpuOn / cpuOff - 1) * 100:+0.0;-0.0}%)"));
     }
 }

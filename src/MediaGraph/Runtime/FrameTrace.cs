@@ -9,12 +9,14 @@ namespace MediaGraph;
 /// that emitted an item to the consumer's work on it, so one frame can be followed from the demuxer to the muxer.
 /// </summary>
 /// <remarks>
-/// Off unless <see cref="GraphOptions.Trace"/> is set; then every node records into a buffer of its own made when
-/// the run starts (<see cref="MaxEventsPerNode"/> events, no lock and no allocation per item). A node that does more
-/// work than that keeps its latest events and the file says how many it dropped (an instant event "trace events
-/// dropped" on its thread, and <see cref="Dropped"/>). The file is written once, when the run ends (completed,
-/// failed or cancelled); the path is opened when the run starts, so a path that cannot be written fails the run
-/// before the first frame moves. One <see cref="FrameTrace"/> serves one run at a time; each run rewrites it.
+/// Off unless <see cref="GraphOptions.Trace"/> is set; then every node records into a ring of its own (at most
+/// <see cref="MaxEventsPerNode"/> events, no lock), grown in chunks of 1,024 events (80 KB) as the node reaches them,
+/// so a short run allocates for what it recorded, not for the bound, and a full ring allocates nothing more. A node
+/// that does more work than that keeps its latest events and the file says how many it dropped (an instant event
+/// "trace events dropped" on its thread, and <see cref="Dropped"/>). The file is written once, when the run ends
+/// (completed, failed or cancelled), streamed from the rings thread by thread in time order (nothing is gathered or
+/// sorted first); the path is opened when the run starts, so a path that cannot be written fails the run before the
+/// first frame moves. One <see cref="FrameTrace"/> serves one run at a time; each run rewrites it.
 /// </remarks>
 /// <example><code>
 /// var graph = new Graph(new GraphOptions { Trace = new FrameTrace("trace.json") });
@@ -42,8 +44,9 @@ public sealed class FrameTrace
     /// <summary>The file written, or null for a stream.</summary>
     public string? Path { get; }
 
-    /// <summary>Events each node keeps (a ring: past it, the oldest are dropped and counted). About 72 bytes an
-    /// event, allocated when the run starts. Default 32768 (2.4 MB a node; 20 minutes of 25 fps video).</summary>
+    /// <summary>Events each node keeps (a ring: past it, the oldest are dropped and counted). 80 bytes an event,
+    /// allocated in chunks of 1,024 as the node records them. Default 32768 (at most 2.6 MB a node; 20 minutes of
+    /// 25 fps video).</summary>
     public int MaxEventsPerNode
     {
         get => _maxEvents;
