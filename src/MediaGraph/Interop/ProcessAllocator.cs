@@ -45,11 +45,12 @@ internal static unsafe partial class ProcessAllocator
         {
             return false;
         }
-        var args = cmdline.AsSpan().TrimEnd((byte)0).ToArray();
+        var args = cmdline.Length > 0 && cmdline[^1] == 0 ? cmdline[..^1] : cmdline; // each argument ends with a NUL
         if (args.Length == 0) return false;
         var parts = new List<byte[]>();
         foreach (var range in args.AsSpan().Split((byte)0)) parts.Add([.. args.AsSpan(range), 0]);
         if (setenv("GLIBC_TUNABLES", tunables, 1) != 0) return false;
+        ForgetDiagnosticsSocket();
         var handles = new List<GCHandle>();
         try
         {
@@ -77,4 +78,20 @@ internal static unsafe partial class ProcessAllocator
     }
 
     [LibraryImport(LibC, StringMarshalling = StringMarshalling.Utf8)] private static partial int unsetenv(string name);
+
+    /// <summary>The JIT runtime listens for diagnostics tools (dotnet-counters, dotnet-trace) on a socket named for the
+    /// process id and start time, which the restarted image shares; the listening descriptor closes on exec, but its
+    /// name would stay and keep the restarted runtime from listening. So the name goes first (Native AOT has none).</summary>
+    private static void ForgetDiagnosticsSocket()
+    {
+        try
+        {
+            var folder = Environment.GetEnvironmentVariable("TMPDIR") is { Length: > 0 } tmp ? tmp : "/tmp";
+            foreach (var socket in Directory.EnumerateFiles(folder, $"dotnet-diagnostic-{Environment.ProcessId}-*-socket")) File.Delete(socket);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Diagnostics tools would not attach to the restarted process; the run itself is not affected.
+        }
+    }
 }
