@@ -10,7 +10,9 @@
 # stops growing after the first minute.
 #
 #   benchmarks/soak-concurrent.sh [MINUTES]   GRAPHS=n (default 8), INTERVAL=s (default 10), SOAK_TRIM=0 runs with
-#                                             GraphOptions.TrimNativeMemory off, MALLOC_ARENA_MAX=n as glibc reads it
+#                                             GraphOptions.TrimNativeMemory off, MALLOC_ARENA_MAX=n as glibc reads it,
+#                                             COMPACT_HEAP=1 runs with CompactNativeHeap's glibc setting (what
+#                                             CompactNativeHeap.RestartProcess() gives an app, set here at the start)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 minutes=${1:-10}
@@ -38,6 +40,11 @@ bench=benchmarks/MediaGraph.Benchmarks/bin/Release/net10.0/MediaGraph.Benchmarks
 
 samples=$work/samples.$$.txt   # one file per run: two runs may overlap
 start=$(date +%s)
+if [ "${COMPACT_HEAP:-0}" = 1 ]; then
+  tunables=$(sed -n 's/.*const string Tunables = "\(.*\)";.*/\1/p' src/MediaGraph/Runtime/CompactNativeHeap.cs)
+  export GLIBC_TUNABLES=$tunables
+  echo "GLIBC_TUNABLES=$GLIBC_TUNABLES"
+fi
 dotnet "$bench" soak-many $((minutes * 60)) "$graphs" "$interval" "$work/out" "${clips[@]}" | tee "$samples"
 echo "ran $(( $(date +%s) - start )) s (start-up and the final GC included)"
 

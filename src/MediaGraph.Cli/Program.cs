@@ -25,6 +25,9 @@ public static class Program
     /// muxed. A third ends the process at once.</summary>
     public static async Task<int> Main(string[] args)
     {
+        // A transcode or a graph run may last hours: run it with the C heap setting that keeps RSS flat (README,
+        // "Memory"). Short commands (probe, dot, doctor ...) start once, as they are.
+        if (args.Contains("transcode") || args.Contains("run")) CompactNativeHeap.RestartProcess();
         using var drain = new CancellationTokenSource();
         using var abort = new CancellationTokenSource();
         var lastPress = 0L;
