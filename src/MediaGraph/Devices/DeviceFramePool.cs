@@ -190,14 +190,26 @@ internal abstract class DeviceFrameMemory
         }
     }
 
-    /// <summary>True when the last writer and every reader have finished on the GPU (queries, never blocks).</summary>
+    /// <summary>True when the last writer and every reader have finished on the GPU (queries, never blocks). Fences
+    /// found complete are let go on the way, so each is queried until it completes and not after.</summary>
     internal bool FencesComplete()
     {
         lock (_gate)
         {
-            if (_ready is { IsComplete: false }) return false;
-            for (var i = 0; i < _readerCount; i++)
-                if (!_readers[i]!.IsComplete) return false;
+            if (_ready is { } ready)
+            {
+                if (!ready.IsComplete) return false;
+                _ready = null;
+                ready.Release();
+            }
+            for (var i = _readerCount - 1; i >= 0; i--)
+            {
+                var reader = _readers[i]!;
+                if (!reader.IsComplete) return false;
+                _readers[i] = _readers[--_readerCount];
+                _readers[_readerCount] = null;
+                reader.Release();
+            }
             return true;
         }
     }
