@@ -120,7 +120,9 @@ public sealed class DeviceStream : IDisposable
         _read.Clear();
         // A CUDA stream destroyed with work still queued is released once that work has run (cuStreamDestroy);
         // the fences recorded on it stay valid events.
-        if (_owned && !Device.Accelerator.IsDisposed) Stream.Dispose();
+        if (!_owned || Device.Accelerator.IsDisposed) return;
+        Device.Accelerator.Bind(); // the primary context current on this thread (the run may end on any thread)
+        Stream.Dispose();
     }
 
     /// <inheritdoc />

@@ -124,7 +124,10 @@ internal sealed class ImmediateTimeline : DeviceTimeline
     private sealed class StreamFence(DeviceStream stream) : DeviceFence(stream)
     {
         public override bool IsComplete => true;
-        public override void HostWait() => Stream!.Stream.Synchronize();
+        public override void HostWait()
+        {
+            if (!Stream!.Stream.IsDisposed) Stream.Stream.Synchronize(); // a disposed stream has nothing queued
+        }
         protected override bool Counted => false;
         protected override void Free() { }
     }

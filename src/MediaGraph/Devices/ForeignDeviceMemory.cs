@@ -44,8 +44,9 @@ internal sealed class ForeignDeviceMemory : DeviceFrameMemory
     /// Makes <paramref name="frame"/> a device frame of <paramref name="device"/> over the memory it already has,
     /// without a copy: an FFmpeg CUDA frame (NVDEC's, a CUDA filter's) on a CUDA device, or, on the CPU accelerator
     /// (<c>cuda-sim</c>, whose "device memory" is host memory), a host frame. Timing, flags, colour and side data stay.
+    /// Its ready fence is recorded on <paramref name="ffmpegStream"/> (the adopting node's view of the device's shared
+    /// stream, where FFmpeg wrote it; null: a view of its own).
     /// </summary>
-    /// <param name="ffmpegStream">The adopting node's view of the device's shared stream (null: a view of its own).</param>
     public static unsafe void Adopt(ComputeDevice device, VideoFrame frame, Rational timeBase, DeviceStream? ffmpegStream = null)
     {
         ArgumentNullException.ThrowIfNull(device);

@@ -78,6 +78,7 @@ public static class DeviceOps
     /// kept rebuilt from <paramref name="prev"/>, <paramref name="cur"/> and <paramref name="next"/>.</summary>
     /// <param name="keepParity">vf_yadif's parity: 0 keeps the even (top) rows.</param>
     /// <param name="filterParity">vf_yadif's parity ^ tff (1 for the first field of a frame).</param>
+    /// <param name="stream">The node's stream (null: the device's shared stream, and the call waits for the kernels).</param>
     public static void Yadif(VideoFrame prev, VideoFrame cur, VideoFrame next, VideoFrame dst, int keepParity, int filterParity, DeviceStream? stream = null)
     {
         var device = DeviceOf(cur, dst);
