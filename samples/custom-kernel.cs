@@ -42,6 +42,8 @@ var video = input.Video.Kernel(new KernelOptions
         var kernel = call.Load(acc => acc.LoadAutoGroupedKernel<Index2D, ArrayView2D<byte, Stride2D.DenseX>,
             ArrayView2D<byte, Stride2D.DenseX>, ArrayView<int>, int, int>(PrivacyKernels.Pixelate));
         using var boxesOnDevice = call.Device!.Accelerator.Allocate1D(boxArray);
+        // That copy ran on ILGPU's default stream, which the node's own stream (call.Stream) does not wait for.
+        call.Device.Accelerator.DefaultStream.Synchronize();
         for (var plane = 0; plane < 3; plane++)
         {
             var shift = plane == 0 ? 0 : 1; // yuv420p chroma is half size

@@ -67,8 +67,26 @@ public sealed class ComputeDevice : IAsyncDisposable, IDisposable
     /// <summary>The ILGPU accelerator that runs the kernels.</summary>
     public Accelerator Accelerator { get; }
 
-    /// <summary>The stream kernels and copies of this device are queued on.</summary>
+    /// <summary>The device's shared stream: FFmpeg's (NVDEC's output, NVENC's input, its CUDA filters) and that of
+    /// calls made outside a node (the <see cref="Kernels.DeviceOps"/> calls given no stream). Nodes have streams of
+    /// their own (<see cref="CreateStream"/>) and order against this one with fences.</summary>
     public AcceleratorStream Stream { get; }
+
+    /// <summary><see cref="Stream"/> seen by <paramref name="owner"/> (a decoder adopting NVDEC's output, an encoder
+    /// handing frames to NVENC, a call given no stream): FFmpeg's work is queued there. Each user gets its own view
+    /// (the view keeps the frames of one call between its reads/writes and its fence); views of it are one queue, so
+    /// they never wait for each other.</summary>
+    internal DeviceStream SharedStream(string owner) => new(this, Stream, Cuda?.Stream ?? 0, owner, owned: false);
+
+    /// <summary>A stream of its own for <paramref name="owner"/> (a node instance; named in errors), on CUDA a
+    /// non-blocking CUDA stream of the primary context. Dispose it when the node is done (a run does:
+    /// <see cref="NodeContext.StreamOn"/>).</summary>
+    public DeviceStream CreateStream(string owner)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        return DeviceStream.Create(this, owner);
+    }
 
     /// <summary>The caching pool of pitched frame buffers.</summary>
     public DeviceFramePool Frames { get; }
@@ -203,6 +221,13 @@ public sealed class ComputeDevice : IAsyncDisposable, IDisposable
 
     /// <summary>Waits until everything queued on <see cref="Stream"/> has run.</summary>
     public void Synchronize() => Stream.Synchronize();
+
+    /// <summary>Cross-stream waits queued on the GPU so far (each a cuStreamWaitEvent on CUDA).</summary>
+    public long GpuWaits => Timeline.GpuWaits;
+
+    /// <summary>Times the host blocked for the GPU (downloads, an upload reusing its staging memory, a decoder out
+    /// of surfaces).</summary>
+    public long HostWaits => Timeline.HostWaits;
 
     /// <inheritdoc />
     public void Dispose()

@@ -12,8 +12,10 @@ namespace MediaGraph;
 /// decoded picture and frees the mapping when its frame is released) or a CUDA filter's output. <see cref="Adopt"/>
 /// turns such a frame into a device frame: its planes are the surface's, kernels get views over it
 /// (<see cref="VideoFrame.GetDevicePlane{T}"/>), and the FFmpeg frame that owns it is kept until the last MediaGraph
-/// reference is released AND the GPU work queued on it has run (the device's <see cref="DeviceTimeline"/>), so a
-/// surface is never unmapped (and reused by the decoder) under a kernel still reading it.
+/// reference is released AND every fence on it (FFmpeg's write on the device's shared stream, each reader's
+/// "done reading" fence) has completed (the device's <see cref="DeviceTimeline"/>), so a surface is never unmapped
+/// (and reused by the decoder) under a kernel still reading it. FFmpeg is not told about our streams: this is a
+/// host-side query (polled when a node rents a buffer and before each decode), not a GPU wait.
 /// </summary>
 internal sealed class ForeignDeviceMemory : DeviceFrameMemory
 {
@@ -42,8 +44,10 @@ internal sealed class ForeignDeviceMemory : DeviceFrameMemory
     /// Makes <paramref name="frame"/> a device frame of <paramref name="device"/> over the memory it already has,
     /// without a copy: an FFmpeg CUDA frame (NVDEC's, a CUDA filter's) on a CUDA device, or, on the CPU accelerator
     /// (<c>cuda-sim</c>, whose "device memory" is host memory), a host frame. Timing, flags, colour and side data stay.
+    /// Its ready fence is recorded on <paramref name="ffmpegStream"/> (the adopting node's view of the device's shared
+    /// stream, where FFmpeg wrote it; null: a view of its own).
     /// </summary>
-    public static unsafe void Adopt(ComputeDevice device, VideoFrame frame, Rational timeBase)
+    public static unsafe void Adopt(ComputeDevice device, VideoFrame frame, Rational timeBase, DeviceStream? ffmpegStream = null)
     {
         ArgumentNullException.ThrowIfNull(device);
         ArgumentNullException.ThrowIfNull(frame);
@@ -89,6 +93,12 @@ internal sealed class ForeignDeviceMemory : DeviceFrameMemory
         }
         Interlocked.Increment(ref s_outstanding);
         frame.AttachDevice(memory, timeBase);
+        // FFmpeg wrote the surface on the device's shared stream (NVDEC maps and copies the picture with
+        // AVCUDADeviceContext.stream; CUDA filters run there): its ready fence is recorded there, so each consumer's
+        // own stream waits for it on the GPU.
+        var shared = ffmpegStream ?? device.SharedStream("adopting an FFmpeg frame");
+        shared.Writes(frame);
+        shared.Done();
     }
 
     private static (nint, nuint) Span(VideoFrame frame)
@@ -108,7 +118,7 @@ internal sealed class ForeignDeviceMemory : DeviceFrameMemory
     private static void Release(nint opaque, nint data)
     {
         var memory = (ForeignDeviceMemory)GCHandle.FromIntPtr(opaque).Target!;
-        memory._device.Timeline.Retire(0, memory.GiveBack);
+        memory._device.Timeline.Retire(memory, memory.GiveBack);
     }
 
     private void GiveBack()

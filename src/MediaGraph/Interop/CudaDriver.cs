@@ -54,24 +54,37 @@ internal sealed unsafe class CudaDriver : IDisposable
 
     public void DestroyContext(nint ctx) => NativeStatus.ThrowIfFailed(NativeMethods.mg_cuda_ctx_destroy(Ptr, ctx), "destroying a CUDA context");
 
-    public nint CreateEvent()
+    /// <summary>A CUDA event made with CU_EVENT_DISABLE_TIMING (no timestamps: the cheapest for waits and queries).
+    /// Errors name <paramref name="node"/>.</summary>
+    public nint CreateEvent(string? node = null)
     {
-        NativeStatus.ThrowIfFailed(NativeMethods.mg_cuda_event_create(Ptr, out var e), "creating a CUDA event");
+        NativeStatus.ThrowIfFailed(NativeMethods.mg_cuda_event_create(Ptr, out var e), "creating a CUDA event", node);
         return e;
     }
 
+    /// <summary>Destroys <paramref name="e"/> (if work it was recorded after is still queued, the driver frees it
+    /// once that work has run).</summary>
     public void FreeEvent(nint e) => NativeMethods.mg_cuda_event_free(Ptr, ref e);
 
     /// <summary>Records <paramref name="e"/> after the work queued so far on <paramref name="stream"/> (0: the shared one).</summary>
-    public void Record(nint e, nint stream) => NativeStatus.ThrowIfFailed(NativeMethods.mg_cuda_event_record(Ptr, e, stream), "recording a CUDA event");
+    public void Record(nint e, nint stream, string? node = null)
+        => NativeStatus.ThrowIfFailed(NativeMethods.mg_cuda_event_record(Ptr, e, stream), "recording a CUDA event (cuEventRecord)", node);
 
-    /// <summary>Makes <paramref name="stream"/> wait on the GPU for <paramref name="e"/>; the host does not wait.</summary>
-    public void Wait(nint stream, nint e) => NativeStatus.ThrowIfFailed(NativeMethods.mg_cuda_stream_wait_event(Ptr, stream, e), "waiting on a CUDA event");
+    /// <summary>Makes <paramref name="stream"/> (0: the shared one) wait on the GPU for <paramref name="e"/>; the host
+    /// does not wait.</summary>
+    public void Wait(nint stream, nint e, string? node = null)
+        => NativeStatus.ThrowIfFailed(NativeMethods.mg_cuda_stream_wait_event(Ptr, stream, e), "making a stream wait for a CUDA event (cuStreamWaitEvent)", node);
 
-    /// <summary>True when the work recorded before <paramref name="e"/> has run.</summary>
-    public bool IsComplete(nint e) => NativeStatus.ThrowIfFailed(NativeMethods.mg_cuda_event_query(Ptr, e), "querying a CUDA event") == NativeMethods.Ok;
+    /// <summary>True when the work recorded before <paramref name="e"/> has run (cuEventQuery; never blocks).</summary>
+    public bool IsComplete(nint e, string? node = null)
+        => NativeStatus.ThrowIfFailed(NativeMethods.mg_cuda_event_query(Ptr, e), "querying a CUDA event (cuEventQuery)", node) == NativeMethods.Ok;
 
-    public void Synchronize(nint e) => NativeStatus.ThrowIfFailed(NativeMethods.mg_cuda_event_synchronize(Ptr, e), "waiting for a CUDA event");
+    /// <summary>Blocks until the work recorded before <paramref name="e"/> has run (cuEventSynchronize).</summary>
+    public void Synchronize(nint e, string? node = null)
+        => NativeStatus.ThrowIfFailed(NativeMethods.mg_cuda_event_synchronize(Ptr, e), "waiting for a CUDA event (cuEventSynchronize)", node);
+
+    /// <summary>False once disposed (events made by it must not be touched any more).</summary>
+    public bool IsOpen => !_handle.IsClosed;
 
     public void Dispose() => _handle.Dispose();
 }

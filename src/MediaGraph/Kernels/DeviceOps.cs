@@ -5,8 +5,11 @@ namespace MediaGraph.Kernels;
 
 /// <summary>
 /// Launches the kernels of this folder over whole device frames, plane by plane: what the CUDA implementations of
-/// the nodes call. Kernels are loaded once per device (<see cref="ComputeDevice.GetOrLoad{T}"/>) and queued on the
-/// device's stream; each call returns after the stream ran them, so the output frame is ready when it is emitted.
+/// the nodes call. Kernels are loaded once per device (<see cref="ComputeDevice.GetOrLoad{T}"/>). Given a node's
+/// <see cref="DeviceStream"/>, a call queues its kernels there and returns without waiting: the stream first waits on
+/// the GPU for the inputs' producers and for the output buffer's earlier readers, and afterwards the output carries
+/// the call's "ready" fence and the inputs its "done reading" fence. Given no stream, it runs on the device's shared
+/// stream and returns after the kernels ran (tests, one-off calls).
 /// Supported formats: planar 8-bit YUV/GRAY (yuv420p, yuv422p, yuv444p, gray), nv12, rgb24, bgr24, rgba, bgra.
 /// </summary>
 public static class DeviceOps
@@ -17,9 +20,12 @@ public static class DeviceOps
     /// <summary>Scales <paramref name="src"/> into <paramref name="dst"/> (same format; any sizes) with
     /// <paramref name="algorithm"/>; with <paramref name="inner"/> the picture goes into that rectangle of
     /// <paramref name="dst"/> (keep-aspect) and the rest is black. swscale's geometry (see <see cref="ScaleKernels"/>).</summary>
-    public static void Scale(VideoFrame src, VideoFrame dst, ScaleAlgorithm algorithm, (int X, int Y, int Width, int Height)? inner = null)
+    public static void Scale(VideoFrame src, VideoFrame dst, ScaleAlgorithm algorithm, (int X, int Y, int Width, int Height)? inner = null, DeviceStream? stream = null)
     {
         var device = DeviceOf(src, dst);
+        using var work = new Work(device, stream);
+        work.Reads(src);
+        work.Writes(dst);
         if (src.Format != dst.Format) throw new ArgumentException($"scale kernel: {src.Format} to {dst.Format}; convert the format first");
         var (hsub, vsub) = Subsampling(src.Format);
         var rect = inner ?? (0, 0, dst.Width, dst.Height);
@@ -52,30 +58,35 @@ public static class DeviceOps
             var extent = new Index2D(dw * channels, dp.Rows);
             switch (algorithm)
             {
-                case ScaleAlgorithm.Bilinear: LaunchScale(device, s, d, a, extent, default(BilinearFilter)); break;
-                case ScaleAlgorithm.Bicubic: LaunchScale(device, s, d, a, extent, default(BicubicFilter)); break;
-                case ScaleAlgorithm.Area: LaunchScale(device, s, d, a, extent, default(AreaFilter)); break;
+                case ScaleAlgorithm.Bilinear: LaunchScale(device, work.Stream, s, d, a, extent, default(BilinearFilter)); break;
+                case ScaleAlgorithm.Bicubic: LaunchScale(device, work.Stream, s, d, a, extent, default(BicubicFilter)); break;
+                case ScaleAlgorithm.Area: LaunchScale(device, work.Stream, s, d, a, extent, default(AreaFilter)); break;
                 default: throw new NotSupportedException($"scale kernel: {algorithm} is not implemented on devices (bilinear, bicubic, area are)");
             }
         }
-        device.Synchronize();
     }
 
-    private static void LaunchScale<TFilter>(ComputeDevice device, ArrayView2D<byte, Stride2D.DenseX> s, ArrayView2D<byte, Stride2D.DenseX> d,
+    private static void LaunchScale<TFilter>(ComputeDevice device, AcceleratorStream stream, ArrayView2D<byte, Stride2D.DenseX> s, ArrayView2D<byte, Stride2D.DenseX> d,
         ScalePlaneParams a, Index2D extent, TFilter filter) where TFilter : struct, IScaleFilter
     {
         var kernel = device.GetOrLoad(typeof(ScaleLauncher<TFilter>), acc =>
             acc.LoadAutoGroupedKernel<Index2D, ArrayView2D<byte, Stride2D.DenseX>, ArrayView2D<byte, Stride2D.DenseX>, ScalePlaneParams, TFilter>(ScaleKernels.Scale));
-        kernel(device.Stream, extent, s, d, a, filter);
+        kernel(stream, extent, s, d, a, filter);
     }
 
     /// <summary>yadif on every plane: <paramref name="dst"/> gets <paramref name="cur"/> with the field that is not
     /// kept rebuilt from <paramref name="prev"/>, <paramref name="cur"/> and <paramref name="next"/>.</summary>
     /// <param name="keepParity">vf_yadif's parity: 0 keeps the even (top) rows.</param>
     /// <param name="filterParity">vf_yadif's parity ^ tff (1 for the first field of a frame).</param>
-    public static void Yadif(VideoFrame prev, VideoFrame cur, VideoFrame next, VideoFrame dst, int keepParity, int filterParity)
+    /// <param name="stream">The node's stream (null: the device's shared stream, and the call waits for the kernels).</param>
+    public static void Yadif(VideoFrame prev, VideoFrame cur, VideoFrame next, VideoFrame dst, int keepParity, int filterParity, DeviceStream? stream = null)
     {
         var device = DeviceOf(cur, dst);
+        using var work = new Work(device, stream);
+        work.Reads(prev);
+        work.Reads(cur);
+        work.Reads(next);
+        work.Writes(dst);
         var kernel = device.GetOrLoad("yadif", acc =>
             acc.LoadAutoGroupedKernel<Index2D, ArrayView2D<byte, Stride2D.DenseX>, ArrayView2D<byte, Stride2D.DenseX>,
                 ArrayView2D<byte, Stride2D.DenseX>, ArrayView2D<byte, Stride2D.DenseX>, YadifParams>(DeinterlaceKernels.Yadif));
@@ -85,18 +96,20 @@ public static class DeviceOps
             if (p.Data == 0) break;
             var channels = Channels(cur.Format, i);
             var a = new YadifParams { Width = p.RowBytes / channels, Height = p.Rows, Step = channels, KeepParity = keepParity, FilterParity = filterParity };
-            kernel(device.Stream, new Index2D(p.RowBytes, p.Rows), prev.GetDevicePlane<byte>(i), cur.GetDevicePlane<byte>(i),
+            kernel(work.Stream, new Index2D(p.RowBytes, p.Rows), prev.GetDevicePlane<byte>(i), cur.GetDevicePlane<byte>(i),
                 next.GetDevicePlane<byte>(i), dst.GetDevicePlane<byte>(i), a);
         }
-        device.Synchronize();
     }
 
     /// <summary>Copies <paramref name="src"/> into <paramref name="dst"/> through an integer remap per plane
     /// (crop, flip, rotation): <paramref name="map"/> gets the plane index and the source plane's size in pixels and
     /// returns that plane's map.</summary>
-    public static void Remap(VideoFrame src, VideoFrame dst, Func<int, int, int, RemapParams> map, int firstPlane = 0)
+    public static void Remap(VideoFrame src, VideoFrame dst, Func<int, int, int, RemapParams> map, int firstPlane = 0, DeviceStream? stream = null)
     {
         var device = DeviceOf(src, dst);
+        using var work = new Work(device, stream);
+        work.Reads(src);
+        work.Writes(dst);
         for (var i = firstPlane; i < 4; i++)
         {
             var sp = src.GetPlane(i);
@@ -107,44 +120,48 @@ public static class DeviceOps
             var extent = new Index2D(dp.RowBytes / bytes, dp.Rows);
             switch (bytes)
             {
-                case 1: LaunchRemap<byte>(device, src, dst, i, m, extent); break;
-                case 2: LaunchRemap<ushort>(device, src, dst, i, m, extent); break;
-                case 3: LaunchRemap<Rgb24>(device, src, dst, i, m, extent); break;
-                case 4: LaunchRemap<uint>(device, src, dst, i, m, extent); break;
+                case 1: LaunchRemap<byte>(device, work.Stream, src, dst, i, m, extent); break;
+                case 2: LaunchRemap<ushort>(device, work.Stream, src, dst, i, m, extent); break;
+                case 3: LaunchRemap<Rgb24>(device, work.Stream, src, dst, i, m, extent); break;
+                case 4: LaunchRemap<uint>(device, work.Stream, src, dst, i, m, extent); break;
                 default: throw new NotSupportedException($"remap kernel: {bytes}-byte pixels of {src.Format}");
             }
         }
-        device.Synchronize();
     }
 
-    private static void LaunchRemap<T>(ComputeDevice device, VideoFrame src, VideoFrame dst, int plane, RemapParams m, Index2D extent) where T : unmanaged
+    private static void LaunchRemap<T>(ComputeDevice device, AcceleratorStream stream, VideoFrame src, VideoFrame dst, int plane, RemapParams m, Index2D extent) where T : unmanaged
     {
         var kernel = device.GetOrLoad(typeof(Action<T>), acc =>
             acc.LoadAutoGroupedKernel<Index2D, ArrayView2D<T, Stride2D.DenseX>, ArrayView2D<T, Stride2D.DenseX>, RemapParams>(GeometryKernels.Remap));
-        kernel(device.Stream, extent, src.GetDevicePlane<T>(plane), dst.GetDevicePlane<T>(plane), m);
+        kernel(stream, extent, src.GetDevicePlane<T>(plane), dst.GetDevicePlane<T>(plane), m);
     }
 
     /// <summary>Every plane of <paramref name="src"/> through <paramref name="table"/>: 256 entries per channel, four
     /// channels per plane (plane p, channel c at <c>(p * 4 + c) * 256</c>), see <see cref="PointKernels"/>.</summary>
-    public static void Lookup(VideoFrame src, VideoFrame dst, ArrayView<byte> table)
+    public static void Lookup(VideoFrame src, VideoFrame dst, ArrayView<byte> table, DeviceStream? stream = null)
     {
         var device = DeviceOf(src, dst);
+        using var work = new Work(device, stream);
+        work.Reads(src);
+        work.Writes(dst);
         var kernel = device.GetOrLoad("lookup", acc =>
             acc.LoadAutoGroupedKernel<Index2D, ArrayView2D<byte, Stride2D.DenseX>, ArrayView2D<byte, Stride2D.DenseX>, ArrayView<byte>, int, int>(PointKernels.Lookup));
         for (var i = 0; i < 4; i++)
         {
             var p = src.GetPlane(i);
             if (p.Data == 0) break;
-            kernel(device.Stream, new Index2D(p.RowBytes, p.Rows), src.GetDevicePlane<byte>(i), dst.GetDevicePlane<byte>(i), table, Channels(src.Format, i), i * 4 * 256);
+            kernel(work.Stream, new Index2D(p.RowBytes, p.Rows), src.GetDevicePlane<byte>(i), dst.GetDevicePlane<byte>(i), table, Channels(src.Format, i), i * 4 * 256);
         }
-        device.Synchronize();
     }
 
     /// <summary>Converts between YUV 4:2:0 (yuv420p, nv12) and packed RGB (rgb24, bgr24, rgba, bgra), either way,
     /// with the BT.601 or BT.709 matrix and limited or full range of the YUV side (see <see cref="ColorKernels"/>).</summary>
-    public static void Convert(VideoFrame src, VideoFrame dst, bool bt709, bool fullRange)
+    public static void Convert(VideoFrame src, VideoFrame dst, bool bt709, bool fullRange, DeviceStream? stream = null)
     {
         var device = DeviceOf(src, dst);
+        using var work = new Work(device, stream);
+        work.Reads(src);
+        work.Writes(dst);
         var toRgb = Channels(dst.Format, 0) >= 3;
         var yuv = toRgb ? src : dst;
         var rgb = toRgb ? dst : src;
@@ -160,7 +177,7 @@ public static class DeviceOps
         {
             var k = device.GetOrLoad("yuv2rgb", acc => acc.LoadAutoGroupedKernel<Index2D, ArrayView2D<byte, Stride2D.DenseX>, ArrayView2D<byte, Stride2D.DenseX>,
                 ArrayView2D<byte, Stride2D.DenseX>, ArrayView2D<byte, Stride2D.DenseX>, ColorParams>(ColorKernels.YuvToRgb));
-            k(device.Stream, new Index2D(src.Width, src.Height), yPlane, uPlane, vPlane, rgbPlane, a);
+            k(work.Stream, new Index2D(src.Width, src.Height), yPlane, uPlane, vPlane, rgbPlane, a);
         }
         else
         {
@@ -168,18 +185,21 @@ public static class DeviceOps
                 ArrayView2D<byte, Stride2D.DenseX>, ColorParams>(ColorKernels.RgbToLuma));
             var chroma = device.GetOrLoad("rgb2chroma", acc => acc.LoadAutoGroupedKernel<Index2D, ArrayView2D<byte, Stride2D.DenseX>,
                 ArrayView2D<byte, Stride2D.DenseX>, ArrayView2D<byte, Stride2D.DenseX>, ColorParams>(ColorKernels.RgbToChroma));
-            luma(device.Stream, new Index2D(src.Width, src.Height), rgbPlane, yPlane, a);
-            chroma(device.Stream, new Index2D(a.ChromaWidth, a.ChromaHeight), rgbPlane, uPlane, vPlane, a);
+            luma(work.Stream, new Index2D(src.Width, src.Height), rgbPlane, yPlane, a);
+            chroma(work.Stream, new Index2D(a.ChromaWidth, a.ChromaHeight), rgbPlane, uPlane, vPlane, a);
         }
-        device.Synchronize();
     }
 
     /// <summary>Box blur (libavfilter boxblur, power 1) with <paramref name="radius"/>(plane) per plane, or, with
     /// <paramref name="gaussian"/> weights (per plane, 2r + 1 each), the gaussian blur: horizontal into <paramref name="temp"/> (a frame like
     /// <paramref name="dst"/>), then vertical into <paramref name="dst"/>. A radius of 0 copies the plane.</summary>
-    public static void Blur(VideoFrame src, VideoFrame dst, VideoFrame temp, Func<int, int> radius, Func<int, ArrayView<int>>? gaussian = null)
+    public static void Blur(VideoFrame src, VideoFrame dst, VideoFrame temp, Func<int, int> radius, Func<int, ArrayView<int>>? gaussian = null, DeviceStream? stream = null)
     {
         var device = DeviceOf(src, dst);
+        using var work = new Work(device, stream);
+        work.Reads(src);
+        work.Writes(dst);
+        work.Writes(temp);
         var box = device.GetOrLoad("box", acc => acc.LoadAutoGroupedKernel<Index2D, ArrayView2D<byte, Stride2D.DenseX>,
             ArrayView2D<byte, Stride2D.DenseX>, int, int, int, int>(BlurKernels.Box));
         var gauss = device.GetOrLoad("gaussian", acc => acc.LoadAutoGroupedKernel<Index2D, ArrayView2D<byte, Stride2D.DenseX>,
@@ -196,45 +216,49 @@ public static class DeviceOps
             var d = dst.GetDevicePlane<byte>(i);
             if (r == 0)
             {
-                LaunchRemap<byte>(device, src, dst, i, RemapParams.Crop(0, 0), extent);
+                LaunchRemap<byte>(device, work.Stream, src, dst, i, RemapParams.Crop(0, 0), extent);
                 continue;
             }
             if (gaussian is not null)
             {
                 var w = gaussian(i);
-                gauss(device.Stream, extent, s, t, w, r, 0, step, p.RowBytes / step);
-                gauss(device.Stream, extent, t, d, w, r, 1, step, p.Rows);
+                gauss(work.Stream, extent, s, t, w, r, 0, step, p.RowBytes / step);
+                gauss(work.Stream, extent, t, d, w, r, 1, step, p.Rows);
             }
             else
             {
-                box(device.Stream, extent, s, t, r, 0, step, p.RowBytes / step);
-                box(device.Stream, extent, t, d, r, 1, step, p.Rows);
+                box(work.Stream, extent, s, t, r, 0, step, p.RowBytes / step);
+                box(work.Stream, extent, t, d, r, 1, step, p.Rows);
             }
         }
-        device.Synchronize();
     }
 
     /// <summary>Writes <paramref name="src"/> into <paramref name="tensor"/> as <paramref name="a"/> says (a batch slot
     /// of a model input, see <see cref="TensorizeKernels"/>).</summary>
-    public static void Tensorize(VideoFrame src, ArrayView<float> tensor, TensorizeParams a)
+    public static void Tensorize(VideoFrame src, ArrayView<float> tensor, TensorizeParams a, DeviceStream? stream = null)
     {
         var device = src.Device ?? throw new ArgumentException($"{src} is not a device frame");
+        using var work = new Work(device, stream);
+        work.Reads(src);
         var kernel = device.GetOrLoad("tensorize", acc => acc.LoadAutoGroupedKernel<Index2D, ArrayView2D<byte, Stride2D.DenseX>,
             ArrayView2D<byte, Stride2D.DenseX>, ArrayView2D<byte, Stride2D.DenseX>, ArrayView<float>, TensorizeParams>(TensorizeKernels.Tensorize));
         var y = src.GetDevicePlane<byte>(0);
         var u = a.SourceChannels >= 3 ? y : src.GetDevicePlane<byte>(1);
         var v = a.SourceChannels >= 3 ? y : a.ChromaStep == 2 ? u : src.GetDevicePlane<byte>(2);
-        kernel(device.Stream, new Index2D(a.Width, a.Height), y, u, v, tensor, a);
-        device.Synchronize();
+        kernel(work.Stream, new Index2D(a.Width, a.Height), y, u, v, tensor, a);
     }
 
     /// <summary>Copies <paramref name="main"/> into <paramref name="dst"/> with <paramref name="overlay"/> (planar YUV
     /// with alpha, subsampled like <paramref name="main"/>: yuva420p for yuv420p and nv12) blended on at
     /// (<paramref name="x"/>, <paramref name="y"/>) (even where the chroma is subsampled), with libavfilter overlay's
     /// arithmetic (see <see cref="OverlayKernels"/>). Main formats: yuv420p, yuvj420p, yuv422p, yuv444p, nv12.</summary>
-    public static void Overlay(VideoFrame main, VideoFrame overlay, VideoFrame dst, int x, int y)
+    public static void Overlay(VideoFrame main, VideoFrame overlay, VideoFrame dst, int x, int y, DeviceStream? stream = null)
     {
         var device = DeviceOf(main, dst);
+        using var work = new Work(device, stream);
+        work.Reads(main);
+        work.Reads(overlay);
+        work.Writes(dst);
         if (!ReferenceEquals(overlay.Device, device)) throw new ArgumentException($"{overlay} is not on {device}");
         var kernel = device.GetOrLoad("overlay", acc => acc.LoadAutoGroupedKernel<Index2D, ArrayView2D<byte, Stride2D.DenseX>, ArrayView2D<byte, Stride2D.DenseX>,
             ArrayView2D<byte, Stride2D.DenseX>, ArrayView2D<byte, Stride2D.DenseX>, ArrayView2D<byte, Stride2D.DenseX>, OverlayPlaneParams>(OverlayKernels.Blend));
@@ -248,9 +272,8 @@ public static class DeviceOps
             var a = OverlayPlaneParams.For(i, x, y, overlay.Width, overlay.Height, hsub, vsub, step);
             var first = overlay.GetDevicePlane<byte>(i);
             var second = nv12 && i == 1 ? overlay.GetDevicePlane<byte>(2) : first;
-            kernel(device.Stream, new Index2D(p.RowBytes, p.Rows), main.GetDevicePlane<byte>(i), dst.GetDevicePlane<byte>(i), first, second, alpha, a);
+            kernel(work.Stream, new Index2D(p.RowBytes, p.Rows), main.GetDevicePlane<byte>(i), dst.GetDevicePlane<byte>(i), first, second, alpha, a);
         }
-        device.Synchronize();
     }
 
     /// <summary>Samples per pixel in plane <paramref name="plane"/> (2 for NV12's chroma, 3 for rgb24, 4 for rgba).</summary>
@@ -277,6 +300,32 @@ public static class DeviceOps
         "nv12" or "nv21" => [(16, 16), (128, 128), (0, 0), (0, 0)],
         _ => [(0, 0), (0, 0), (0, 0), (0, 0)],
     };
+
+    /// <summary>One call's GPU work on a stream: waits announced before the launches, the fence recorded after them
+    /// (also when a launch threw: what was queued still runs), and for a call given no stream, the host wait.</summary>
+    private readonly ref struct Work
+    {
+        private readonly DeviceStream _stream;
+        private readonly bool _standalone;
+
+        public Work(ComputeDevice device, DeviceStream? stream)
+        {
+            if (stream is not null && !ReferenceEquals(stream.Device, device))
+                throw new ArgumentException($"{stream} is not on {device}, where the frames live", nameof(stream));
+            _stream = stream ?? device.SharedStream("a device call given no stream");
+            _standalone = stream is null;
+        }
+
+        public AcceleratorStream Stream => _stream.Stream;
+        public void Reads(VideoFrame frame) => _stream.Reads(frame);
+        public void Writes(VideoFrame frame) => _stream.Writes(frame);
+
+        public void Dispose()
+        {
+            _stream.Done();
+            if (_standalone) _stream.Stream.Synchronize();
+        }
+    }
 
     private static ComputeDevice DeviceOf(VideoFrame a, VideoFrame b)
     {

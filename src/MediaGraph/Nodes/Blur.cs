@@ -114,6 +114,9 @@ public sealed class BlurNode : TransformNode
         {
             _radius = radius;
             _weights = weights?.Select(w => device.Accelerator.Allocate1D(w)).ToArray();
+            // The weights were copied on ILGPU's default (legacy) stream, which the node's non-blocking stream does
+            // not order against: wait for them once, here, not per frame.
+            if (_weights is not null) device.Accelerator.Synchronize();
         }
 
         public override void Transform(FrameBase input, TransformOutput output)
@@ -125,7 +128,7 @@ public sealed class BlurNode : TransformNode
             try
             {
                 var weights = _weights;
-                DeviceOps.Blur(frame, result, temp, _radius, weights is null ? null : i => weights[i].View);
+                DeviceOps.Blur(frame, result, temp, _radius, weights is null ? null : i => weights[i].View, output.StreamOn(device));
             }
             catch
             {

@@ -96,7 +96,7 @@ public sealed class ConvertToNode : TransformNode
             var result = output.RentDeviceFrame(frame.Device!, target, frame.Width, frame.Height, frame);
             try
             {
-                DeviceOps.Convert(frame, result, bt709, full);
+                DeviceOps.Convert(frame, result, bt709, full, output.StreamOn(frame.Device!));
                 if (DeviceOps.Channels(target, 0) < 3) result.SetColor(bt709 ? 1 : 6, full ? 2 : 1);
             }
             catch (NotSupportedException e)

@@ -98,6 +98,7 @@ public sealed class DecodeNode : Node
                 if (node.MediaKind == MediaKind.Video && node.Options.AutoRotate) _rotator ??= Rotator.For(node, _parameters.Description.Rotation);
             }
             _packetMetadata.Remember(packet);
+            if (_hardware) ReclaimSurfaces(context);
             while (true)
             {
                 var status = _decoder.Send(packet.Native);
@@ -127,6 +128,17 @@ public sealed class DecodeNode : Node
             var status = _decoder!.Send(0);
             if (status < 0) context.Damaged($"flushing the decoder of {StreamName}: {NativeStatus.LastError()}");
             await DrainAsync(context, cancellationToken).ConfigureAwait(false);
+        }
+
+        /// <summary>NVDEC surfaces whose last readers have finished on the GPU go back to FFmpeg before it decodes the
+        /// next picture. When the decoder's surfaces for the graph (extra_hw_frames) are all held, some only by GPU
+        /// work still queued, the host waits for the oldest such (counted in the device's host waits): FFmpeg fails a
+        /// decode that finds no free surface.</summary>
+        private void ReclaimSurfaces(NodeContext context)
+        {
+            if (context.Device is not { } device) return;
+            device.Timeline.Poll();
+            while (ForeignDeviceMemory.Outstanding >= node.HardwareFramesInFlight && device.Timeline.WaitOldest()) { }
         }
 
         private bool _hardware;        // opened with NVDEC asked for
@@ -167,7 +179,7 @@ public sealed class DecodeNode : Node
                 else context.Logger.LogWarning("{Node}: NVDEC cannot decode {Stream}: {Why}; decoding in software", context.NodeName, StreamName, why);
             }
             if (video.Location == FrameLocation.Cuda && video.Device is null)
-                ForeignDeviceMemory.Adopt(context.Device!, video, _parameters!.TimeBase);
+                ForeignDeviceMemory.Adopt(context.Device!, video, _parameters!.TimeBase, context.FfmpegStreamOn(context.Device!));
         }
 
         /// <summary>As the ffmpeg CLI (fftools/ffmpeg.c, process_input_packet): a decoder that fails on a packet, with

@@ -85,7 +85,7 @@ internal sealed class DeinterlaceCuda : FrameTransform
         try
         {
             var keep = tff ^ (second ? 0 : 1);
-            DeviceOps.Yadif(_prev!, cur, _next!, result, keep, keep ^ tff);
+            DeviceOps.Yadif(_prev!, cur, _next!, result, keep, keep ^ tff, output.StreamOn(cur.Device!));
             result.SetInterlacing(false, false);
             // Halved time base: a frame's pts doubles, a second field sits between its frame and the next; a frame
             // lasts twice its old number, a field once.

@@ -224,9 +224,21 @@ public sealed class EncodeNode : Node
                 (_metadata ??= new MetadataByPts()).Remember(Rational.Rescale(pts, _inputTimeBase, timeBase),
                     Rational.Rescale(1, _inputTimeBase, timeBase), timeBase, frame.MetadataSnapshot);
             }
-            // The frame's own timing is left alone: it may be shared with another encoder timing it differently.
-            while (_encoder!.SendAt(frame.Native, pts, 1) == NativeMethods.Again)
-                await DrainAsync(context, cancellationToken).ConfigureAwait(false);
+            // NVENC hand-off: FFmpeg's NVENC reads its input on the device's shared stream (nvEncSetIOCudaStreams with
+            // AVCUDADeviceContext.stream), so that stream waits on the GPU for the frame's producer, and the frame
+            // gets a reader fence there (FFmpeg also holds the frame itself until its packet is out).
+            var nvenc = frame.Device is { Cuda: not null } device ? context.FfmpegStreamOn(device) : null;
+            nvenc?.Reads(frame);
+            try
+            {
+                // The frame's own timing is left alone: it may be shared with another encoder timing it differently.
+                while (_encoder!.SendAt(frame.Native, pts, 1) == NativeMethods.Again)
+                    await DrainAsync(context, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                nvenc?.Done();
+            }
             await DrainAsync(context, cancellationToken).ConfigureAwait(false);
         }
 

@@ -80,7 +80,15 @@ public sealed class GammaNode : TransformNode
 
     private sealed class GammaCuda(ComputeDevice device, byte[] table) : FrameTransform
     {
-        private readonly MemoryBuffer1D<byte, Stride1D.Dense> _table = device.Accelerator.Allocate1D(table);
+        // Copied on ILGPU's default (legacy) stream, which the node's non-blocking stream does not order against:
+        // waited for once, here, not per frame.
+        private readonly MemoryBuffer1D<byte, Stride1D.Dense> _table = Synchronized(device, device.Accelerator.Allocate1D(table));
+
+        private static MemoryBuffer1D<byte, Stride1D.Dense> Synchronized(ComputeDevice device, MemoryBuffer1D<byte, Stride1D.Dense> buffer)
+        {
+            device.Accelerator.Synchronize();
+            return buffer;
+        }
 
         public override void Transform(FrameBase input, TransformOutput output)
         {
@@ -88,7 +96,7 @@ public sealed class GammaNode : TransformNode
             var result = output.RentDeviceFrame(device, frame.Format, frame.Width, frame.Height, frame);
             try
             {
-                DeviceOps.Lookup(frame, result, _table.View);
+                DeviceOps.Lookup(frame, result, _table.View, output.StreamOn(device));
             }
             catch
             {

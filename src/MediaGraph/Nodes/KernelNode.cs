@@ -9,12 +9,15 @@ public sealed class KernelCall
 {
     private readonly string _key;
 
-    internal KernelCall(string key, IReadOnlyList<VideoFrame> inputs, VideoFrame output, ComputeDevice? device)
+    private readonly DeviceStream? _stream;
+
+    internal KernelCall(string key, IReadOnlyList<VideoFrame> inputs, VideoFrame output, ComputeDevice? device, DeviceStream? stream = null)
     {
         _key = key;
         Inputs = inputs;
         Output = output;
         Device = device;
+        _stream = stream;
     }
 
     /// <summary>The input frames, one per input of the node, in input order.</summary>
@@ -30,8 +33,10 @@ public sealed class KernelCall
     /// <summary>The device (null when the call runs on the CPU).</summary>
     public ComputeDevice? Device { get; }
 
-    /// <summary>The stream to launch on; the node waits for it before emitting the output.</summary>
-    public AcceleratorStream Stream => (Device ?? throw new InvalidOperationException("a CPU call has no stream")).Stream;
+    /// <summary>The node's own stream, to launch on. Before the call it already waits (on the GPU) for the inputs'
+    /// producers and the output buffer's earlier readers; after it, the node records the output's ready fence there.
+    /// The host does not wait: launch everything on this stream, never on another.</summary>
+    public AcceleratorStream Stream => _stream?.Stream ?? Device?.Stream ?? throw new InvalidOperationException("a CPU call has no stream");
 
     /// <summary>The kernel <paramref name="load"/> makes (e.g. <c>acc =&gt; acc.LoadAutoGroupedKernel&lt;…&gt;(MyKernel)</c>),
     /// loaded once per device and kept, so a frame never compiles anything.</summary>
@@ -66,7 +71,8 @@ public sealed class KernelOptions
 /// output), one video output. The node owns the plumbing: it runs <see cref="KernelOptions.OnDevice"/> when the
 /// frames live on a device (the graph places it there and inserts uploads and downloads like for the built-in
 /// kernels) and <see cref="KernelOptions.OnCpu"/> on host frames; it rents the output from the device's buffer pool
-/// (or allocates it on the host), copies the first input into it when asked, waits for the stream, carries the first
+/// (or allocates it on the host), copies the first input into it when asked, orders its own stream after the inputs'
+/// producers with GPU-side waits and gives the output the stream's fence (no host wait), carries the first
 /// input's timing and metadata, counts metrics and releases the inputs. Inputs left over when one input ends are
 /// released. Fails naming the node when the frames live where it has no implementation, or the inputs live in
 /// different places.
@@ -139,12 +145,13 @@ public sealed class KernelNode : Node
             if (node.Options.CopyInput && (format != first.Format || width != first.Width || height != first.Height))
                 throw new MediaGraphException(context.NodeName, $"{node.Kind}: CopyInput needs the output to be the input's format and size, not {width}x{height} {format}");
             var output = context.RentVideoFrame();
+            var stream = device is not null ? context.StreamOn(device) : null;
             try
             {
                 if (device is not null)
                 {
                     device.Frames.Fill(output, format, width, height, first);
-                    if (node.Options.CopyInput) DeviceOps.Remap(first, output, (_, _, _) => RemapParams.Crop(0, 0));
+                    if (node.Options.CopyInput) DeviceOps.Remap(first, output, (_, _, _) => RemapParams.Crop(0, 0), stream: stream);
                 }
                 else
                 {
@@ -164,8 +171,21 @@ public sealed class KernelNode : Node
                 output.Duration = first.Duration;
                 output.TimeBase = first.TimeBase;
                 if (first.MetadataSnapshot is { } values) output.Metadata.Attach(values);
-                body(new KernelCall(node.Kind, inputs, output, device));
-                device?.Synchronize();
+                if (stream is null)
+                {
+                    body(new KernelCall(node.Kind, inputs, output, null));
+                    return output;
+                }
+                foreach (var input in inputs) stream.Reads(input);
+                stream.Writes(output);
+                try
+                {
+                    body(new KernelCall(node.Kind, inputs, output, device, stream));
+                }
+                finally
+                {
+                    stream.Done();
+                }
                 return output;
             }
             catch

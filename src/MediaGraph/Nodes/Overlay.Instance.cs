@@ -250,7 +250,7 @@ internal sealed class OverlayInstance(OverlayNode node) : NodeInstance
                 output.Duration = main.Duration;
                 output.TimeBase = main.TimeBase;
                 if (main.MetadataSnapshot is { } values) output.Metadata.Attach(values);
-                DeviceOps.Overlay(main, onDevice, output, x, y);
+                DeviceOps.Overlay(main, onDevice, output, x, y, context.StreamOn(device));
             }
             catch
             {

@@ -24,7 +24,7 @@ internal sealed class RemapCuda(int width, int height, Func<int, int, int, Remap
         var result = output.RentDeviceFrame(frame.Device!, frame.Format, width, height, frame);
         try
         {
-            DeviceOps.Remap(frame, result, map);
+            DeviceOps.Remap(frame, result, map, stream: output.StreamOn(frame.Device!));
         }
         catch
         {

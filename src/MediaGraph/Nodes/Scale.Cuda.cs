@@ -80,7 +80,7 @@ internal sealed class ScaleCuda : FrameTransform
         var result = output.RentDeviceFrame(device, frame.Format, _width, _height, frame);
         try
         {
-            DeviceOps.Scale(frame, result, _node.Algorithm, _inner);
+            DeviceOps.Scale(frame, result, _node.Algorithm, _inner, output.StreamOn(device));
             var sar = frame.SampleAspectRatio;
             if (sar.Num != 0 && _inner is null) result.SetSampleAspectRatio(Reduce((long)_height * frame.Width * sar.Num, (long)_width * frame.Height * sar.Den));
         }

@@ -85,6 +85,11 @@ public sealed class TransformOutput
     /// <summary>The device of the run (null on the CPU): where an upload puts frames.</summary>
     public ComputeDevice? Device => _context!.Device;
 
+    /// <summary>The node's own stream on <paramref name="device"/> (see <see cref="NodeContext.StreamOn"/>): launch
+    /// there, after <see cref="DeviceStream.Reads"/> / <see cref="DeviceStream.Writes"/>, and call
+    /// <see cref="DeviceStream.Done"/> after.</summary>
+    public DeviceStream StreamOn(ComputeDevice device) => _context!.StreamOn(device);
+
     /// <summary>The node's metrics, e.g. to count bytes moved between host and device.</summary>
     public NodeMetrics Metrics => _context!.Metrics;
 

@@ -31,7 +31,7 @@ public sealed class UploadNode : TransformNode
 
     private sealed class UploadTransform : FrameTransform
     {
-        private byte[] _staging = [];
+        private readonly HostStaging _staging = new();
 
         public override void Transform(FrameBase input, TransformOutput output)
         {
@@ -41,7 +41,8 @@ public sealed class UploadNode : TransformNode
             var result = output.RentDeviceFrame(device, frame.Format, frame.Width, frame.Height, frame);
             try
             {
-                var moved = DeviceCopy.ToDevice(frame, result, ref _staging);
+                // On the node's own stream, without waiting: the frame's consumers wait for its ready fence on the GPU.
+                var moved = DeviceCopy.ToDevice(frame, result, _staging, output.StreamOn(device));
                 output.Metrics.CountUpload(moved);
             }
             catch
@@ -51,6 +52,8 @@ public sealed class UploadNode : TransformNode
             }
             output.Add(result);
         }
+
+        public override void Dispose() => _staging.Dispose();
     }
 }
 
@@ -90,7 +93,9 @@ public sealed class DownloadNode : TransformNode
             try
             {
                 DeviceCopy.AllocateHostLike(result, frame);
-                output.Metrics.CountDownload(DeviceCopy.ToHost(frame, result, ref _staging));
+                // The node's stream waits for the frame's producer on the GPU, copies, and the host waits for that
+                // copy alone: the one place the host must wait, because it reads the bytes next.
+                output.Metrics.CountDownload(DeviceCopy.ToHost(frame, result, ref _staging, output.StreamOn(frame.Device)));
             }
             catch
             {
@@ -111,38 +116,82 @@ internal sealed class PassThrough : FrameTransform
 }
 
 /// <summary>Host↔device copies of whole frames: rows are laid out with the device pitch in a host staging buffer,
-/// then moved in one copy (one transfer per frame, not one per row). Returns the bytes moved.</summary>
+/// then moved in one copy (one transfer per frame, not one per row). Returns the bytes moved. Given a node's stream,
+/// the copy is ordered by fences (see <see cref="DeviceStream"/>); given none, it runs on the device's shared stream
+/// and has finished when the call returns (tests, one-off copies).</summary>
 internal static unsafe class DeviceCopy
 {
+    /// <summary>An upload that has run when it returns.</summary>
     public static long ToDevice(VideoFrame host, VideoFrame device, ref byte[] staging)
     {
         var (buffer, length) = Whole(device);
         if (staging.Length < length) staging = new byte[length];
         var s = staging;
         ForEachPlane(host, device, (hostRow, deviceOffset) => hostRow.CopyTo(s.AsSpan((int)deviceOffset)));
-        var dev = device.Device!;
+        var stream = device.Device!.SharedStream("an upload given no stream");
+        stream.Writes(device);
         // Pinned until the stream has run the copy: a copy queued on a stream reads the array later, and a GC on
         // another thread may move an unpinned array in between.
         fixed (byte* source = staging)
         {
-            buffer.SubView(0, length).CopyFromCPU(dev.Stream, ref *source, length);
-            dev.Stream.Synchronize();
+            try
+            {
+                buffer.SubView(0, length).CopyFromCPU(stream.Stream, ref *source, length);
+            }
+            finally
+            {
+                stream.Done();
+                stream.Stream.Synchronize();
+            }
         }
         return length;
     }
 
-    public static long ToHost(VideoFrame device, VideoFrame host, ref byte[] staging)
+    /// <summary>An upload queued on <paramref name="stream"/>: the host does not wait for it (except, counted, when
+    /// both staging buffers are still being read by earlier copies); <paramref name="device"/>'s ready fence says
+    /// when it has run.</summary>
+    public static long ToDevice(VideoFrame host, VideoFrame device, HostStaging staging, DeviceStream stream)
+    {
+        var (buffer, length) = Whole(device);
+        var slot = staging.Rent(length, stream.Device.Timeline);
+        var s = staging.Buffer(slot);
+        ForEachPlane(host, device, (hostRow, deviceOffset) => hostRow.CopyTo(s.AsSpan((int)deviceOffset)));
+        stream.Writes(device);
+        try
+        {
+            // The staging array lives on the pinned object heap: it never moves while the copy is queued.
+            buffer.SubView(0, length).CopyFromCPU(stream.Stream, ref MemoryMarshal.GetArrayDataReference(s), length);
+        }
+        finally
+        {
+            stream.Done();
+            staging.Used(slot, device.DeviceBuffer!.Ready);
+        }
+        return length;
+    }
+
+    /// <summary>A download: <paramref name="stream"/> (null: the device's shared stream) waits on the GPU for the
+    /// frame's producer, copies, and the host waits for that stream, because it reads the bytes next.</summary>
+    public static long ToHost(VideoFrame device, VideoFrame host, ref byte[] staging, DeviceStream? stream = null)
     {
         var (buffer, length) = Whole(device);
         if (staging.Length < length) staging = new byte[length];
-        var dev = device.Device!;
+        var s = stream ?? device.Device!.SharedStream("a download given no stream");
+        s.Reads(device);
         fixed (byte* target = staging) // pinned until the stream has run the copy (see ToDevice)
         {
-            buffer.SubView(0, length).CopyToCPU(dev.Stream, ref *target, length);
-            dev.Stream.Synchronize();
+            try
+            {
+                buffer.SubView(0, length).CopyToCPU(s.Stream, ref *target, length);
+            }
+            finally
+            {
+                s.Done();
+                s.Synchronize();
+            }
         }
-        var s = staging;
-        ForEachPlane(host, device, (hostRow, deviceOffset) => s.AsSpan((int)deviceOffset, hostRow.Length).CopyTo(hostRow));
+        var bytes = staging;
+        ForEachPlane(host, device, (hostRow, deviceOffset) => bytes.AsSpan((int)deviceOffset, hostRow.Length).CopyTo(hostRow));
         return length;
     }
 
@@ -188,6 +237,57 @@ internal static unsafe class DeviceCopy
             var span = host.GetPlaneSpan(i);
             for (var row = 0; row < d.Rows; row++)
                 copy(span.Slice(row * h.Pitch, d.RowBytes), d.Data - p0 + (long)row * d.Pitch);
+        }
+    }
+}
+
+/// <summary>
+/// An upload's host staging memory: two buffers on the pinned object heap (they never move, so a copy queued on a
+/// stream may read one after the call that queued it returned), each with the fence of the copy that used it last.
+/// A buffer is written again only once that copy has completed; when both are still being read the host waits for
+/// the older one (counted in <see cref="DeviceTimeline.HostWaits"/>), so an upload runs at most two frames ahead of
+/// its copies and never overwrites bytes a copy has not read yet.
+/// </summary>
+internal sealed class HostStaging : IDisposable
+{
+    private readonly byte[][] _buffers = [[], []];
+    private readonly DeviceFence?[] _fences = new DeviceFence?[2];
+    private int _next;
+
+    /// <summary>A slot whose buffer holds at least <paramref name="length"/> bytes that no queued copy still reads.</summary>
+    public int Rent(long length, DeviceTimeline timeline)
+    {
+        var slot = _next;
+        _next = (_next + 1) % _buffers.Length;
+        if (_fences[slot] is { } pending)
+        {
+            if (!pending.IsComplete)
+            {
+                timeline.CountHostWait();
+                pending.HostWait();
+            }
+            pending.Release();
+            _fences[slot] = null;
+        }
+        if (_buffers[slot].Length < length) _buffers[slot] = GC.AllocateUninitializedArray<byte>(checked((int)length), pinned: true);
+        return slot;
+    }
+
+    public byte[] Buffer(int slot) => _buffers[slot];
+
+    /// <summary>The copy from <paramref name="slot"/> has run once <paramref name="fence"/> completed.</summary>
+    public void Used(int slot, DeviceFence? fence) => _fences[slot] = fence?.AddRef();
+
+    /// <summary>Waits for the copies still reading the buffers, then lets them go.</summary>
+    public void Dispose()
+    {
+        for (var i = 0; i < _fences.Length; i++)
+        {
+            if (_fences[i] is not { } f) continue;
+            try { f.HostWait(); }
+            catch (MediaGraphException) { /* the device failed; its error was reported where it happened */ }
+            f.Release();
+            _fences[i] = null;
         }
     }
 }

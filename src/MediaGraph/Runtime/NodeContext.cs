@@ -68,6 +68,31 @@ public abstract class NodeContext
     /// <summary>The device the run opened (<see cref="GraphOptions.Device"/>), or null when it runs on the CPU.</summary>
     public ComputeDevice? Device => _pools.Device;
 
+    private DeviceStream? _stream;
+
+    /// <summary>This node's own stream on <paramref name="device"/> (the run's device, or the device its frames live
+    /// on): made on first use, kept for the node's life and disposed when the run ends. The node launches its
+    /// kernels and copies there; its frames carry fences, so other nodes order against it on the GPU
+    /// (<see cref="DeviceStream"/>).</summary>
+    public DeviceStream StreamOn(ComputeDevice device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        if (_stream is { } s && ReferenceEquals(s.Device, device)) return s;
+        s = device.CreateStream(NodeName);
+        DisposeAtEndOfRun(s);
+        return _stream = s;
+    }
+
+    private DeviceStream? _ffmpegStream;
+
+    /// <summary>This node's view of <paramref name="device"/>'s shared stream, where FFmpeg queues its work (NVDEC's
+    /// output, NVENC's input): for a decoder or encoder to order FFmpeg's work with fences like a stream of its own.</summary>
+    internal DeviceStream FfmpegStreamOn(ComputeDevice device)
+    {
+        if (_ffmpegStream is { } s && ReferenceEquals(s.Device, device)) return s;
+        return _ffmpegStream = device.SharedStream(NodeName);
+    }
+
     public VideoFrame RentVideoFrame() => _videoPool.Rent();
     public AudioFrame RentAudioFrame() => _audioPool.Rent();
     public Packet RentPacket() => _packetPool.Rent();

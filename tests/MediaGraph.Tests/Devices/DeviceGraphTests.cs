@@ -77,6 +77,47 @@ public sealed class DeviceGraphTests(ITestOutputHelper log)
         Assert.Equal(0, metrics.Nodes.Where(n => n.Kind is not ("upload" or "download")).Sum(n => n.BytesUploaded + n.BytesDownloaded));
     }
 
+    [Fact(Timeout = 240000)]
+    public async Task FanOutOnTheDevice_BothBranchesReadTheSharedFrameOnTheirOwnStreams_AsOnTheCpu()
+    {
+        var input = await InterlacedClipAsync();
+
+        var sim = await RunFanOutAsync(input, Device.CudaSim);
+        var cpu = await RunFanOutAsync(input, Device.Cpu);
+
+        log.WriteLine(sim.Metrics.Summary());
+        Assert.Equal(8, sim.Flipped.Count);
+        Assert.Equal(8, sim.Cropped.Count);
+        Assert.Equal(cpu.Flipped, sim.Flipped); // crop and hflip are bit-exact with libavfilter's
+        Assert.Equal(cpu.Cropped, sim.Cropped);
+        Assert.Single(sim.Metrics.Nodes, n => n.Kind == "upload");
+        Assert.Equal(2, sim.Metrics.Nodes.Count(n => n.Kind == "download"));
+        Assert.Equal(0, sim.Metrics.Nodes.Where(n => n.Kind is not ("upload" or "download")).Sum(n => n.BytesUploaded + n.BytesDownloaded));
+    }
+
+    /// <summary>decode → crop → { hflip, crop }: one frame read by two nodes on two streams.</summary>
+    private static async Task<(List<byte[]> Flipped, List<byte[]> Cropped, GraphMetrics Metrics)> RunFanOutAsync(string input, Device device)
+    {
+        var graph = new global::MediaGraph.Graph(new GraphOptions { Device = device });
+        var cropped = graph.Decode(input).Video.Crop(8, 4, 160, 96);
+        var flipped = graph.Sink(cropped.Flip());
+        var small = graph.Sink(cropped.Crop(16, 8, 80, 48));
+        var run = graph.RunAsync();
+        var a = ReadPackedAsync(flipped);
+        var b = ReadPackedAsync(small);
+        var metrics = await run;
+        return (await a, await b, metrics);
+    }
+
+    private static async Task<List<byte[]>> ReadPackedAsync(AppSink<VideoFrame> sink)
+    {
+        var frames = new List<byte[]>();
+        await foreach (var frame in sink.ReadAllAsync())
+            using (frame)
+                frames.Add(Kernels.KernelTestKit.Packed(frame));
+        return frames;
+    }
+
     [Fact]
     public async Task ToDot_OnADevice_ShowsTheUploadAndDownloadTheRunInserts()
     {

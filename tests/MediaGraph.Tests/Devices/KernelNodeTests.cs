@@ -75,6 +75,27 @@ public sealed class KernelNodeTests
         Assert.Equal(cpu, device);
     }
 
+    [Fact(Timeout = 240000)]
+    public async Task KernelNode_LaunchesOnAStreamOfItsOwn_NotTheDevicesSharedOne()
+    {
+        var input = await TestMedia.ClipAsync("kernel-96x54.mkv", "-f lavfi -i testsrc2=size=96x54:rate=25 -frames:v 3 -pix_fmt yuv420p -c:v ffv1");
+        var streams = new List<(AcceleratorStream Call, AcceleratorStream Shared)>();
+        var graph = new global::MediaGraph.Graph(new GraphOptions { Device = Device.CudaSim });
+        var sink = graph.Sink(graph.Decode(input).Video.Kernel(new KernelOptions
+        {
+            Name = "watch-stream",
+            OnDevice = call => streams.Add((call.Stream, call.Device!.Stream)),
+        }));
+        var run = graph.RunAsync();
+        await foreach (var frame in sink.ReadAllAsync()) frame.Dispose();
+        await run;
+
+        Assert.Equal(3, streams.Count);
+        Assert.All(streams, s => Assert.NotSame(s.Shared, s.Call));
+        Assert.All(streams, s => Assert.Same(streams[0].Call, s.Call)); // one stream per node instance
+        Assert.True(streams[0].Call.IsDisposed);                         // disposed with the run
+    }
+
     [Fact]
     public async Task KernelNode_WithoutACpuBody_OnTheCpuFailsNamingTheNodeAndTheFix()
     {
