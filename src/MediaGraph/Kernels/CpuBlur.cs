@@ -9,10 +9,11 @@ namespace MediaGraph.Kernels;
 /// The gaussian blur's CPU twin: the same Q14 weights, mirrored edges and rounding as <see cref="BlurKernels.Gaussian"/>
 /// (each pass: <c>clamp((Σ wₖ·sₖ + 2^13) &gt;&gt; 14, 0, 255)</c> in 32-bit integers), so CPU and device give the same
 /// bytes. Both passes are one FIR routine over a row: the vertical pass reads 2r + 1 rows, the horizontal pass reads
-/// one row copied with its mirrored edges, shifted by one sample per tap. With AVX2 it computes 32 outputs at a time
-/// with <c>vpmaddwd</c> (taps in pairs: two 8-bit samples times two 16-bit weights summed into a 32-bit lane, exact),
-/// packing back with saturation, which is the clamp; elsewhere, and for the last few samples of a row, the same
-/// arithmetic in scalar code. Rows are split across <see cref="SliceWorkers"/> threads; a steady stream allocates nothing.
+/// one row copied with its mirrored edges, shifted by one sample per tap. The weights are symmetric, so the samples
+/// k and 2r − k are added first (16-bit lanes); then, with AVX-512 (64 outputs at a time) or AVX2 (32), <c>vpmaddwd</c>
+/// takes the folded terms in pairs (two 16-bit sums times two 16-bit weights added into a 32-bit lane: exact), and
+/// saturating packs, which are the clamp, bring the bytes back in order; elsewhere, and for the last samples of a
+/// row, the same integers in scalar code. Rows are split across <see cref="SliceWorkers"/> threads; a steady stream allocates nothing.
 /// </summary>
 public sealed unsafe class GaussianBlurCpu : IDisposable
 {
@@ -51,11 +52,14 @@ public sealed unsafe class GaussianBlurCpu : IDisposable
             _padded = new byte[Math.Max(_slices, _padded.Length)][];
             for (var i = 0; i < _padded.Length; i++) _padded[i] = GC.AllocateArray<byte>(paddedBytes, pinned: true);
         }
-        var pairs = (weights.Length + 1) / 2;
+        for (var k = 0; k <= r; k++)
+            if (weights[k] != weights[^(k + 1)] || weights[k] < 0 || weights[k] > short.MaxValue)
+                throw new ArgumentException("the gaussian's weights are symmetric and at most 2^15 − 1 each", nameof(weights));
+        var pairs = (r + 2) / 2; // the terms w₀..wᵣ, two by two
         if (_pairs.Length != pairs) _pairs = new int[pairs];
         for (var p = 0; p < pairs; p++)
         {
-            var hi = 2 * p + 1 < weights.Length ? weights[2 * p + 1] : 0;
+            var hi = 2 * p + 1 <= r ? weights[2 * p + 1] : 0;
             _pairs[p] = (weights[2 * p] & 0xFFFF) | (hi << 16);
         }
         _src = (byte*)src;
@@ -74,11 +78,11 @@ public sealed unsafe class GaussianBlurCpu : IDisposable
     {
         var (from, to) = Rows(slice);
         int step = _step, r = _radius, width = _width, bytes = width * step;
-        var taps = _pairs.Length * 2;
+        var taps = 2 * r + 1;
         var pointers = stackalloc byte*[taps];
         fixed (byte* padded = _padded[slice])
         {
-            for (var k = 0; k < taps; k++) pointers[k] = padded + Math.Min(k, 2 * r) * step;
+            for (var k = 0; k < taps; k++) pointers[k] = padded + k * step;
             for (var y = from; y < to; y++)
             {
                 var row = _src + (long)y * _pitch;
@@ -90,7 +94,7 @@ public sealed unsafe class GaussianBlurCpu : IDisposable
                         padded[(r - j) * step + c] = row[BlurKernels.Mirror(-j, width) * step + c];
                         padded[(r + width - 1 + j) * step + c] = row[BlurKernels.Mirror(width - 1 + j, width) * step + c];
                     }
-                Fir(_tmp + (long)y * _pitch, pointers, 0, _pairs, bytes);
+                Fir(_tmp + (long)y * _pitch, pointers, r, _pairs, bytes);
             }
         }
     }
@@ -100,55 +104,103 @@ public sealed unsafe class GaussianBlurCpu : IDisposable
     {
         var (from, to) = Rows(slice);
         int r = _radius, bytes = _width * _step;
-        var taps = _pairs.Length * 2;
+        var taps = 2 * r + 1;
         var pointers = stackalloc byte*[taps];
         for (var y = from; y < to; y++)
         {
-            for (var k = 0; k < taps; k++) pointers[k] = _tmp + (long)BlurKernels.Mirror(y + Math.Min(k, 2 * r) - r, _height) * _pitch;
-            Fir(_dst + (long)y * _pitch, pointers, 0, _pairs, bytes);
+            for (var k = 0; k < taps; k++) pointers[k] = _tmp + (long)BlurKernels.Mirror(y + k - r, _height) * _pitch;
+            Fir(_dst + (long)y * _pitch, pointers, r, _pairs, bytes);
         }
     }
 
-    /// <summary>dst[x] = clamp((Σₖ wₖ · tapₖ[offset + x] + 2^13) &gt;&gt; 14, 0, 255) for x in 0..n; taps and weights in pairs
-    /// (<paramref name="pairs"/>: the low 16 bits weigh the even tap, the high 16 bits the odd one).</summary>
-    private static void Fir(byte* dst, byte** taps, int offset, int[] pairs, int n)
+    /// <summary>dst[x] = clamp((Σₖ wₖ · tapₖ[x] + 2^13) &gt;&gt; 14, 0, 255) for x in 0..n, for 2r + 1 taps and symmetric
+    /// weights (wₖ = w₂ᵣ₋ₖ, as every gaussian's): the sum is taken as Σ_{k&lt;r} wₖ·(tapₖ + tap₂ᵣ₋ₖ) + wᵣ·tapᵣ, which
+    /// is the same integer. <paramref name="pairs"/> packs the weights w₀..wᵣ two by two (the low 16 bits weigh the
+    /// even term, the high 16 bits the odd one; 0 past wᵣ).</summary>
+    private static void Fir(byte* dst, byte** taps, int r, int[] pairs, int n)
     {
         var x = 0;
+        if (Avx512BW.IsSupported)
+        {
+            var round = Vector512.Create(1 << 13);
+            for (; x + 64 <= n; x += 64)
+            {
+                Vector512<int> a0 = default, a1 = default, a2 = default, a3 = default;
+                for (var k = 0; k <= r; k += 2)
+                {
+                    var (pl, ph) = Term512(taps, r, k, x);
+                    var (ql, qh) = k + 1 <= r ? Term512(taps, r, k + 1, x) : (default, default);
+                    var w = Vector512.Create(pairs[k >> 1]).AsInt16();
+                    a0 = Avx512BW.Add(a0, Avx512BW.MultiplyAddAdjacent(Avx512BW.UnpackLow(pl, ql), w));
+                    a1 = Avx512BW.Add(a1, Avx512BW.MultiplyAddAdjacent(Avx512BW.UnpackHigh(pl, ql), w));
+                    a2 = Avx512BW.Add(a2, Avx512BW.MultiplyAddAdjacent(Avx512BW.UnpackLow(ph, qh), w));
+                    a3 = Avx512BW.Add(a3, Avx512BW.MultiplyAddAdjacent(Avx512BW.UnpackHigh(ph, qh), w));
+                }
+                a0 = Avx512F.ShiftRightArithmetic(Avx512F.Add(a0, round), 14);
+                a1 = Avx512F.ShiftRightArithmetic(Avx512F.Add(a1, round), 14);
+                a2 = Avx512F.ShiftRightArithmetic(Avx512F.Add(a2, round), 14);
+                a3 = Avx512F.ShiftRightArithmetic(Avx512F.Add(a3, round), 14);
+                // in-lane packs undo the in-lane unpacks: outputs come back in order; saturation is the clamp
+                Avx512BW.Store(dst + x, Avx512BW.PackUnsignedSaturate(Avx512BW.PackSignedSaturate(a0, a1), Avx512BW.PackSignedSaturate(a2, a3)));
+            }
+        }
         if (Avx2.IsSupported)
         {
             var round = Vector256.Create(1 << 13);
-            var zero = Vector256<byte>.Zero;
             for (; x + 32 <= n; x += 32)
             {
                 Vector256<int> a0 = default, a1 = default, a2 = default, a3 = default;
-                for (var p = 0; p < pairs.Length; p++)
+                for (var k = 0; k <= r; k += 2)
                 {
-                    var va = Avx.LoadVector256(taps[2 * p] + offset + x);
-                    var vb = Avx.LoadVector256(taps[2 * p + 1] + offset + x);
-                    var w = Vector256.Create(pairs[p]).AsInt16();
-                    var lo = Avx2.UnpackLow(va, vb);   // a0 b0 a1 b1 … per 128-bit lane
-                    var hi = Avx2.UnpackHigh(va, vb);
-                    a0 = Avx2.Add(a0, Avx2.MultiplyAddAdjacent(Avx2.UnpackLow(lo, zero).AsInt16(), w));
-                    a1 = Avx2.Add(a1, Avx2.MultiplyAddAdjacent(Avx2.UnpackHigh(lo, zero).AsInt16(), w));
-                    a2 = Avx2.Add(a2, Avx2.MultiplyAddAdjacent(Avx2.UnpackLow(hi, zero).AsInt16(), w));
-                    a3 = Avx2.Add(a3, Avx2.MultiplyAddAdjacent(Avx2.UnpackHigh(hi, zero).AsInt16(), w));
+                    var (pl, ph) = Term256(taps, r, k, x);
+                    var (ql, qh) = k + 1 <= r ? Term256(taps, r, k + 1, x) : (default, default);
+                    var w = Vector256.Create(pairs[k >> 1]).AsInt16();
+                    a0 = Avx2.Add(a0, Avx2.MultiplyAddAdjacent(Avx2.UnpackLow(pl, ql), w));
+                    a1 = Avx2.Add(a1, Avx2.MultiplyAddAdjacent(Avx2.UnpackHigh(pl, ql), w));
+                    a2 = Avx2.Add(a2, Avx2.MultiplyAddAdjacent(Avx2.UnpackLow(ph, qh), w));
+                    a3 = Avx2.Add(a3, Avx2.MultiplyAddAdjacent(Avx2.UnpackHigh(ph, qh), w));
                 }
                 a0 = Avx2.ShiftRightArithmetic(Avx2.Add(a0, round), 14);
                 a1 = Avx2.ShiftRightArithmetic(Avx2.Add(a1, round), 14);
                 a2 = Avx2.ShiftRightArithmetic(Avx2.Add(a2, round), 14);
                 a3 = Avx2.ShiftRightArithmetic(Avx2.Add(a3, round), 14);
-                // in-lane packs undo the in-lane unpacks: outputs come back in order; saturation is the clamp
-                var bytes = Avx2.PackUnsignedSaturate(Avx2.PackSignedSaturate(a0, a1), Avx2.PackSignedSaturate(a2, a3));
-                Avx.Store(dst + x, bytes);
+                Avx.Store(dst + x, Avx2.PackUnsignedSaturate(Avx2.PackSignedSaturate(a0, a1), Avx2.PackSignedSaturate(a2, a3)));
             }
         }
         for (; x < n; x++)
         {
             var sum = 0;
-            for (var p = 0; p < pairs.Length; p++)
-                sum += (short)pairs[p] * taps[2 * p][offset + x] + (pairs[p] >> 16) * taps[2 * p + 1][offset + x];
+            for (var k = 0; k <= r; k++)
+            {
+                var w = (k & 1) == 0 ? (short)pairs[k >> 1] : pairs[k >> 1] >> 16;
+                sum += w * (k < r ? taps[k][x] + taps[2 * r - k][x] : taps[k][x]);
+            }
             dst[x] = (byte)Math.Clamp((sum + (1 << 13)) >> 14, 0, 255);
         }
+    }
+
+    /// <summary>Term k of the folded sum, 64 samples widened to 16 bits: (samples 0–7, 16–23, 32–39, 48–55) and (8–15, …).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector512<short> Low, Vector512<short> High) Term512(byte** taps, int r, int k, int x)
+    {
+        var v = Avx512BW.LoadVector512(taps[k] + x);
+        var lo = Avx512BW.UnpackLow(v, Vector512<byte>.Zero).AsInt16();
+        var hi = Avx512BW.UnpackHigh(v, Vector512<byte>.Zero).AsInt16();
+        if (k == r) return (lo, hi);
+        var u = Avx512BW.LoadVector512(taps[2 * r - k] + x);
+        return (Avx512BW.Add(lo, Avx512BW.UnpackLow(u, Vector512<byte>.Zero).AsInt16()), Avx512BW.Add(hi, Avx512BW.UnpackHigh(u, Vector512<byte>.Zero).AsInt16()));
+    }
+
+    /// <summary>Term k of the folded sum, 32 samples widened to 16 bits: (samples 0–7, 16–23) and (8–15, 24–31).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector256<short> Low, Vector256<short> High) Term256(byte** taps, int r, int k, int x)
+    {
+        var v = Avx.LoadVector256(taps[k] + x);
+        var lo = Avx2.UnpackLow(v, Vector256<byte>.Zero).AsInt16();
+        var hi = Avx2.UnpackHigh(v, Vector256<byte>.Zero).AsInt16();
+        if (k == r) return (lo, hi);
+        var u = Avx.LoadVector256(taps[2 * r - k] + x);
+        return (Avx2.Add(lo, Avx2.UnpackLow(u, Vector256<byte>.Zero).AsInt16()), Avx2.Add(hi, Avx2.UnpackHigh(u, Vector256<byte>.Zero).AsInt16()));
     }
 
     public void Dispose() => _workers.Dispose();
