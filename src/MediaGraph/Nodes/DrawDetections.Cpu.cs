@@ -94,14 +94,14 @@ internal sealed class DrawDetectionsCpu : FrameTransform
 /// </summary>
 internal sealed class FrameBlend
 {
-    internal enum Kind { Packed, Planar, SemiPlanar, Gray }
+    internal enum BlendShape { Packed, Planar, SemiPlanar, Gray }
 
     private int _bpp, _r, _g, _b, _a = -1;
 
     public const string Supported = "yuv420p, yuvj420p, yuv422p, yuvj422p, yuv444p, yuvj444p, nv12, gray, rgb24, bgr24, rgba, bgra, argb, abgr";
 
     /// <summary>How the frames are laid out.</summary>
-    internal Kind Shape { get; private set; }
+    internal BlendShape Shape { get; private set; }
 
     /// <summary>The fixed-point matrix, range and subsampling of YUV and gray frames.</summary>
     internal BlendParams Params { get; private set; }
@@ -114,17 +114,17 @@ internal sealed class FrameBlend
         int sx = 0, sy = 0, step = 1;
         switch (name)
         {
-            case "rgb24": (blend.Shape, blend._bpp, blend._r, blend._g, blend._b) = (Kind.Packed, 3, 0, 1, 2); return blend;
-            case "bgr24": (blend.Shape, blend._bpp, blend._r, blend._g, blend._b) = (Kind.Packed, 3, 2, 1, 0); return blend;
-            case "rgba": (blend.Shape, blend._bpp, blend._r, blend._g, blend._b, blend._a) = (Kind.Packed, 4, 0, 1, 2, 3); return blend;
-            case "bgra": (blend.Shape, blend._bpp, blend._r, blend._g, blend._b, blend._a) = (Kind.Packed, 4, 2, 1, 0, 3); return blend;
-            case "argb": (blend.Shape, blend._bpp, blend._r, blend._g, blend._b, blend._a) = (Kind.Packed, 4, 1, 2, 3, 0); return blend;
-            case "abgr": (blend.Shape, blend._bpp, blend._r, blend._g, blend._b, blend._a) = (Kind.Packed, 4, 3, 2, 1, 0); return blend;
-            case "yuv420p" or "yuvj420p": (blend.Shape, sx, sy) = (Kind.Planar, 1, 1); break;
-            case "yuv422p" or "yuvj422p": (blend.Shape, sx, sy) = (Kind.Planar, 1, 0); break;
-            case "yuv444p" or "yuvj444p": (blend.Shape, sx, sy) = (Kind.Planar, 0, 0); break;
-            case "nv12": (blend.Shape, sx, sy, step) = (Kind.SemiPlanar, 1, 1, 2); break;
-            case "gray": blend.Shape = Kind.Gray; break;
+            case "rgb24": (blend.Shape, blend._bpp, blend._r, blend._g, blend._b) = (BlendShape.Packed, 3, 0, 1, 2); return blend;
+            case "bgr24": (blend.Shape, blend._bpp, blend._r, blend._g, blend._b) = (BlendShape.Packed, 3, 2, 1, 0); return blend;
+            case "rgba": (blend.Shape, blend._bpp, blend._r, blend._g, blend._b, blend._a) = (BlendShape.Packed, 4, 0, 1, 2, 3); return blend;
+            case "bgra": (blend.Shape, blend._bpp, blend._r, blend._g, blend._b, blend._a) = (BlendShape.Packed, 4, 2, 1, 0, 3); return blend;
+            case "argb": (blend.Shape, blend._bpp, blend._r, blend._g, blend._b, blend._a) = (BlendShape.Packed, 4, 1, 2, 3, 0); return blend;
+            case "abgr": (blend.Shape, blend._bpp, blend._r, blend._g, blend._b, blend._a) = (BlendShape.Packed, 4, 3, 2, 1, 0); return blend;
+            case "yuv420p" or "yuvj420p": (blend.Shape, sx, sy) = (BlendShape.Planar, 1, 1); break;
+            case "yuv422p" or "yuvj422p": (blend.Shape, sx, sy) = (BlendShape.Planar, 1, 0); break;
+            case "yuv444p" or "yuvj444p": (blend.Shape, sx, sy) = (BlendShape.Planar, 0, 0); break;
+            case "nv12": (blend.Shape, sx, sy, step) = (BlendShape.SemiPlanar, 1, 1, 2); break;
+            case "gray": blend.Shape = BlendShape.Gray; break;
             default: return null;
         }
         var (space, range) = frame.Color;
@@ -137,7 +137,7 @@ internal sealed class FrameBlend
     /// pixels apart, the frame's size) into <paramref name="frame"/>.</summary>
     public unsafe void Blend(VideoFrame frame, ReadOnlySpan<uint> layer, int layerWidth, (int Left, int Top, int Right, int Bottom) area)
     {
-        if (Shape == Kind.Packed)
+        if (Shape == BlendShape.Packed)
         {
             var plane = frame.GetPlane(0);
             for (var y = area.Top; y < area.Bottom; y++)
@@ -168,12 +168,12 @@ internal sealed class FrameBlend
             for (var x = area.Left; x < area.Right; x++)
                 if (s[x] >> 24 != 0) d[x] = (byte)DrawMath.BlendLuma(d[x], s[x], b);
         }
-        if (Shape == Kind.Gray) return;
+        if (Shape == BlendShape.Gray) return;
         // Chroma: each sample covers (1 << sx) × (1 << sy) luma pixels; the layer is summed over them.
         int cx0 = area.Left >> b.SubX, cy0 = area.Top >> b.SubY;
         int cx1 = (area.Right + (1 << b.SubX) - 1) >> b.SubX, cy1 = (area.Bottom + (1 << b.SubY) - 1) >> b.SubY;
         var u = frame.GetPlane(1);
-        var v = Shape == Kind.Planar ? frame.GetPlane(2) : u;
+        var v = Shape == BlendShape.Planar ? frame.GetPlane(2) : u;
         for (var cy = cy0; cy < cy1; cy++)
         {
             var du = (byte*)u.Data + (long)cy * u.Pitch;

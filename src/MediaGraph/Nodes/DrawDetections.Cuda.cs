@@ -117,12 +117,12 @@ internal sealed class DrawDetectionsCuda : FrameTransform
         }
         var p = _blend.Params;
         luma(d.Stream, new Index2D(r - l, b - t), layer, frame.GetDevicePlane<byte>(0), l, t, p);
-        if (_blend.Shape != FrameBlend.Kind.Gray)
+        if (_blend.Shape != FrameBlend.BlendShape.Gray)
         {
             int cx0 = l >> p.SubX, cy0 = t >> p.SubY;
             int cx1 = (r + (1 << p.SubX) - 1) >> p.SubX, cy1 = (b + (1 << p.SubY) - 1) >> p.SubY;
             var u = frame.GetDevicePlane<byte>(1);
-            var v = _blend.Shape == FrameBlend.Kind.Planar ? frame.GetDevicePlane<byte>(2) : u;
+            var v = _blend.Shape == FrameBlend.BlendShape.Planar ? frame.GetDevicePlane<byte>(2) : u;
             chroma(d.Stream, new Index2D(cx1 - cx0, cy1 - cy0), layer, u, v, cx0, cy0, p);
         }
         d.Synchronize();

@@ -131,7 +131,7 @@ internal sealed class DrawPlan : IDisposable
     /// <summary>The commands of the last <see cref="Build"/>, in drawing order.</summary>
     public List<DrawCommand> Commands { get; } = new();
 
-    /// <summary>The union of the commands' pixels (left, top, right, bottom).</summary>
+    /// <summary>The union of the commands' pixels (left, top, right, bottom), widened to even edges (within the frame).</summary>
     public (int Left, int Top, int Right, int Bottom) Painted { get; private set; }
 
     /// <summary>Builds the commands for a frame's results; false when nothing lands on the frame.</summary>
@@ -288,8 +288,11 @@ internal sealed class DrawPlan : IDisposable
         (command.Polygon.Left, command.Polygon.Top) = (x0, y0);
         (command.Glyphs.Left, command.Glyphs.Top) = (x0, y0);
         Commands.Add(command);
+        // The painted rectangle (cleared, then blended) starts and ends on even pixels, so every subsampled chroma
+        // sample it touches reads only layer pixels cleared for this frame.
         var p = Painted;
-        Painted = (Math.Min(p.Left, x0), Math.Min(p.Top, y0), Math.Max(p.Right, x1), Math.Max(p.Bottom, y1));
+        Painted = (Math.Min(p.Left, x0 & ~1), Math.Min(p.Top, y0 & ~1),
+            Math.Max(p.Right, Math.Min(_width, (x1 + 1) & ~1)), Math.Max(p.Bottom, Math.Min(_height, (y1 + 1) & ~1)));
     }
 
     private static int Q(float v) => (int)MathF.Round(v * 256);
