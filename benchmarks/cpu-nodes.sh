@@ -5,10 +5,12 @@
 # times and the median ratio mediagraph/ffmpeg (below 1: MediaGraph is faster). Whole processes, start-up included.
 # The gaussian blur's CPU twin is our vectorised C#, compared with libavfilter's gblur (a different, IIR filter).
 #
-#   benchmarks/cpu-nodes.sh [ROUNDS]        MG_CLI=path picks the CLI build (default: the Native AOT one, cli.sh)
+#   benchmarks/cpu-nodes.sh [ROUNDS] [OPERATOR]   MG_CLI=path picks the CLI build (default: the Native AOT one, cli.sh);
+#                                                OPERATOR (e.g. gaussian) runs that line only
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-3}
+only=${2:-}
 work=out/cpu-nodes
 mkdir -p "$work"
 in=$work/in_720p.mkv
@@ -35,6 +37,7 @@ now() { date +%s.%N; }
 printf '%-12s %10s %10s %8s\n' operator ffmpeg_s mediagraph_s ratio
 for op in "${ops[@]}"; do
   IFS='|' read -r name node vf <<< "$op"
+  [ -z "$only" ] || [ "$name" = "$only" ] || continue
   graph=$work/$name.json
   cat > "$graph" <<JSON
 { "device": "cpu", "nodes": [

@@ -166,6 +166,13 @@ MG_API int mg_filter_graph_output_type(const mg_filter_graph *g, int index)
     return g->out_type[index];
 }
 
+MG_API const char *mg_filter_graph_filter_name(const mg_filter_graph *g, int index)
+{
+    if (!g || !g->graph || index < 0 || (unsigned)index >= g->graph->nb_filters || !g->graph->filters[index]->filter)
+        return NULL;
+    return g->graph->filters[index]->filter->name;
+}
+
 MG_API int mg_filter_graph_set_input(mg_filter_graph *g, int index, const mg_stream_info *info)
 {
     if (!g || !info)

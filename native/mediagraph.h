@@ -384,6 +384,9 @@ MG_API int mg_filter_graph_input_count(const mg_filter_graph *g);
 MG_API int mg_filter_graph_input_type(const mg_filter_graph *g, int index);   /* MG_MEDIA_* */
 MG_API int mg_filter_graph_output_count(const mg_filter_graph *g);
 MG_API int mg_filter_graph_output_type(const mg_filter_graph *g, int index);  /* MG_MEDIA_* */
+/* The name of the graph's filter `index` ("scale_cuda"), in the order the description made them (before configure:
+   the description's own filters only); NULL past the last. */
+MG_API const char *mg_filter_graph_filter_name(const mg_filter_graph *g, int index);
 /* Describes input `index` before configure (fields used: video width, height, pix_fmt, sar, tb, fr;
    audio sample_rate, sample_fmt, channels, channel_mask, tb). */
 MG_API int mg_filter_graph_set_input(mg_filter_graph *g, int index, const mg_stream_info *info);

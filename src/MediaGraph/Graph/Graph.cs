@@ -257,7 +257,7 @@ public sealed partial class Graph
     private (IReadOnlyList<Node> Active, double Duration) ValidateCore(bool forRun)
     {
         NativeLibraryCheck.EnsureLoaded();
-        var context = new ValidationContext { ForRun = forRun };
+        var context = new ValidationContext { ForRun = forRun, Device = Options.Device };
         var active = ActiveNodes();
         if (active.Count == 0) context.Problem("the graph is empty: add an input and an output (Decode, then Encode or Sink)");
         CheckWiring(active, active, context, unavailable: _ => null);

@@ -20,6 +20,20 @@ internal sealed class FilterGraph : IDisposable
     public MediaKind InputKind(int i) => Kind(NativeMethods.mg_filter_graph_input_type(_handle.Ptr, i));
     public MediaKind OutputKind(int i) => Kind(NativeMethods.mg_filter_graph_output_type(_handle.Ptr, i));
 
+    /// <summary>The names of the graph's filters, in the description's order (before configure: its own filters only).</summary>
+    public IReadOnlyList<string> FilterNames()
+    {
+        var names = new List<string>();
+        for (var i = 0; NativeMethods.mg_filter_graph_filter_name(_handle.Ptr, i) is var p && p != 0; i++)
+            names.Add(System.Runtime.InteropServices.Marshal.PtrToStringUTF8(p)!);
+        return names;
+    }
+
+    /// <summary>Makes the graph's video inputs CUDA frames on <paramref name="cuda"/>'s device (FFmpeg's CUDA filters
+    /// take them; device frames are presented without a copy) and gives every filter the device. Before <see cref="Configure"/>.</summary>
+    public void SetCuda(CudaDriver cuda)
+        => NativeStatus.ThrowIfFailed(NativeMethods.mg_filter_graph_set_cuda(_handle.Ptr, cuda.Ptr), $"putting '{Description}' on the CUDA device", _node);
+
     private static MediaKind Kind(int mediaType) => mediaType switch { 0 => MediaKind.Video, 1 => MediaKind.Audio, _ => MediaKind.Other };
 
     public void SetInput(int index, in StreamInfo info)

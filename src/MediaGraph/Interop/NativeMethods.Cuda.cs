@@ -45,6 +45,8 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library)] internal static partial int mg_decoder_hw_state(nint d, byte* why, int whySize);
     // int mg_filter_graph_set_cuda(mg_filter_graph *g, mg_cuda *cuda)
     [LibraryImport(Library)] internal static partial int mg_filter_graph_set_cuda(nint g, nint cuda);
+    // const char *mg_filter_graph_filter_name(const mg_filter_graph *g, int index)
+    [LibraryImport(Library)] internal static partial nint mg_filter_graph_filter_name(nint g, int index);
 }
 
 internal sealed class CudaHandle : NativeHandle

@@ -27,6 +27,12 @@ public static class KernelCatalog
         ("rgb_to_luma", typeof(ColorKernels).GetMethod(nameof(ColorKernels.RgbToLuma))!),
         ("rgb_to_chroma", typeof(ColorKernels).GetMethod(nameof(ColorKernels.RgbToChroma))!),
         ("overlay_blend", typeof(OverlayKernels).GetMethod(nameof(OverlayKernels.Blend))!),
+        ("draw_clear", typeof(DrawKernels).GetMethod(nameof(DrawKernels.Clear))!),
+        ("draw_rect", typeof(DrawKernels).GetMethod(nameof(DrawKernels.Rect))!),
+        ("draw_polygon", typeof(DrawKernels).GetMethod(nameof(DrawKernels.Polygon))!),
+        ("draw_glyphs", typeof(DrawKernels).GetMethod(nameof(DrawKernels.Glyphs))!),
+        ("draw_blend_luma", typeof(DrawKernels).GetMethod(nameof(DrawKernels.BlendLuma))!),
+        ("draw_blend_chroma", typeof(DrawKernels).GetMethod(nameof(DrawKernels.BlendChroma))!),
     ];
 
     [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("AOT", "IL3050",

@@ -75,8 +75,13 @@ public sealed class BlurNode : TransformNode
         return new BlurCuda(frame.Device, i => weights[i].Length / 2, weights);
     }
 
+    /// <summary>The gaussian on host frames: <see cref="GaussianBlurCpu"/> (vectorised C#, rows split over the
+    /// automatic filter threads), its weights made once per plane for the format.</summary>
     private sealed class GaussianCpu(BlurNode node) : FrameTransform
     {
+        private readonly GaussianBlurCpu _blur = new(FilterThreads.Automatic);
+        private readonly int[]?[] _weights = new int[4][];
+
         public override void Transform(FrameBase input, TransformOutput output)
         {
             var frame = (VideoFrame)input;
@@ -91,8 +96,8 @@ public sealed class BlurNode : TransformNode
                     var q = result.GetPlane(i);
                     if (q.Pitch != p.Pitch) throw new InvalidOperationException("blur: output pitch differs from the input's");
                     var step = DeviceOps.Channels(frame.Format, i);
-                    CpuBlur.Gaussian(frame.GetPlaneSpan(i), result.GetPlaneSpan(i), p.RowBytes / step, p.Rows, p.Pitch, step,
-                        GaussianWeights.For(node.PlaneSize(frame.Format, i)));
+                    var weights = _weights[i] ??= GaussianWeights.For(node.PlaneSize(frame.Format, i));
+                    _blur.Blur(p.Data, q.Data, p.RowBytes / step, p.Rows, p.Pitch, step, weights);
                 }
             }
             catch
@@ -101,6 +106,12 @@ public sealed class BlurNode : TransformNode
                 throw;
             }
             output.Add(result);
+        }
+
+        public override void Dispose()
+        {
+            _blur.Dispose();
+            base.Dispose();
         }
     }
 

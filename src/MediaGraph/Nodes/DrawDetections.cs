@@ -58,14 +58,18 @@ public sealed class DrawOptions
 /// Draws the inference results riding on each frame: boxes of <see cref="Detections"/>, polygons (or boxes) of
 /// <see cref="TextDetections"/> and <see cref="TextLines"/>, each with a label (track id from <see cref="Tracks"/>,
 /// class label, score, recognised text, as <see cref="DrawOptions.Label"/> says) in a real font, antialiased,
-/// coloured per track or per class. Skia rasterises the annotations once per frame into a transparent layer, which is
-/// blended into the frame in its own pixel format (YUV through the frame's matrix and range; chroma of 4:2:0 and
-/// 4:2:2 from the layer averaged over each chroma sample), so pixels away from the annotations stay bit-exact and
-/// no format conversion is paid. A frame with nothing to draw passes untouched; a frame shared with another branch
-/// is copied before drawing (MakeWritable), so the other branch never sees the drawing. Host frames; formats
-/// yuv420p, yuvj420p, yuv422p, yuvj422p, yuv444p, yuvj444p, nv12, gray, rgb24, bgr24, rgba, bgra, argb, abgr.
-/// Emits each frame as it comes, timing and metadata kept. The font is checked at graph validation.
-/// Labels are drawn in the one font given: glyphs it lacks (DejaVu Sans has no CJK) show as boxes.
+/// coloured per track or per class. The annotations become a list of primitives (<see cref="DrawPlan"/>: rectangle
+/// outlines and fills with exact area coverage, polygon strokes and fills sampled 4×4 per pixel, glyphs that Skia
+/// rasterised once into an atlas), painted into a transparent layer and blended into the frame in its own pixel
+/// format (YUV through the frame's matrix and range in fixed point; chroma of 4:2:0 and 4:2:2 from the layer summed
+/// over each chroma sample), so pixels away from the annotations stay bit-exact and no format conversion is paid.
+/// Runs where the frames live: on host frames in C# (formats yuv420p, yuvj420p, yuv422p, yuvj422p, yuv444p,
+/// yuvj444p, nv12, gray, rgb24, bgr24, rgba, bgra, argb, abgr), on device frames with ILGPU kernels
+/// (<see cref="Kernels.DrawKernels"/>; the YUV and gray formats), the same picture bit for bit; the "device" option
+/// cpu keeps it on the host. A frame with nothing to draw passes untouched; a frame shared with another branch is
+/// copied before drawing, so the other branch never sees the drawing. Emits each frame as it comes, timing and
+/// metadata kept. The font is checked at graph validation. Labels are drawn in the one font given: glyphs it lacks
+/// (DejaVu Sans has no CJK) show as boxes.
 /// </summary>
 public sealed class DrawDetectionsNode : TransformNode
 {
@@ -88,6 +92,7 @@ public sealed class DrawDetectionsNode : TransformNode
             Parameter.Double("fillOpacity", "Opacity of the colour filling boxes and polygons (0: outline only).", @default: 0, min: 0, max: 1),
             Parameter.Bool("polygons", "Draw text regions and lines as polygons rather than bounding boxes.", @default: true),
             Parameter.String("font", "A TrueType/OpenType font file for the labels (default DejaVu Sans)."),
+            DeviceOption.Declaration,
         ],
         Create = v => new DrawDetectionsNode(v),
     };
@@ -138,13 +143,15 @@ public sealed class DrawDetectionsNode : TransformNode
             context.Problem(this, $"no font for the labels: install DejaVu Sans (Debian: apt-get install fonts-dejavu-core) or give a font file; looked for {string.Join(", ", DefaultFonts)}");
     }
 
+    protected internal override bool HasDeviceImplementation => true;
+
     protected override FrameTransform? CreateTransform(FrameLocation location, FrameBase first)
     {
-        if (location != FrameLocation.Host) return null;
         var frame = (VideoFrame)first;
+        var font = FontPath ?? throw new MediaGraphException(Name, "no font for the labels (see validation)");
+        if (location != FrameLocation.Host) return DrawDetectionsCuda.Create(Options, font, frame, Name);
         var layout = FrameBlend.Layout(frame)
             ?? throw new MediaGraphException(Name, $"draw-detections cannot draw on {frame.Format} frames; convert them first (e.g. ConvertTo(\"yuv420p\")) — it draws on {FrameBlend.Supported}");
-        var font = FontPath ?? throw new MediaGraphException(Name, "no font for the labels (see validation)");
         return new DrawDetectionsCpu(Options, font, frame.Width, frame.Height, layout, Name);
     }
 

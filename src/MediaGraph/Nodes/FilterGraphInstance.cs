@@ -145,6 +145,7 @@ internal sealed class FilterGraphInstance(FilterNode node) : NodeInstance
         var graph = new FilterGraph(node.Description, node.Threads, context.NodeName);
         try
         {
+            if (node.TakesDeviceFrames) graph.SetCuda(node.CudaDevice(context.Device, context.NodeName).Cuda!);
             _configured = new StreamInfo[_firstFormat.Length];
             for (var i = 0; i < _firstFormat.Length; i++)
             {
@@ -218,6 +219,11 @@ internal sealed class FilterGraphInstance(FilterNode node) : NodeInstance
                     break;
                 }
                 frame.RefreshProduced(_outputTimeBase[o], _outputFrameRate[o]);
+                if (node.TakesDeviceFrames && frame is VideoFrame { Location: FrameLocation.Cuda, Device: null } made)
+                {
+                    try { ForeignDeviceMemory.Adopt(node.CudaDevice(context.Device, context.NodeName), made, _outputTimeBase[o]); }
+                    catch { frame.Dispose(); throw; }
+                }
                 CarryMetadata(frame, graph.OutputCount);
                 await context.EmitAsync(o, frame, cancellationToken).ConfigureAwait(false);
             }

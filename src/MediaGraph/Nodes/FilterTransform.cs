@@ -14,12 +14,18 @@ internal sealed class FilterTransform : FrameTransform
     private readonly Rational _timeBase;
     private readonly Rational _frameRate;
     private readonly bool _video;
+    private readonly ComputeDevice? _device;
 
-    public FilterTransform(string description, int threads, string node, FrameBase first)
+    /// <summary>A graph for frames like <paramref name="first"/>; with <paramref name="device"/> (a CUDA device) its
+    /// video input takes that device's frames as CUDA frames (FFmpeg's CUDA filters), and CUDA frames it makes are
+    /// adopted as device frames.</summary>
+    public FilterTransform(string description, int threads, string node, FrameBase first, ComputeDevice? device = null)
     {
         var graph = new FilterGraph(description, threads, node);
+        _device = device;
         try
         {
+            if (device?.Cuda is { } cuda) graph.SetCuda(cuda);
             graph.SetInput(0, FilterGraphInstance.Describe(first));
             graph.Configure();
             var info = graph.OutputInfo(0);
@@ -66,6 +72,11 @@ internal sealed class FilterTransform : FrameTransform
                 return;
             }
             frame.RefreshProduced(_timeBase, _frameRate);
+            if (_device is not null && frame is VideoFrame { Location: FrameLocation.Cuda, Device: null } made)
+            {
+                try { ForeignDeviceMemory.Adopt(_device, made, _timeBase); }
+                catch { frame.Dispose(); throw; }
+            }
             output.Add(frame);
         }
     }

@@ -11,6 +11,10 @@ public sealed class ValidationContext
     /// read twice, a pipe or a live stream) for the run to use.</summary>
     public bool ForRun { get; internal init; }
 
+    /// <summary>Where the graph asks to run (<see cref="GraphOptions.Device"/>); null when validating a part of a
+    /// graph on its own.</summary>
+    public Device? Device { get; internal init; }
+
     /// <summary>Records a problem with <paramref name="node"/>.</summary>
     public void Problem(Node node, string message)
         => _problems.Add(node.SubgraphPath is { } subgraph ? $"{node.Name} (subgraph '{subgraph}'): {message}" : $"{node.Name}: {message}");
