@@ -109,7 +109,7 @@ switch (role)
             var packets = reading.Sink(reading.Decode(input).VideoPackets, capacity: 64);
             var working = new Graph();
             var source = working.AddPacketSource(capacity: 64);
-            var results = working.Sink(Roles.Work(ocr.Detector)(source.Stream().DecodeVideo()));
+            var results = working.Sink(Roles.Work(ocr.Detector, int.Parse(Option("--runs", "0")))(source.Stream().DecodeVideo()));
             var sent = new System.Collections.Concurrent.ConcurrentDictionary<long, double>();
             var run = working.RunAsync(cancel.Token);
             StreamParameters? parameters = null;
