@@ -133,7 +133,8 @@ switch (role)
                     if (sent.TryGetValue(frame.Pts, out var t)) latencies.Add(clock.Elapsed.TotalMilliseconds - t);
                 }
             await feed;
-            await run;
+            var metrics = await run;
+            if (args.Contains("--metrics")) Console.Error.WriteLine(metrics.Summary());
             parameters?.Dispose();
         }
         var sorted = latencies.Order().ToArray();
