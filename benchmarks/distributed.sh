@@ -51,9 +51,11 @@ inprocess() { # name, extra arguments
   line=$(tail -1 "$tmp/inproc.out")
   frames=$(sed -E 's/.*frames ([0-9]+),.*/\1/' <<<"$line")
   cpu=$(awk '{ print $1 + $2 }' "$tmp/time")
-  echo "$name|$(sed -E 's/.*fps ([0-9.]+),.*/\1/' <<<"$line")|$(sed -E 's/.*latency p50 ([0-9]+) ms p99 ([0-9]+) ms.*/\1|\2/' <<<"$line")|$(awk -v c="$cpu" -v f="$frames" 'BEGIN { printf "%.1f", 1000 * c / f }')|-"
+  echo "$name|$(sed -E 's/.*fps ([0-9.]+),.*/\1/' <<<"$line")|$(sed -E 's/.*latency p50 ([0-9]+) ms p99 ([0-9]+) ms.*/\1|\2/' <<<"$line")|$(awk -v c="$cpu" -v f="$frames" 'BEGIN { printf "%.1f", 1000 * c / f }')|-" >"$tmp/line"
 }
 
+# Each setup writes its result line to $tmp/line; they run in this shell (not in $(...)), so the background processes
+# they start are in pids for the cleanup and get process groups of their own (set -m) to be stopped with.
 broker() { # workers
   local workers=$1 port mport server servers threads wpids=() consumer producer_cpu
   port=$(( 20000 + RANDOM % 20000 )); mport=$(( port + 1 ))
@@ -86,7 +88,7 @@ broker() { # workers
   frames=$(sed -E 's/.*frames processed ([0-9]+).*/\1/' <<<"$final")
   # The consumer's CPU is read just before it ends (the last results may still be coming): close enough.
   local cpu; cpu=$(awk -v a="$after" -v b="$before" -v p="$producer_cpu" 'BEGIN { print a - b + p }')
-  echo "broker, $workers worker(s)|$(sed -E 's/.*overall fps ([0-9.]+).*/\1/' <<<"$final")|$(sed -E 's/.*latency p50 ([0-9]+) ms p99 ([0-9]+) ms.*/\1|\2/' <<<"$final")|$(awk -v c="$cpu" -v f="$frames" 'BEGIN { printf "%.1f", 1000 * c / f }')|$(( in_bytes / frames ))"
+  echo "broker, $workers worker(s)|$(sed -E 's/.*overall fps ([0-9.]+).*/\1/' <<<"$final")|$(sed -E 's/.*latency p50 ([0-9]+) ms p99 ([0-9]+) ms.*/\1|\2/' <<<"$final")|$(awk -v c="$cpu" -v f="$frames" 'BEGIN { printf "%.1f", 1000 * c / f }')|$(( in_bytes / frames ))" >"$tmp/line"
   for pid in "${wpids[@]}"; do kill -- "-$pid" 2>/dev/null || true; done
   kill -- "-$server" 2>/dev/null || true
 }
@@ -96,11 +98,12 @@ echo "setup|fps|p50 ms|p99 ms|CPU ms/frame|broker bytes/frame" >"$tmp/results"
 for round in $(seq "$rounds"); do
   for setup in one split w1 w2; do
     case $setup in
-      one) r=$(inprocess "one process") ;;
-      split) r=$(inprocess "one process, split" --threads 1 --runs "$cores") ;;
-      w1) r=$(broker 1) ;;
-      w2) r=$(broker 2) ;;
+      one) inprocess "one process" ;;
+      split) inprocess "one process, split" --threads 1 --runs "$cores" ;;
+      w1) broker 1 ;;
+      w2) broker 2 ;;
     esac
+    r=$(cat "$tmp/line")
     echo "round $round, load $(cut -d' ' -f1 /proc/loadavg): $r"
     echo "$r" >>"$tmp/results"
   done
