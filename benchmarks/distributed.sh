@@ -75,18 +75,18 @@ broker() { # workers
     for _ in $(seq 600); do grep -q ready "$tmp/worker$i.out" 2>/dev/null && break; sleep 0.1; done
   done
   local before; before=$(cpu_of "${wpids[@]}" "$server")
-  run consumer --engine nats --servers "$servers" --streams "$repeat" >"$tmp/consumer.out" &
+  /usr/bin/time -f "%U %S" -o "$tmp/consumer.time" dotnet run -c Release --no-build "$script" -- consumer --engine nats --servers "$servers" --streams "$repeat" >"$tmp/consumer.out" &
   consumer=$!
   pids+=($consumer)
   /usr/bin/time -f "%U %S" -o "$tmp/time" dotnet run -c Release --no-build "$script" -- producer --engine nats --servers "$servers" --input "$input" --repeat "$repeat" >/dev/null
   producer_cpu=$(awk '{ print $1 + $2 }' "$tmp/time")
-  local after; after=$(cpu_of "${wpids[@]}" "$server" "$consumer")
   wait "$consumer" || true
+  local after; after=$(cpu_of "${wpids[@]}" "$server") # the workers are done once the consumer has every result
+  producer_cpu=$(awk -v p="$producer_cpu" '{ print p + $1 + $2 }' "$tmp/consumer.time") # and the consumer's
   local in_bytes final frames
   in_bytes=$(curl -s "http://127.0.0.1:$mport/varz" | sed -nE 's/.*"in_bytes": ([0-9]+).*/\1/p')
   final=$(tail -1 "$tmp/consumer.out")
   frames=$(sed -E 's/.*frames processed ([0-9]+).*/\1/' <<<"$final")
-  # The consumer's CPU is read just before it ends (the last results may still be coming): close enough.
   local cpu; cpu=$(awk -v a="$after" -v b="$before" -v p="$producer_cpu" 'BEGIN { print a - b + p }')
   echo "broker, $workers worker(s)|$(sed -E 's/.*overall fps ([0-9.]+).*/\1/' <<<"$final")|$(sed -E 's/.*latency p50 ([0-9]+) ms p99 ([0-9]+) ms.*/\1|\2/' <<<"$final")|$(awk -v c="$cpu" -v f="$frames" 'BEGIN { printf "%.1f", 1000 * c / f }')|$(( in_bytes / frames ))" >"$tmp/line"
   for pid in "${wpids[@]}"; do kill -- "-$pid" 2>/dev/null || true; done
