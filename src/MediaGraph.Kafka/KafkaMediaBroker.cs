@@ -25,6 +25,11 @@ public sealed record KafkaMediaBrokerOptions
     /// others, who resume from the last commit. Default 10 s (Kafka's own is 45 s).</summary>
     public TimeSpan SessionTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>The largest message the cluster's topics take (their max.message.bytes): larger payloads are split
+    /// by their publisher (<see cref="SegmentPublisher"/>). Default 1,000,000 bytes, under Kafka's default of
+    /// 1,048,588 with room for the record batch's own header.</summary>
+    public int MaxMessageBytes { get; init; } = 1_000_000;
+
     /// <summary>Extra librdkafka settings ("security.protocol", "sasl.mechanism" ...), applied last.</summary>
     public IReadOnlyDictionary<string, string>? Settings { get; init; }
 }
@@ -104,6 +109,9 @@ public sealed class KafkaMediaBroker : IMediaBroker
             }
         }
     }
+
+    /// <summary><see cref="KafkaMediaBrokerOptions.MaxMessageBytes"/>.</summary>
+    public ValueTask<int> MaxMessageBytesAsync(CancellationToken cancellationToken = default) => ValueTask.FromResult(_options.MaxMessageBytes);
 
     public async IAsyncEnumerable<BrokerMessage> ConsumeAsync(string topic, string group, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {

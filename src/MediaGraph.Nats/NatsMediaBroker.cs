@@ -84,6 +84,14 @@ public sealed class NatsMediaBroker : IMediaBroker
         }, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>The server's max_payload (it says so when the client connects; 1 MB unless configured).</summary>
+    public async ValueTask<int> MaxMessageBytesAsync(CancellationToken cancellationToken = default)
+    {
+        if (_connection.ServerInfo is { } known) return known.MaxPayload;
+        await RetryAsync("connecting", async ct => { await _connection.ConnectAsync().AsTask().WaitAsync(ct).ConfigureAwait(false); }, cancellationToken).ConfigureAwait(false);
+        return _connection.ServerInfo?.MaxPayload ?? throw new InvalidOperationException($"nats: the server at {_options.Url} did not say its max_payload");
+    }
+
     public async IAsyncEnumerable<BrokerMessage> ConsumeAsync(string topic, string group, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(group);
@@ -136,7 +144,8 @@ public sealed class NatsMediaBroker : IMediaBroker
                 await action(attempt.Token).ConfigureAwait(false);
                 return;
             }
-            catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is NatsException or OperationCanceledException or TimeoutException && DateTime.UtcNow < deadline)
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is NatsException or OperationCanceledException or TimeoutException
+                                      && e is not NatsPayloadTooLargeException && DateTime.UtcNow < deadline) // too large stays too large
             {
                 _logger.LogWarning("nats: {What} failed ({Reason}); retrying in {Delay} ms", what, e.Message, delay.TotalMilliseconds);
                 await Task.Delay(delay, cancellationToken).ConfigureAwait(false);

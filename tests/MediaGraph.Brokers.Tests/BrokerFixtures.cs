@@ -16,17 +16,30 @@ public sealed class NatsServer : IAsyncDisposable
     private readonly string _store = Path.Combine(TestMedia.Folder, $"nats-{Guid.NewGuid():N}");
     private Process? _process;
 
-    private NatsServer() => Port = FreePort();
+    private readonly int? _maxPayload;
+
+    private NatsServer(int? maxPayload)
+    {
+        Port = FreePort();
+        _maxPayload = maxPayload;
+    }
 
     public int Port { get; }
     public string Url => $"nats://127.0.0.1:{Port}";
 
-    public static async Task<NatsServer> StartAsync()
+    /// <summary>A server with NATS' defaults, or with <paramref name="maxPayload"/> as its largest message (a
+    /// config file's max_payload; the default is 1 MB).</summary>
+    public static async Task<NatsServer> StartAsync(int? maxPayload = null)
     {
-        var server = new NatsServer();
+        var server = new NatsServer(maxPayload);
         await server.RunAsync();
         return server;
     }
+
+    /// <summary>kill -9 of the server; <see cref="StartAgainAsync"/> brings it back on the same port and store.</summary>
+    public void Stop() => Kill();
+
+    public Task StartAgainAsync() => RunAsync();
 
     public async Task RestartAsync()
     {
@@ -38,7 +51,15 @@ public sealed class NatsServer : IAsyncDisposable
     {
         var path = new[] { "/usr/sbin/nats-server", "/usr/bin/nats-server", "/usr/local/bin/nats-server" }.FirstOrDefault(File.Exists)
             ?? throw new InvalidOperationException("nats-server is not installed: run scripts/setup.sh (it installs Debian's nats-server package)");
-        var info = new ProcessStartInfo(path, $"-js -sd {_store} -a 127.0.0.1 -p {Port}") { RedirectStandardOutput = true, RedirectStandardError = true };
+        var config = "";
+        if (_maxPayload is { } max)
+        {
+            Directory.CreateDirectory(_store);
+            var file = Path.Combine(_store, "..", $"nats-{Port}.conf");
+            File.WriteAllText(file, $"max_payload: {max}\n");
+            config = $" -c {file}";
+        }
+        var info = new ProcessStartInfo(path, $"-js -sd {_store} -a 127.0.0.1 -p {Port}{config}") { RedirectStandardOutput = true, RedirectStandardError = true };
         _process = Process.Start(info)!;
         _process.OutputDataReceived += (_, _) => { };
         _process.ErrorDataReceived += (_, _) => { };

@@ -18,7 +18,8 @@ public static class Roles
     /// <summary>The worker's graph: decode (done by the worker) → OCR text detection with <paramref name="detector"/>
     /// (<see cref="OcrModels.Detector"/>); each frame comes out carrying its <see cref="TextDetections"/> (polygons and
     /// scores, in reading order), which become the frame's results on the wire.</summary>
-    public static Func<VideoStream, VideoStream> Work(InferenceModel detector) => decoded => decoded.Infer(detector);
+    public static Func<VideoStream, VideoStream> Work(InferenceModel detector, int parallelRuns = 0) =>
+        decoded => decoded.Infer(detector, parallelRuns > 0 ? new InferOptions { ParallelRuns = parallelRuns } : null);
 
     /// <summary>Producer: a file's video packets, as shipped (no re-encoding), cut into GOP chunks on
     /// <paramref name="topic"/>, then an end mark.</summary>

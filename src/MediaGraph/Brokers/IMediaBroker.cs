@@ -28,6 +28,11 @@ public interface IMediaBroker : IAsyncDisposable
     /// stream id or another partition key: messages with one key keep their order.</summary>
     ValueTask PublishAsync(string topic, string key, ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default);
 
+    /// <summary>The largest message the broker takes, in bytes (NATS: the server's max_payload, 1 MB by default;
+    /// Kafka: the topic's max.message.bytes as configured). Larger payloads are split by whoever publishes them
+    /// (<see cref="SegmentPublisher"/>).</summary>
+    ValueTask<int> MaxMessageBytesAsync(CancellationToken cancellationToken = default);
+
     /// <summary>Delivers the messages of <paramref name="topic"/> to the durable consumer <paramref name="group"/>
     /// (members of a group share the work), in order per key, resuming after the last acknowledged message after a
     /// restart of either side. A message not acknowledged in time (a member died) is delivered again.</summary>

@@ -23,7 +23,9 @@ namespace MediaGraph.Brokers;
 /// results: time base (i32 num, i32 den) · frame count (i32) · per frame: pts, duration (i64) · metadata (i32 length +
 /// UTF-8 JSON array of {"type", "value"}, 0 when none) · worker (u16 length + UTF-8) · work time (f64 ms) · error
 /// (i32 length + UTF-8, 0 when none);
-/// end: nothing more.
+/// end: nothing more;
+/// segment: sidecar (i32 length + UTF-8 JSON) · part, parts (i32) · total bytes (i64) · SHA-256 of the whole segment
+/// (32 bytes) · data (i32 length + bytes).
 /// Metadata values are written with System.Text.Json under their type's full name; a reader turns back into objects
 /// only the types it registered (<see cref="RegisterMetadata{T}"/>) — input from a broker is untrusted — and keeps the
 /// others as <see cref="WireMetadata"/>.
@@ -108,6 +110,46 @@ public static class MediaWire
         return w.WrittenSpan.ToArray();
     }
 
+    /// <summary>The bytes a segment message adds to its part's data (<see cref="EncodeSegmentParts"/>): a part of
+    /// <c>maxMessageBytes - SegmentOverhead(...)</c> bytes makes a message of at most <c>maxMessageBytes</c>.</summary>
+    public static int SegmentOverhead(string streamId, int sidecarBytes) =>
+        3 + 2 + 2 + Encoding.UTF8.GetByteCount(streamId) + 8 + 8 + 4 + sidecarBytes + 4 + 4 + 8 + 32 + 4;
+
+    /// <summary>A muxed segment (a playable chunk file) and its JSON sidecar as one message, or as numbered parts of at
+    /// most <paramref name="maxMessageBytes"/> each when it does not fit one (a broker's largest message: NATS'
+    /// max_payload, Kafka's message.max.bytes). Publish the parts in order with one key; <see cref="SegmentReader"/>
+    /// reassembles them and checks the size and the SHA-256.</summary>
+    public static List<byte[]> EncodeSegmentParts(string streamId, long sequence, ReadOnlySpan<byte> sidecarJson, ReadOnlySpan<byte> segment,
+        int maxMessageBytes, long originMicros = 0)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(streamId);
+        ArgumentOutOfRangeException.ThrowIfNegative(sequence);
+        var overhead = SegmentOverhead(streamId, sidecarJson.Length);
+        var partSize = maxMessageBytes - overhead;
+        if (partSize < 1024)
+            throw new ArgumentOutOfRangeException(nameof(maxMessageBytes), $"a broker message of {maxMessageBytes} bytes leaves no room for a segment's data after its {overhead}-byte header and sidecar");
+        var parts = Math.Max(1, (int)((segment.Length + (long)partSize - 1) / partSize));
+        Span<byte> sha = stackalloc byte[32];
+        System.Security.Cryptography.SHA256.HashData(segment, sha);
+        var messages = new List<byte[]>(parts);
+        for (var part = 0; part < parts; part++)
+        {
+            var data = segment.Slice(part * partSize, Math.Min(partSize, segment.Length - part * partSize));
+            var w = new ArrayBufferWriter<byte>(overhead + data.Length);
+            Header(w, WireKind.Segment, streamId, sequence, originMicros);
+            I32(w, sidecarJson.Length);
+            w.Write(sidecarJson);
+            I32(w, part);
+            I32(w, parts);
+            I64(w, segment.Length);
+            w.Write(sha);
+            I32(w, data.Length);
+            w.Write(data);
+            messages.Add(w.WrittenSpan.ToArray());
+        }
+        return messages;
+    }
+
     /// <summary>Now as Unix time in microseconds (the <see cref="WireMessage.OriginMicros"/> clock).</summary>
     public static long NowMicros() => (DateTime.UtcNow - DateTime.UnixEpoch).Ticks / 10;
 
@@ -136,6 +178,7 @@ public static class MediaWire
             WireKind.Chunk => ReadChunk(ref r, streamId, sequence) with { OriginMicros = origin },
             WireKind.Results => ReadResults(ref r, streamId, sequence) with { OriginMicros = origin },
             WireKind.End => new EndMessage(streamId, sequence) { OriginMicros = origin },
+            WireKind.Segment => ReadSegmentPart(ref r, streamId, sequence) with { OriginMicros = origin },
             _ => throw new WireFormatException($"unknown message kind {(byte)kind}"),
         };
         if (r.Remaining != 0) throw new WireFormatException($"{r.Remaining} bytes after the end of a {kind} message");
@@ -189,6 +232,19 @@ public static class MediaWire
             packets[i] = new WirePacket(pts, dts, duration, key, r.Bytes(r.Length()));
         }
         return new ChunkMessage(streamId, sequence, parameters, TimeBaseOf(parameters.Span), packets);
+    }
+
+    private static SegmentPartMessage ReadSegmentPart(ref Reader r, string streamId, long sequence)
+    {
+        var sidecar = r.Bytes(r.Length());
+        var part = r.I32();
+        var parts = r.I32();
+        var total = r.I64();
+        var sha = r.Bytes(32);
+        var data = r.Bytes(r.Length());
+        if (parts < 1 || part < 0 || part >= parts) throw new WireFormatException($"segment part {part} of {parts}");
+        if (total < 0 || data.Length > total) throw new WireFormatException($"a segment part of {data.Length} bytes in a segment of {total}");
+        return new SegmentPartMessage(streamId, sequence, sidecar, part, parts, total, sha, data);
     }
 
     private static ResultsMessage ReadResults(ref Reader r, string streamId, long sequence)

@@ -10,6 +10,9 @@ public enum WireKind : byte
     Results = 2,
     /// <summary>The end of a stream: <see cref="WireMessage.Sequence"/> is the number of chunks it had.</summary>
     End = 3,
+    /// <summary>A muxed segment (a playable file: an MPEG-TS or MP4 chunk an edge box cut) with its JSON sidecar, or
+    /// one numbered part of it when it is larger than the broker takes in one message.</summary>
+    Segment = 4,
 }
 
 /// <summary>A decoded broker message: the stream it belongs to and its place in that stream.</summary>
@@ -72,6 +75,23 @@ public sealed record ResultsMessage(string StreamId, long Sequence, Rational Tim
 public sealed record EndMessage(string StreamId, long Sequence) : WireMessage(StreamId, Sequence)
 {
     public override WireKind Kind => WireKind.End;
+}
+
+/// <summary>One part of a muxed segment (<see cref="WireKind.Segment"/>); a segment that fits one message is part 0
+/// of 1. Every part carries the segment's sidecar, total size and SHA-256, so the receiver checks the reassembled
+/// bytes (<see cref="SegmentReader"/>).</summary>
+/// <param name="StreamId">The camera the segment comes from (the broker key: its parts and segments keep their order).</param>
+/// <param name="Sequence">The segment's number in its stream, from 0.</param>
+/// <param name="Sidecar">The segment's JSON sidecar (<see cref="SegmentSidecar"/>), UTF-8.</param>
+/// <param name="Part">This part's number, from 0.</param>
+/// <param name="Parts">How many parts the segment was split into.</param>
+/// <param name="TotalBytes">The whole segment's size.</param>
+/// <param name="Sha256">The whole segment's SHA-256 (32 bytes).</param>
+/// <param name="Data">This part's bytes: the segment's bytes from <c>Part × the part size</c>.</param>
+public sealed record SegmentPartMessage(string StreamId, long Sequence, ReadOnlyMemory<byte> Sidecar, int Part, int Parts, long TotalBytes,
+    ReadOnlyMemory<byte> Sha256, ReadOnlyMemory<byte> Data) : WireMessage(StreamId, Sequence)
+{
+    public override WireKind Kind => WireKind.Segment;
 }
 
 /// <summary>A metadata value whose type this process did not register: its type name and JSON, kept as received.</summary>
