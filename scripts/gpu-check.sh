@@ -77,10 +77,12 @@ SRC
   sed -i "s|^prefix=.*|prefix=$deps|" "$deps/share/pkgconfig/ffnvcodec.pc" "$deps/lib/x86_64-linux-gnu/pkgconfig/x264.pc"
   stage "source: $src"
 
-  # 2. The minimal FFmpeg: only what the check and the side-by-side ffmpeg CLI use. No x86 asm (no nasm needed; the
-  #    GPU does the decoding there, and CI's clips are tiny). Cached by version and flags.
+  # 2. The minimal FFmpeg: only what the check and the side-by-side ffmpeg CLI use. No assembly at all (--disable-asm:
+  #    no nasm needed; the GPU decodes there, and CI's clips are tiny). Not --disable-x86asm alone: with the inline asm
+  #    left on, swscale's MMXEXT paths scale to garbage (measured: 5 dB against the system's FFmpeg; -cpuflags 0 gave
+  #    63 dB). Cached by version and flags.
   flags=(--enable-shared --disable-static --disable-doc --disable-debug --disable-autodetect --disable-everything
-    --disable-x86asm --enable-pthreads --enable-gpl --disable-ffplay --disable-ffprobe --disable-avdevice --disable-postproc
+    --disable-asm --enable-pthreads --enable-gpl --disable-ffplay --disable-ffprobe --disable-avdevice --disable-postproc
     --enable-ffnvcodec --enable-cuda --enable-cuda-llvm --enable-cuvid --enable-nvdec --enable-nvenc --enable-libx264
     --enable-protocol=file,pipe --enable-demuxer=mov,matroska,h264,hevc --enable-muxer=mov,mp4,matroska,h264,null
     --enable-parser=h264,hevc --enable-bsf=h264_mp4toannexb,hevc_mp4toannexb,null
@@ -116,7 +118,10 @@ SRC
     grep -E "error" "$build/publish.log" | head -20 >&2; echo "gpu-check: dotnet publish failed (log: $build/publish.log)" >&2; exit 1
   fi
   cp "$shim/libmediagraph_native.so" "$out/app/libmediagraph_native.so"   # the bundle's shim over the system-built one
-  rm -f "$out"/app/libSkiaSharp.so "$out"/app/libonnxruntime*.so        # drawing and inference are not in the check
+  # Not used by the check: drawing and inference natives, the debugger's (libmscordaccore/dbi), the standalone GCs (loaded
+  # only with DOTNET_GCName), the LTTng trace provider and the XML docs.
+  (cd "$out/app" && rm -f libSkiaSharp.so libonnxruntime*.so libmscordaccore.so libmscordbi.so libclrgc.so libclrgcexp.so \
+     libcoreclrtraceptprovider.so ./*.xml)
   stage "app: $out/app"
 
   # 5. FFmpeg's libraries under their sonames (plain files), stripped, and libx264.
@@ -131,18 +136,19 @@ SRC
   # 6. The clips (made with the system's ffmpeg CLI, cached): interlaced content (fields of testsrc2 at 50 Hz woven
   #    into 25 fps frames) coded as progressive H.264 High, so yadif has combing to remove.
   clips="$ffcache/clips"; mkdir -p "$clips"
-  [ -f "$clips/h264-1080.mp4" ] || ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=1920x1080:rate=50 -frames:v 1200 \
-    -vf interlace=scan=tff -c:v libx264 -preset veryfast -crf 30 -pix_fmt yuv420p "$clips/h264-1080.mp4"
-  [ -f "$clips/h264-192x108.mp4" ] || ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=192x108:rate=50 -frames:v 16 \
-    -vf interlace=scan=tff -c:v libx264 -pix_fmt yuv420p "$clips/h264-192x108.mp4"
-  cp "$clips/h264-1080.mp4" "$clips/h264-192x108.mp4" "$out/clips/"
+  [ -f "$clips/h264-1080-600f.mp4" ] || ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=1920x1080:rate=50 -frames:v 600 \
+    -vf interlace=scan=tff -c:v libx264 -preset veryfast -crf 30 -pix_fmt yuv420p "$clips/h264-1080-600f.mp4"
+  [ -f "$clips/h264-192x108-8f.mp4" ] || ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=192x108:rate=50 -frames:v 8 \
+    -vf interlace=scan=tff -c:v libx264 -pix_fmt yuv420p "$clips/h264-192x108-8f.mp4"
+  cp "$clips/h264-1080-600f.mp4" "$out/clips/h264-1080.mp4"
+  cp "$clips/h264-192x108-8f.mp4" "$out/clips/h264-192x108.mp4"
 
   cat > "$out/run.sh" <<'RUN'
 #!/usr/bin/env bash
 # The GPU check, one command: `run.sh` on a machine with an NVIDIA GPU (needs only its driver), `run.sh cuda-sim`
 # anywhere (ILGPU's CPU accelerator, the small clip). Uses the bundle's FFmpeg (lib/), never the system's.
 set -uo pipefail
-here="$(cd "$(dirname "$0")" && pwd)"
+here="$(cd "$(dirname "$0")" && pwd -P)"   # the real path: the check compares it with where libav* was loaded from
 export LD_LIBRARY_PATH="$here/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 mode="${1:-cuda}"
@@ -196,7 +202,7 @@ sim)
   dll=tests/MediaGraph.GpuCheck/bin/Release/net10.0/MediaGraph.GpuCheck.dll
   [ -f "$dll" ] || dotnet build tests/MediaGraph.GpuCheck -c Release -v q >/dev/null
   work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
-  ffmpeg -nostdin -v error -f lavfi -i testsrc2=size=192x108:rate=50 -frames:v 16 -vf interlace=scan=tff \
+  ffmpeg -nostdin -v error -f lavfi -i testsrc2=size=192x108:rate=50 -frames:v 8 -vf interlace=scan=tff \
     -c:v libx264 -pix_fmt yuv420p "$work/in.mp4"
   dotnet "$dll" --device cuda-sim --input "$work/in.mp4" --scale 160x90 --out "$work"
   ;;

@@ -4,13 +4,14 @@ namespace MediaGraph.GpuCheck;
 internal sealed record CheckOptions
 {
     public const string Usage =
-        "usage: MediaGraph.GpuCheck --device cuda|cuda-sim --input CLIP [--scale WxH] [--compare N] [--libs DIR] [--out DIR]\n" +
+        "usage: MediaGraph.GpuCheck --device cuda|cuda-sim --input CLIP [--scale WxH] [--compare N] [--libs DIR] [--out DIR] [--dump]\n" +
         "  --device   cuda: NVDEC, kernels and NVENC on GPU 0; cuda-sim: the same graph on ILGPU's CPU accelerator\n" +
         "  --input    an H.264 clip (interlaced, so yadif has work)\n" +
         "  --scale    the scale node's output size (default 1280x720)\n" +
         "  --compare  how many frames to compare with the CPU path (default 100)\n" +
         "  --libs     fail unless FFmpeg's libraries are loaded from this folder (the bundle's, not the system's)\n" +
-        "  --out      where the encoded output goes (default a temporary folder)";
+        "  --out      where the encoded output goes (default a temporary folder)\n" +
+        "  --dump     also write the compared frames there as raw I420 (device.yuv, cpu.yuv) for a look with ffmpeg";
 
     public required Device Device { get; init; }
     public required string Input { get; init; }
@@ -19,6 +20,7 @@ internal sealed record CheckOptions
     public int Compare { get; init; } = 100;
     public string? Libs { get; init; }
     public string? Out { get; init; }
+    public bool Dump { get; init; }
 
     public bool OnGpu => Device.Kind == DeviceKind.Cuda;
 
@@ -26,6 +28,7 @@ internal sealed record CheckOptions
     {
         Device? device = null;
         string? input = null, libs = null, output = null;
+        var dump = false;
         int width = 1280, height = 720, compare = 100;
         for (var i = 0; i < args.Length; i++)
         {
@@ -48,12 +51,13 @@ internal sealed record CheckOptions
                     break;
                 case "--libs": libs = Path.GetFullPath(Value()); break;
                 case "--out": output = Value(); break;
+                case "--dump": dump = true; break;
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }
         }
         if (device is null) throw new ArgumentException("--device is required");
         if (input is null) throw new ArgumentException("--input is required");
         if (!File.Exists(input)) throw new ArgumentException($"--input {input}: no such file");
-        return new CheckOptions { Device = device.Value, Input = input, Width = width, Height = height, Compare = compare, Libs = libs, Out = output };
+        return new CheckOptions { Device = device.Value, Input = input, Width = width, Height = height, Compare = compare, Libs = libs, Out = output, Dump = dump };
     }
 }
