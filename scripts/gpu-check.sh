@@ -102,6 +102,7 @@ SRC
       tail -40 "$build/build.log" >&2; echo "gpu-check: the FFmpeg build failed (log: $build/build.log)" >&2; exit 1
     fi
     touch "$prefix/.done"
+    find "$ffcache" -mindepth 1 -maxdepth 1 -name 'build-*' ! -name "build-$key" -exec rm -rf {} +   # one build kept
   fi
   stage "FFmpeg: $prefix"
 
