@@ -63,7 +63,9 @@ SRC
               -o "Dir::State::Lists=$src/apt/lists" -o "Dir::Cache::Archives=$src/apt/archives"
               -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache= -o APT::Sandbox::User=root)
     apt-get "${apt_opts[@]}" -qq update
-    (cd "$src" && apt-get "${apt_opts[@]}" -qq source --download-only "ffmpeg=$version" \
+    # The installed version; when the archive has moved on, its current 5.1 (same sonames, same ABI).
+    (cd "$src" && { apt-get "${apt_opts[@]}" -qq source --download-only "ffmpeg=$version" \
+                      || apt-get "${apt_opts[@]}" -qq source --download-only ffmpeg; } \
        && apt-get "${apt_opts[@]}" -qq download libffmpeg-nvenc-dev libx264-dev)
     dpkg-source --no-check -x "$src"/ffmpeg_*.dsc "$src/ffmpeg" >/dev/null   # Debian's patches applied
     dpkg -x "$src"/libffmpeg-nvenc-dev_*.deb "$src/deps"
@@ -168,7 +170,8 @@ cuda)
     -i "$here/clips/h264-1080.mp4" -vf yadif_cuda,scale_cuda=1280:720 -c:v h264_nvenc -y "$work/ffmpeg-nvenc.mp4" 2>&1 | tr '\r' '\n' | tail -3
   exit $rc ;;
 cuda-sim)
-  exec "$here/app/MediaGraph.GpuCheck" --device cuda-sim --input "$here/clips/h264-192x108.mp4" --scale 160x90 --libs "$here/lib" --out "$work" ;;
+  "$here/app/MediaGraph.GpuCheck" --device cuda-sim --input "$here/clips/h264-192x108.mp4" --scale 160x90 --libs "$here/lib" --out "$work"
+  exit $? ;;
 *) echo "usage: run.sh [cuda|cuda-sim]" >&2; exit 2 ;;
 esac
 RUN
