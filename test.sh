@@ -10,4 +10,4 @@ dotnet test MediaGraph.sln -c Release -m:1 "$@"
 cmake --build native/build -j 2 > /dev/null   # dotnet build made the library; this adds the C smoke programs
 ctest --test-dir native/build --output-on-failure
 native/fuzz/run.sh   # the fuzz regression set: clang + ASan + UBSan over a deterministic set of damaged files
-scripts/gpu-check.sh sim   # the GPU check graph on cuda-sim (seconds); `scripts/gpu-check.sh bundle` is the GPU bundle, run by hand
+scripts/gpu-check.sh bundle   # builds the GPU bundle (FFmpeg cached in ~/.cache/mediagraph) and runs its check program on cuda-sim

@@ -1,74 +1,57 @@
 #!/usr/bin/env bash
-# The GPU check, ready before a GPU is (issue 17.5).
+# The GPU check, ready before a GPU is (issue 17.5; docs/gpu.md, "The GPU check").
 #
-#   scripts/gpu-check.sh sim      The cheap form, for CI and any machine: the check's graph (decode -> deinterlace ->
-#                                 scale -> download -> encode) on cuda-sim (ILGPU's CPU accelerator) on a small clip,
-#                                 compared with the CPU path; prints the transfer counters. Seconds, no downloads.
-#   scripts/gpu-check.sh bundle   Builds .gpu-bundle/ (<= 64 MiB) for a lent GPU machine, which has the NVIDIA driver,
-#                                 nvcc and CMake but no FFmpeg, no .NET and no network:
-#                                   - a minimal FFmpeg 5.1 built from Debian's own source package (apt-get source
-#                                     through a private deb-src entry, as fetch-ptxas.sh does for non-free), with only
-#                                     the decoders, NVDEC/CUVID hwaccels, NVENC, demuxers/muxers and filters the check
-#                                     uses; NVIDIA's codec headers from libffmpeg-nvenc-dev; CUDA filters (scale_cuda,
-#                                     yadif_cuda) compiled with clang (--enable-cuda-llvm). Cached outside git in
-#                                     ~/.cache/mediagraph/ffmpeg-gpu-<version>/: minutes on 2 cores the first time only;
-#                                   - the native shim built against that FFmpeg;
-#                                   - a self-contained, trimmed publish of the mediagraph CLI (the check program);
-#                                   - run.sh: the one command to run there.
-#   On the GPU machine (the device tool, one prepared call, carry .gpu-bundle):  .gpu-bundle/run.sh
-#     NVDEC decode of a 1080p H.264 clip -> yadif -> scale 1280x720 -> download (NVENC where present), fps per run,
-#     the transfer counters (host<->device bytes per node), the pixels compared with the CPU path, and the ffmpeg
-#     CLI doing the same with -hwaccel cuda -vf yadif_cuda,scale_cuda side by side.
+#   scripts/gpu-check.sh bundle   Builds .gpu-bundle/ (<= 64 MiB, measured; the build fails when it is larger) for a lent
+#                                 GPU machine, which has the NVIDIA driver, nvcc and CMake but no FFmpeg, no .NET and no
+#                                 network, then runs the bundle's check program on cuda-sim from the bundle (its own
+#                                 FFmpeg through LD_LIBRARY_PATH, not the system's). This is what test.sh and CI run.
+#                                 The bundle holds:
+#                                   lib/    a minimal FFmpeg 5.1 built from Debian's own source package (apt-get source
+#                                           through a private deb-src entry and private lists: the system's apt sources
+#                                           stay untouched) with NVIDIA's codec headers (libffmpeg-nvenc-dev): H.264 and
+#                                           HEVC decoders, NVDEC hwaccels and CUVID decoders, NVENC, libx264 (Debian's
+#                                           libx264.so.164 rides along: the download path where NVENC is absent),
+#                                           mov/mp4/matroska, yadif, scale, format, yadif_cuda and scale_cuda (PTX
+#                                           compiled by clang, --enable-cuda-llvm); same sonames as Debian's;
+#                                   bin/    that FFmpeg's ffmpeg CLI (the side-by-side run on the GPU);
+#                                   app/    a self-contained, trimmed (TrimMode=partial: the framework is trimmed,
+#                                           ILGPU and MediaGraph are kept whole, they use reflection) publish of the
+#                                           check program tests/MediaGraph.GpuCheck, with the native shim built
+#                                           against the bundle's FFmpeg;
+#                                   clips/  the 1080p H.264 clip for the GPU and the 192x108 one for cuda-sim, made
+#                                           here with the system's ffmpeg CLI;
+#                                   run.sh  the one command: `.gpu-bundle/run.sh` (GPU) or `.gpu-bundle/run.sh cuda-sim`.
+#                                 The source download and the FFmpeg build are cached outside git in
+#                                 ~/.cache/mediagraph/ffmpeg-gpu/ (keyed by the Debian version and the configure flags):
+#                                 the second run only re-publishes and re-checks.
+#   scripts/gpu-check.sh sim      The check program from the build output on cuda-sim with the system's FFmpeg (the
+#                                 quick loop while working on it; no bundle).
 #
-# CI runs only `sim` (it adds seconds); `bundle` costs minutes of compile the first time (cached after) and is run by
-# hand before a GPU session. Nothing here has run on a GPU yet: the GPU side is unverified on hardware.
+# Nothing here has run on a GPU yet: the GPU side is unverified on hardware.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo="$PWD"
 mode="${1:-sim}"
 cache="${MEDIAGRAPH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mediagraph}"
 
-cli() { dotnet "$repo/src/MediaGraph.Cli/bin/Release/net10.0/MediaGraph.Cli.dll" "$@"; }
-
 case "$mode" in
-sim)
-  work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
-  # A small interlaced H.264 clip stands for the 1080p one.
-  ffmpeg -nostdin -v error -f lavfi -i testsrc2=size=192x108:rate=50 -frames:v 8 -vf interlace=scan=tff \
-    -c:v libx264 -pix_fmt yuv420p "$work/in.mp4"
-  [ -f src/MediaGraph.Cli/bin/Release/net10.0/MediaGraph.Cli.dll ] || dotnet build src/MediaGraph.Cli -c Release -v q >/dev/null
-  for device in cuda-sim cpu; do
-    start=$(date +%s.%N)
-    cli transcode "$work/in.mp4" "$work/$device.mkv" --device "$device" --hwaccel auto --deinterlace --scale 160x120 \
-      --vcodec ffv1 --verbose 2> "$work/$device.log"
-    end=$(date +%s.%N)
-    echo "gpu-check: $device: $(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.2f s", e - s }')"
-    grep -E "host->device|hwaccel|NVDEC" "$work/$device.log" | sed 's/^/  /' || true
-  done
-  psnr=$(ffmpeg -nostdin -v info -i "$work/cuda-sim.mkv" -i "$work/cpu.mkv" -lavfi "[0:v][1:v]psnr" -f null - 2>&1 | grep -o "PSNR.*")
-  echo "  cuda-sim vs cpu: $psnr"
-  frames() { ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames -of csv=p=0 "$1"; }
-  [ "$(frames "$work/cuda-sim.mkv")" = "$(frames "$work/cpu.mkv")" ] || { echo "gpu-check: cuda-sim and cpu wrote different frame counts" >&2; exit 1; }
-  awk -v line="$psnr" 'BEGIN { if (match(line, /min:[0-9.inf]+/)) { v = substr(line, RSTART + 4, RLENGTH - 4); if (v != "inf" && v + 0 < 45) exit 1 } else exit 1 }' \
-    || { echo "gpu-check: cuda-sim differs from cpu by more than the 45 dB tolerance" >&2; exit 1; }
-  echo "gpu-check: sim ok"
-  ;;
-
 bundle)
   command -v apt-get >/dev/null && command -v dpkg-source >/dev/null || { echo "gpu-check: needs apt-get and dpkg-dev (Debian)" >&2; exit 1; }
-  version="$(dpkg-query -W -f '${Version}' libavcodec-dev)"
-  prefix="$cache/ffmpeg-gpu-$version"
-  if [ ! -f "$prefix/.done" ]; then
-    work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
-    mkdir -p "$work/sources" "$work/lists/partial" "$work/archives/partial" "$work/src"
-    cat > "$work/sources/deb-src.sources" <<'SRC'
+  t0=$(date +%s)
+  stage() { echo "gpu-check: $1 ($(( $(date +%s) - t0 )) s)"; }
+  version="$(dpkg-query -W -f '${Version}' libavcodec-dev)"   # the installed 5.1, e.g. 7:5.1.9-0+deb12u1
+  ffcache="$cache/ffmpeg-gpu"
+  src="$ffcache/src-${version//:/_}"
+
+  # 1. Debian's source package of the installed FFmpeg and the two header packages, once.
+  if [ ! -f "$src/.done" ]; then
+    rm -rf "$src"; mkdir -p "$src/apt/sources" "$src/apt/lists/partial" "$src/apt/archives/partial"
+    cat > "$src/apt/sources/deb-src.sources" <<'SRC'
 Types: deb deb-src
 URIs: http://deb.debian.org/debian
 Suites: bookworm bookworm-updates
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SRC
-    cat >> "$work/sources/deb-src.sources" <<'SRC'
 
 Types: deb deb-src
 URIs: http://deb.debian.org/debian-security
@@ -76,58 +59,158 @@ Suites: bookworm-security
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 SRC
-    apt_opts=(-o "Dir::Etc::SourceParts=$work/sources" -o Dir::Etc::SourceList=/dev/null
-              -o "Dir::State::Lists=$work/lists" -o "Dir::Cache::Archives=$work/archives"
+    apt_opts=(-o "Dir::Etc::SourceParts=$src/apt/sources" -o Dir::Etc::SourceList=/dev/null
+              -o "Dir::State::Lists=$src/apt/lists" -o "Dir::Cache::Archives=$src/apt/archives"
               -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache= -o APT::Sandbox::User=root)
-    apt-get "${apt_opts[@]}" -q update >&2
-    (cd "$work/src" && apt-get "${apt_opts[@]}" -q source "ffmpeg=${version%%+*}" >&2 || apt-get "${apt_opts[@]}" -q source ffmpeg >&2)
-    (cd "$work" && apt-get "${apt_opts[@]}" -q download libffmpeg-nvenc-dev >&2 && dpkg -x libffmpeg-nvenc-dev_*.deb "$work/nv")
-    src="$(find "$work/src" -maxdepth 1 -type d -name 'ffmpeg-*' | head -1)"
-    export PKG_CONFIG_PATH="$(dirname "$(find "$work/nv" -name ffnvcodec.pc | head -1)")"
-    sed -i "s|^prefix=.*|prefix=$work/nv/usr|" "$PKG_CONFIG_PATH/ffnvcodec.pc"
-    (cd "$src" && ./configure --prefix="$prefix" --enable-shared --disable-static --disable-doc --disable-debug \
-       --disable-autodetect --disable-everything --enable-ffmpeg --disable-ffplay --disable-ffprobe \
-       --enable-ffnvcodec --enable-cuda --enable-cuda-llvm --enable-cuvid --enable-nvdec --enable-nvenc \
-       --enable-protocol=file,pipe --enable-demuxer=mov,matroska,h264,rawvideo,lavfi --enable-muxer=matroska,mp4,rawvideo,null \
-       --enable-parser=h264,hevc --enable-bsf=h264_mp4toannexb,hevc_mp4toannexb \
-       --enable-decoder=h264,hevc,ffv1,rawvideo,h264_cuvid,hevc_cuvid --enable-hwaccel=h264_nvdec,hevc_nvdec \
-       --enable-encoder=h264_nvenc,hevc_nvenc,ffv1,rawvideo \
-       --enable-filter=yadif,yadif_cuda,scale,scale_cuda,hwupload_cuda,hwdownload,format,null,anull,aformat,psnr,testsrc2,interlace,fps,setpts,split,overlay_cuda \
-       --extra-cflags="-I$work/nv/usr/include" >&2 && make -j"$(nproc)" >&2 && make install >&2)
-    touch "$prefix/.done"
+    apt-get "${apt_opts[@]}" -qq update
+    # The installed version; when the archive has moved on, its current 5.1 (same sonames, same ABI).
+    (cd "$src" && { apt-get "${apt_opts[@]}" -qq source --download-only "ffmpeg=$version" \
+                      || apt-get "${apt_opts[@]}" -qq source --download-only ffmpeg; } \
+       && apt-get "${apt_opts[@]}" -qq download libffmpeg-nvenc-dev libx264-dev)
+    dpkg-source --no-check -x "$src"/ffmpeg_*.dsc "$src/ffmpeg" >/dev/null   # Debian's patches applied
+    dpkg -x "$src"/libffmpeg-nvenc-dev_*.deb "$src/deps"
+    dpkg -x "$src"/libx264-dev_*.deb "$src/deps"
+    touch "$src/.done"
   fi
-  out="$repo/.gpu-bundle"; rm -rf "$out"; mkdir -p "$out/lib"
-  cp -a "$prefix"/lib/lib{avformat,avcodec,avfilter,avutil,swscale,swresample}.so* "$out/lib/"
-  cp "$prefix/bin/ffmpeg" "$out/"
-  PKG_CONFIG_PATH="$prefix/lib/pkgconfig" cmake -S native -B "$cache/shim-gpu" -DCMAKE_BUILD_TYPE=Release >/dev/null
-  cmake --build "$cache/shim-gpu" --target mediagraph_native -j 2 >/dev/null
-  cp "$cache/shim-gpu/libmediagraph_native.so" "$out/lib/"
-  dotnet publish src/MediaGraph.Cli -c Release -r linux-x64 --self-contained -p:PublishTrimmed=true \
-    -p:TrimMode=partial -p:DebugType=none -o "$out/app" >&2
-  rm -f "$out/app/libmediagraph_native.so" "$out"/app/libonnxruntime*.so   # the bundle's shim; no inference in this check
+  deps="$src/deps/usr"
+  x264="$(ls /usr/lib/x86_64-linux-gnu/libx264.so.* 2>/dev/null | head -1)"
+  [ -n "$x264" ] || { echo "gpu-check: libx264's library is not installed (apt-get install libx264-164)" >&2; exit 1; }
+  ln -sfn "$x264" "$deps/lib/x86_64-linux-gnu/libx264.so"   # the -dev package's link points into the runtime package
+  sed -i "s|^prefix=.*|prefix=$deps|" "$deps/share/pkgconfig/ffnvcodec.pc" "$deps/lib/x86_64-linux-gnu/pkgconfig/x264.pc"
+  stage "source: $src"
+
+  # 2. The minimal FFmpeg: only what the check and the side-by-side ffmpeg CLI use. No assembly at all (--disable-asm:
+  #    no nasm needed; the GPU decodes there, and CI's clips are tiny). Not --disable-x86asm alone: with the inline asm
+  #    left on, swscale's MMXEXT paths scale to garbage (measured: 5 dB against the system's FFmpeg; -cpuflags 0 gave
+  #    63 dB). Cached by version and flags.
+  flags=(--enable-shared --disable-static --disable-doc --disable-debug --disable-autodetect --disable-everything
+    --disable-asm --enable-pthreads --enable-gpl --disable-ffplay --disable-ffprobe --disable-avdevice --disable-postproc
+    --enable-ffnvcodec --enable-cuda --enable-cuda-llvm --enable-cuvid --enable-nvdec --enable-nvenc --enable-libx264
+    --enable-protocol=file,pipe --enable-demuxer=mov,matroska,h264,hevc --enable-muxer=mov,mp4,matroska,h264,null
+    --enable-parser=h264,hevc --enable-bsf=h264_mp4toannexb,hevc_mp4toannexb,null
+    --enable-decoder=h264,hevc,h264_cuvid,hevc_cuvid --enable-hwaccel=h264_nvdec,hevc_nvdec
+    --enable-encoder=h264_nvenc,hevc_nvenc,libx264
+    --enable-filter=yadif,scale,format,null,anull,aformat,aresample,pad,crop,fps,setpts,trim,hwupload,hwupload_cuda,hwdownload,yadif_cuda,scale_cuda)
+  key="$(printf '%s\n' "$version" "${flags[@]}" | sha256sum | cut -c1-12)"
+  build="$ffcache/build-$key"
+  prefix="$build/install"
+  if [ ! -f "$prefix/.done" ]; then
+    mkdir -p "$build"
+    stage "building FFmpeg $version in $build (log: $build/build.log)"
+    if ! (cd "$build" && PKG_CONFIG_PATH="$deps/share/pkgconfig:$deps/lib/x86_64-linux-gnu/pkgconfig" \
+          "$src/ffmpeg/configure" --prefix="$prefix" "${flags[@]}" --extra-cflags="-I$deps/include" \
+            --extra-ldflags="-L$deps/lib/x86_64-linux-gnu" \
+          && make -j"$(nproc)" && make install) > "$build/build.log" 2>&1; then
+      tail -40 "$build/build.log" >&2; echo "gpu-check: the FFmpeg build failed (log: $build/build.log)" >&2; exit 1
+    fi
+    touch "$prefix/.done"
+    find "$ffcache" -mindepth 1 -maxdepth 1 -name 'build-*' ! -name "build-$key" -exec rm -rf {} +   # one build kept
+  fi
+  stage "FFmpeg: $prefix"
+
+  # 3. The native shim against that FFmpeg (its headers and libraries; no rpath, so LD_LIBRARY_PATH decides).
+  shim="$build/shim"
+  PKG_CONFIG_PATH="$prefix/lib/pkgconfig" cmake -S native -B "$shim" -DCMAKE_BUILD_TYPE=Release -DCMAKE_SKIP_RPATH=ON >/dev/null
+  cmake --build "$shim" --target mediagraph_native -j "$(nproc)" >/dev/null
+  stage "shim: $shim/libmediagraph_native.so"
+
+  # 4. The check program: self-contained, the framework trimmed.
+  out="$repo/.gpu-bundle"; rm -rf "$out"; mkdir -p "$out/lib" "$out/bin" "$out/clips"
+  if ! dotnet publish tests/MediaGraph.GpuCheck -c Release -r linux-x64 --self-contained -p:PublishTrimmed=true -p:TrimMode=partial \
+        -p:DebugType=none -p:SatelliteResourceLanguages=en -o "$out/app" > "$build/publish.log" 2>&1; then
+    grep -E "error" "$build/publish.log" | head -20 >&2; echo "gpu-check: dotnet publish failed (log: $build/publish.log)" >&2; exit 1
+  fi
+  cp "$shim/libmediagraph_native.so" "$out/app/libmediagraph_native.so"   # the bundle's shim over the system-built one
+  # Not used by the check: drawing and inference natives, the debugger's (libmscordaccore/dbi), the standalone GCs (loaded
+  # only with DOTNET_GCName), the LTTng trace provider and the XML docs.
+  (cd "$out/app" && rm -f libSkiaSharp.so libonnxruntime*.so libmscordaccore.so libmscordbi.so libclrgc.so libclrgcexp.so \
+     libcoreclrtraceptprovider.so ./*.xml)
+  stage "app: $out/app"
+
+  # 5. FFmpeg's libraries under their sonames (plain files), stripped, and libx264.
+  for lib in avcodec avformat avfilter avutil swscale swresample; do
+    so="$(cd "$prefix/lib" && ls "lib$lib".so.* | awk 'length < min || !min { min = length; name = $0 } END { print name }')"
+    cp -L "$prefix/lib/$so" "$out/lib/$so"
+    strip --strip-unneeded "$out/lib/$so"
+  done
+  cp -L "$x264" "$out/lib/"
+  cp "$prefix/bin/ffmpeg" "$out/bin/" && strip "$out/bin/ffmpeg"
+
+  # 6. The clips (made with the system's ffmpeg CLI, cached): interlaced content (fields of testsrc2 at 50 Hz woven
+  #    into 25 fps frames) coded as progressive H.264 High, so yadif has combing to remove.
+  clips="$ffcache/clips"; mkdir -p "$clips"
+  [ -f "$clips/h264-1080-600f.mp4" ] || ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=1920x1080:rate=50 -frames:v 600 \
+    -vf interlace=scan=tff -c:v libx264 -preset veryfast -crf 30 -pix_fmt yuv420p "$clips/h264-1080-600f.mp4"
+  [ -f "$clips/h264-192x108-8f.mp4" ] || ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=192x108:rate=50 -frames:v 8 \
+    -vf interlace=scan=tff -c:v libx264 -pix_fmt yuv420p "$clips/h264-192x108-8f.mp4"
+  cp "$clips/h264-1080-600f.mp4" "$out/clips/h264-1080.mp4"
+  cp "$clips/h264-192x108-8f.mp4" "$out/clips/h264-192x108.mp4"
+
   cat > "$out/run.sh" <<'RUN'
 #!/usr/bin/env bash
-# One command on the GPU machine: prints fps, transfer counters, pixel comparison and the ffmpeg CLI side by side.
+# The GPU check, one command: `run.sh` on a machine with an NVIDIA GPU (needs only its driver), `run.sh cuda-sim`
+# anywhere (ILGPU's CPU accelerator, the small clip). Uses the bundle's FFmpeg (lib/), never the system's.
 set -uo pipefail
-here="$(cd "$(dirname "$0")" && pwd)"; export LD_LIBRARY_PATH="$here/lib:${LD_LIBRARY_PATH:-}"
-w="${TMPDIR:-/tmp}/gpu-check"; mkdir -p "$w"; nvidia-smi -L
-"$here/ffmpeg" -nostdin -v error -y -f lavfi -i testsrc2=size=1920x1080:rate=50 -frames:v 600 -vf interlace=scan=tff \
-  -c:v h264_nvenc -b:v 20M "$w/in1080.mkv" 2>/dev/null || "$here/ffmpeg" -nostdin -v error -y -f lavfi -i testsrc2=size=1920x1080:rate=25 -frames:v 300 -c:v ffv1 "$w/in1080.mkv"
-app() { "$here/app/mediagraph" "$@"; }
-for vcodec in h264_nvenc ffv1; do
-  /usr/bin/time -f "mediagraph gpu $vcodec: %e s" app transcode "$w/in1080.mkv" "$w/gpu-$vcodec.mkv" --device cuda --hwaccel cuda \
-    --deinterlace --scale 1280x720 --vcodec "$vcodec" --verbose 2>&1 | grep -E "fps|uploaded|downloaded|NVDEC|nvenc|error|mediagraph gpu" 
-done
-/usr/bin/time -f "mediagraph cpu: %e s" app transcode "$w/in1080.mkv" "$w/cpu.mkv" --device cpu --deinterlace --scale 1280x720 --vcodec ffv1 2>&1 | tail -2
-/usr/bin/time -f "ffmpeg cli gpu: %e s" "$here/ffmpeg" -nostdin -v error -y -hwaccel cuda -hwaccel_output_format cuda -i "$w/in1080.mkv" \
-  -vf yadif_cuda,scale_cuda=1280:720 -c:v h264_nvenc "$w/ffmpeg-gpu.mkv"
-"$here/ffmpeg" -nostdin -v info -i "$w/gpu-ffv1.mkv" -i "$w/cpu.mkv" -lavfi "[0:v][1:v]psnr" -f null - 2>&1 | grep -o "PSNR.*"
+here="$(cd "$(dirname "$0")" && pwd -P)"   # the real path: the check compares it with where libav* was loaded from
+export LD_LIBRARY_PATH="$here/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+mode="${1:-cuda}"
+work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
+case "$mode" in
+cuda)
+  nvidia-smi -L 2>/dev/null || echo "run.sh: nvidia-smi not found"
+  "$here/app/MediaGraph.GpuCheck" --device cuda --input "$here/clips/h264-1080.mp4" --scale 1280x720 --libs "$here/lib" --out "$work"
+  rc=$?
+  # The ffmpeg CLI of the same bundle doing the same on the GPU, for the side-by-side fps (-benchmark: its times).
+  echo "run.sh: ffmpeg CLI: NVDEC -> yadif_cuda -> scale_cuda 1280x720 -> hwdownload"
+  "$here/bin/ffmpeg" -nostdin -hide_banner -v error -stats -benchmark -hwaccel cuda -hwaccel_output_format cuda \
+    -i "$here/clips/h264-1080.mp4" -vf yadif_cuda,scale_cuda=1280:720,hwdownload,format=nv12 -f null - 2>&1 | tr '\r' '\n' | tail -3
+  echo "run.sh: ffmpeg CLI: NVDEC -> yadif_cuda -> scale_cuda 1280x720 -> h264_nvenc (fails where the GPU has no NVENC)"
+  "$here/bin/ffmpeg" -nostdin -hide_banner -v error -stats -benchmark -hwaccel cuda -hwaccel_output_format cuda \
+    -i "$here/clips/h264-1080.mp4" -vf yadif_cuda,scale_cuda=1280:720 -c:v h264_nvenc -y "$work/ffmpeg-nvenc.mp4" 2>&1 | tr '\r' '\n' | tail -3
+  exit $rc ;;
+cuda-sim)
+  "$here/app/MediaGraph.GpuCheck" --device cuda-sim --input "$here/clips/h264-192x108.mp4" --scale 160x90 --libs "$here/lib" --out "$work"
+  exit $? ;;
+*) echo "usage: run.sh [cuda|cuda-sim]" >&2; exit 2 ;;
+esac
 RUN
   chmod +x "$out/run.sh"
-  size=$(du -sm "$out" | cut -f1)
-  echo "gpu-check: bundle in $out: ${size} MiB"
-  [ "$size" -le 64 ] || { echo "gpu-check: the bundle is over 64 MiB" >&2; exit 1; }
+
+  # 7. Sizes per part; over 64 MiB (or over what the device tool carries together with the tracked files) fails.
+  part() { du -sb "$1" | cut -f1; }
+  tracked=$(git ls-files -z | xargs -0 stat -c %s 2>/dev/null | awk '{ s += $1 } END { print s + 0 }')
+  total=$(part "$out")
+  {
+    echo "FFmpeg $version, minimal (lib/ without libx264): $(( $(part "$out/lib") - $(stat -c %s "$out/lib/$(basename "$x264")") )) bytes"
+    echo "libx264 ($(basename "$x264")): $(stat -c %s "$out/lib/$(basename "$x264")") bytes"
+    echo "ffmpeg CLI (bin/): $(part "$out/bin") bytes"
+    echo "native shim: $(stat -c %s "$out/app/libmediagraph_native.so") bytes"
+    echo ".NET runtime + check program, trimmed (app/ without the shim): $(( $(part "$out/app") - $(stat -c %s "$out/app/libmediagraph_native.so") )) bytes"
+    echo "  of which ILGPU.dll $(stat -c %s "$out/app/ILGPU.dll"), MediaGraph.dll $(stat -c %s "$out/app/MediaGraph.dll")"
+    echo "clips: $(part "$out/clips") bytes"
+    echo "total: $total bytes ($(awk -v b="$total" 'BEGIN { printf "%.1f", b / 1048576 }') MiB); with the repository's tracked files ($tracked bytes) the device tool carries $(awk -v b="$(( total + tracked ))" 'BEGIN { printf "%.1f", b / 1048576 }') MiB"
+  } > "$out/SIZES"
+  sed 's/^/  /' "$out/SIZES"
+  limit=$(( 64 * 1048576 ))
+  [ "$total" -le "$limit" ] && [ $(( total + tracked )) -le "$limit" ] \
+    || { echo "gpu-check: the bundle is over 64 MiB (with the tracked files): see $out/SIZES" >&2; exit 1; }
+  stage "bundle: $out"
+
+  # 8. The bundle's check program on cuda-sim, from the bundle, with the bundle's FFmpeg.
+  "$out/run.sh" cuda-sim
+  stage "bundle checked on cuda-sim"
   ;;
+
+sim)
+  dll=tests/MediaGraph.GpuCheck/bin/Release/net10.0/MediaGraph.GpuCheck.dll
+  [ -f "$dll" ] || dotnet build tests/MediaGraph.GpuCheck -c Release -v q >/dev/null
+  work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
+  ffmpeg -nostdin -v error -f lavfi -i testsrc2=size=192x108:rate=50 -frames:v 8 -vf interlace=scan=tff \
+    -c:v libx264 -pix_fmt yuv420p "$work/in.mp4"
+  dotnet "$dll" --device cuda-sim --input "$work/in.mp4" --scale 160x90 --out "$work"
+  ;;
+
 *)
-  echo "usage: scripts/gpu-check.sh sim|bundle" >&2; exit 2 ;;
+  echo "usage: scripts/gpu-check.sh bundle|sim" >&2; exit 2 ;;
 esac
