@@ -108,8 +108,9 @@ SRC
   fi
   stage "FFmpeg: $prefix"
 
-  # 3. The native shim against that FFmpeg (its headers and libraries; no rpath, so LD_LIBRARY_PATH decides).
-  shim="$build/shim"
+  # 3. The native shim against that FFmpeg (its headers and libraries; no rpath, so LD_LIBRARY_PATH decides), built
+  # in this checkout (a CMake build folder belongs to one source folder; the FFmpeg build above is shared by all).
+  shim="$repo/native/build-gpu"
   PKG_CONFIG_PATH="$prefix/lib/pkgconfig" cmake -S native -B "$shim" -DCMAKE_BUILD_TYPE=Release -DCMAKE_SKIP_RPATH=ON >/dev/null
   cmake --build "$shim" --target mediagraph_native -j "$(nproc)" >/dev/null
   stage "shim: $shim/libmediagraph_native.so"
