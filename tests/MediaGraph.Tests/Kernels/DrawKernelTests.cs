@@ -112,7 +112,7 @@ public sealed class DrawKernelTests(ITestOutputHelper log)
         {
             byte[][]? planes = null;
             await foreach (var f in sink.ReadAllAsync())
-                using (f) planes = [Plane(f, 0), Plane(f, 1)];
+                using (f) planes = [KernelTestKit.PlaneBytes(f, 0), KernelTestKit.PlaneBytes(f, 1)];
             return planes!;
         });
         var frame = Frame("nv12", 0, null);
@@ -177,14 +177,5 @@ public sealed class DrawKernelTests(ITestOutputHelper log)
         Assert.Equal("draw-detections0", e.Node);
         Assert.Contains("rgba has no device kernel", e.Message);
         Assert.Contains("\"device\" option to cpu", e.Message);
-    }
-
-    private static byte[] Plane(VideoFrame frame, int index)
-    {
-        var plane = frame.GetPlane(index);
-        var span = frame.GetPlaneSpan(index);
-        var pixels = new byte[plane.RowBytes * plane.Rows];
-        for (var y = 0; y < plane.Rows; y++) span.Slice(y * plane.Pitch, plane.RowBytes).CopyTo(pixels.AsSpan(y * plane.RowBytes));
-        return pixels;
     }
 }

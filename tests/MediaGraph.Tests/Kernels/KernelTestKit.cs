@@ -71,6 +71,16 @@ internal static class KernelTestKit
         return frame;
     }
 
+    /// <summary>Plane <paramref name="index"/>'s pixels of a host frame, without the row padding.</summary>
+    public static byte[] PlaneBytes(VideoFrame frame, int index)
+    {
+        var plane = frame.GetPlane(index);
+        var span = frame.GetPlaneSpan(index);
+        var pixels = new byte[plane.RowBytes * plane.Rows];
+        for (var y = 0; y < plane.Rows; y++) span.Slice(y * plane.Pitch, plane.RowBytes).CopyTo(pixels.AsSpan(y * plane.RowBytes));
+        return pixels;
+    }
+
     /// <summary>Packed bytes of a host frame.</summary>
     public static byte[] Packed(VideoFrame frame)
     {

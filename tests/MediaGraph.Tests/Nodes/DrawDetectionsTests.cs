@@ -1,3 +1,4 @@
+using MediaGraph.Tests.Kernels;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -32,7 +33,7 @@ public sealed class DrawDetectionsTests(ITestOutputHelper log)
             var planes = new List<byte[][]>();
             await foreach (var frame in sink.ReadAllAsync())
                 using (frame)
-                    planes.Add([Plane(frame, 0), Plane(frame, 1), Plane(frame, 2)]);
+                    planes.Add([KernelTestKit.PlaneBytes(frame, 0), KernelTestKit.PlaneBytes(frame, 1), KernelTestKit.PlaneBytes(frame, 2)]);
             return planes;
         });
         foreach (var f in frames) await source.WriteAsync(f);
@@ -41,15 +42,6 @@ public sealed class DrawDetectionsTests(ITestOutputHelper log)
         return await read;
     }
 
-    /// <summary>A plane's pixels without padding.</summary>
-    private static byte[] Plane(VideoFrame frame, int index)
-    {
-        var plane = frame.GetPlane(index);
-        var span = frame.GetPlaneSpan(index);
-        var pixels = new byte[plane.RowBytes * plane.Rows];
-        for (var y = 0; y < plane.Rows; y++) span.Slice(y * plane.Pitch, plane.RowBytes).CopyTo(pixels.AsSpan(y * plane.RowBytes));
-        return pixels;
-    }
 
     private static readonly DrawOptions RedBoxes = new() { ColorBy = ColorBy.Single, Color = "#FF0000", LineWidth = 4, Label = LabelFields.None };
 
@@ -127,7 +119,7 @@ public sealed class DrawDetectionsTests(ITestOutputHelper log)
         {
             byte[]? luma = null;
             await foreach (var frame in sink.ReadAllAsync())
-                using (frame) luma = Plane(frame, 0);
+                using (frame) luma = KernelTestKit.PlaneBytes(frame, 0);
             return luma!;
         }
         var readDrawn = Task.Run(() => ReadOne(drawn));
@@ -156,7 +148,7 @@ public sealed class DrawDetectionsTests(ITestOutputHelper log)
         {
             byte[]? rgba = null;
             await foreach (var f in sink.ReadAllAsync())
-                using (f) rgba = Plane(f, 0);
+                using (f) rgba = KernelTestKit.PlaneBytes(f, 0);
             return rgba!;
         });
         await source.WriteAsync(frame);
