@@ -5,8 +5,9 @@ namespace MediaGraph;
 /// <summary>
 /// Writes frames of one format into images of a model's input batch, as a <see cref="PreprocessSpec"/> says. One
 /// implementation per place frames live: <see cref="CpuTensorizer"/> for host frames into a
-/// <see cref="HostTensorBatch"/>; for CUDA frames a kernel writing a device batch (the kernels layer registers both
-/// with <see cref="FrameTensorizers.RegisterCuda"/>), so device frames never visit the host. Made once per input
+/// <see cref="HostTensorBatch"/>; for CUDA frames <see cref="CudaTensorizer"/>, the tensorize kernel writing a
+/// <see cref="DeviceTensorBatch"/> (built in; <see cref="FrameTensorizers.RegisterCuda"/> replaces it), so device
+/// frames never visit the host. Made once per input
 /// format (size, pixel format, place), never per frame; not thread-safe (one per node input).
 /// </summary>
 public interface IFrameTensorizer : IDisposable
@@ -38,8 +39,17 @@ public abstract class TensorBatch : IDisposable
     public abstract FrameLocation Location { get; }
 
     /// <summary>The first <paramref name="count"/> images as the model's input, over the batch's own memory (no
-    /// copy). The value stays owned by the batch.</summary>
+    /// copy). The value stays owned by the batch. A batch written on a device needs <see cref="Complete"/> first.</summary>
     public abstract OrtValue Input(int count);
+
+    /// <summary>Called after the last image of a run was written, on the thread that wrote it, before
+    /// <see cref="Input"/>: when it returns the first <paramref name="count"/> images are complete where the model
+    /// reads them (a device batch waits for its kernels, and downloads when the model reads host memory). Nothing
+    /// to do for a host batch.</summary>
+    public virtual void Complete(int count) { }
+
+    /// <summary>The batch is about to be refilled.</summary>
+    public virtual void Reset() { }
 
     public virtual void Dispose() => GC.SuppressFinalize(this);
 }
@@ -77,12 +87,18 @@ public sealed class HostTensorBatch(PreprocessSpec spec, int capacity) : TensorB
 /// <summary>Picks the <see cref="IFrameTensorizer"/> and the <see cref="TensorBatch"/> for where frames live.</summary>
 public static class FrameTensorizers
 {
-    private static Func<PreprocessSpec, VideoFrame, string, IFrameTensorizer>? _cudaTensorizer;
-    private static Func<PreprocessSpec, int, TensorBatch>? _cudaBatch;
+    // Built in: the tensorize kernel (this layer may name the kernels and devices; they may not name it).
+    private static Func<PreprocessSpec, VideoFrame, string, IFrameTensorizer>? _cudaTensorizer = (spec, first, node) => new CudaTensorizer(spec, first, node);
+    private static Func<PreprocessSpec, int, DeviceBatchOptions, TensorBatch>? _cudaBatch = (spec, capacity, options) => new DeviceTensorBatch(spec, capacity, options);
 
-    /// <summary>Registers the CUDA implementation (the kernels layer does, when it loads): a tensorizer for CUDA
-    /// frames and the device batch it writes.</summary>
-    public static void RegisterCuda(Func<PreprocessSpec, VideoFrame, string, IFrameTensorizer> tensorizer, Func<PreprocessSpec, int, TensorBatch> batch)
+    /// <summary>True when device frames can be tensorized on the device: a CUDA tensorizer is registered (the
+    /// built-in <see cref="CudaTensorizer"/> is) and ILGPU can compile kernels in this process (not Native AOT).
+    /// The inference node takes device frames only then.</summary>
+    public static bool HasCuda => _cudaTensorizer is not null && ComputeDevice.IsSupported;
+
+    /// <summary>Replaces the CUDA implementation (built in: <see cref="CudaTensorizer"/> writing a
+    /// <see cref="DeviceTensorBatch"/>): a tensorizer for CUDA frames and the device batch it writes.</summary>
+    public static void RegisterCuda(Func<PreprocessSpec, VideoFrame, string, IFrameTensorizer> tensorizer, Func<PreprocessSpec, int, DeviceBatchOptions, TensorBatch> batch)
     {
         ArgumentNullException.ThrowIfNull(tensorizer);
         ArgumentNullException.ThrowIfNull(batch);
@@ -100,11 +116,12 @@ public static class FrameTensorizers
     };
 
     /// <summary>A batch of <paramref name="capacity"/> images in <paramref name="location"/> memory, for the
-    /// tensorizers of frames that live there.</summary>
-    public static TensorBatch CreateBatch(PreprocessSpec spec, FrameLocation location, int capacity, string node) => location switch
+    /// tensorizers of frames that live there; a device batch needs <paramref name="device"/> (the node's stream and
+    /// how the model reads it).</summary>
+    public static TensorBatch CreateBatch(PreprocessSpec spec, FrameLocation location, int capacity, string node, DeviceBatchOptions? device = null) => location switch
     {
         FrameLocation.Host => new HostTensorBatch(spec, capacity),
-        FrameLocation.Cuda when _cudaBatch is { } cuda => cuda(spec, capacity),
+        FrameLocation.Cuda when _cudaBatch is { } cuda => cuda(spec, capacity, device ?? throw new MediaGraphException(node, "a device batch needs the node's stream on the device (DeviceBatchOptions)")),
         var place => throw NoTensorizer(place, node),
     };
 

@@ -54,6 +54,21 @@ public sealed class InferenceModel : IDisposable, IAsyncDisposable
     /// <summary>"CPU" or "CUDA" once loaded; null before.</summary>
     public string? ExecutionProvider { get; private set; }
 
+    /// <summary>True when the model runs (once loaded) or will run (before: CUDA asked for or allowed, and this ONNX
+    /// Runtime has the CUDA execution provider) on the CUDA execution provider: the inference node then takes device
+    /// frames and hands it the tensor in device memory.</summary>
+    public bool RunsOnCuda => ExecutionProvider is { } provider ? provider == "CUDA" : Options.Provider != ExecutionProviderChoice.Cpu && CudaProviderBuilt;
+
+    /// <summary>This process's ONNX Runtime has the CUDA execution provider (the app references
+    /// Microsoft.ML.OnnxRuntime.Gpu); false when the native library is missing.</summary>
+    public static bool CudaProviderBuilt => CudaBuilt.Value;
+
+    private static readonly Lazy<bool> CudaBuilt = new(() =>
+    {
+        try { return OrtEnv.Instance().GetAvailableProviders().Contains("CUDAExecutionProvider"); }
+        catch (Exception e) when (e is TypeInitializationException or DllNotFoundException or EntryPointNotFoundException or OnnxRuntimeException) { return false; }
+    });
+
     /// <summary>The model's image input and its outputs (after load).</summary>
     public string InputName => _inputNames.Length > 0 ? _inputNames[0] : throw NotLoaded();
     public IReadOnlyList<string> OutputNames => _session is not null ? _outputNames : throw NotLoaded();

@@ -21,7 +21,8 @@ public static class TensorizeKernels
         float r, g, b;
         var ox = p.X - a.InnerX;
         var oy = p.Y - a.InnerY;
-        if (ox < 0 || oy < 0 || ox >= a.InnerWidth || oy >= a.InnerHeight)
+        var padding = ox < 0 || oy < 0 || ox >= a.InnerWidth || oy >= a.InnerHeight;
+        if (padding)
         {
             r = g = b = a.Pad;
         }
@@ -59,6 +60,7 @@ public static class TensorizeKernels
         var n0 = (c0 / 255f - a.Mean0) / a.Std0;
         var n1 = (g / 255f - a.Mean1) / a.Std1;
         var n2 = (c2 / 255f - a.Mean2) / a.Std2;
+        if (padding && a.PadIsTensorValue != 0) n0 = n1 = n2 = a.Pad;
         if (a.Nhwc != 0)
         {
             dst[a.Offset + i * 3] = n0;
@@ -99,6 +101,10 @@ public struct TensorizeParams
     public float Mean0, Mean1, Mean2, Std0, Std1, Std2;
     public int Bgr, Nhwc;
     public long Offset;
+    /// <summary>Non-zero: <see cref="Pad"/> is written into the padding as it is (a tensor value, the same in every
+    /// channel, as a model's preprocessing pads after normalising); zero: it is a 0..255 pixel value, normalised
+    /// like the picture (ffmpeg's pad before the normalisation).</summary>
+    public int PadIsTensorValue;
 
     /// <summary>The arguments for a <paramref name="srcWidth"/>×<paramref name="srcHeight"/> frame of
     /// <paramref name="sourceFormat"/> (nv12, yuv420p, rgb24, bgr24, rgba, bgra) into a <paramref name="width"/>×

@@ -27,6 +27,8 @@ public sealed partial class InferNode
             Parameter.Int("threads", "ONNX Runtime threads per run (0: one per core).", @default: 0, min: 0),
             Parameter.Enum("provider", "auto (CUDA when ONNX Runtime has it and a GPU answers, else CPU), cpu or cuda.", ExecutionProviderChoice.Auto,
                 ("auto", ExecutionProviderChoice.Auto), ("cpu", ExecutionProviderChoice.Cpu), ("cuda", ExecutionProviderChoice.Cuda)),
+            Parameter.Enum("tensorize", "Where frames become the input tensor: auto (on the device when the model runs on CUDA), host (device frames downloaded first) or device (needs a run with a device).",
+                TensorizePlace.Auto, ("auto", TensorizePlace.Auto), ("host", TensorizePlace.Host), ("device", TensorizePlace.Device)),
         ],
         Rule = v => v.Get<string>("post") == "text-recognize" && string.IsNullOrWhiteSpace(v.Get<string?>("keys"))
             ? "post text-recognize needs 'keys' (the model's key file)" : null,
@@ -41,6 +43,7 @@ public sealed partial class InferNode
             BatchSize = Values.Get<int>("batch"),
             MaxDelay = TimeSpan.FromMilliseconds(Values.Get<double>("maxDelayMs")),
             ParallelRuns = Values.Get<int>("parallelRuns"),
+            Tensorize = Values.Get<TensorizePlace>("tensorize"),
         };
     }
 

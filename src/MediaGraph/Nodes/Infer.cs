@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Logging;
 using Microsoft.ML.OnnxRuntime;
 
 namespace MediaGraph;
@@ -13,6 +14,13 @@ namespace MediaGraph;
 /// frames in the order they came; with <see cref="InferOptions.ParallelRuns"/> above 1 runs overlap and their results
 /// are still emitted in order. Completes after the last batch ran; fails naming the node and the model when a run
 /// fails. The model is loaded (checked) at graph validation.
+/// <para>
+/// Where frames are tensorized (<see cref="InferOptions.Tensorize"/>): on a run with a device the node takes device
+/// frames when the model runs on the CUDA execution provider (the tensor is written by a kernel and read by ONNX
+/// Runtime in device memory, unverified on hardware) or when asked to (<see cref="TensorizePlace.Device"/>: for a
+/// CPU-provider model the finished tensor is downloaded, counted in the node's device→host bytes); otherwise device
+/// frames are downloaded before it. Either way the frames leave the node where they came in.
+/// </para>
 /// </summary>
 public sealed partial class InferNode : Node
 {
@@ -43,6 +51,7 @@ public sealed partial class InferNode : Node
         ["model"] = Model.Name,
         ["batch"] = Options.BatchSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["maxDelayMs"] = Options.MaxDelay.TotalMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["tensorize"] = Options.Tensorize.ToString().ToLowerInvariant(),
     };
 
     /// <inheritdoc />
@@ -50,7 +59,19 @@ public sealed partial class InferNode : Node
     {
         if (FileProblem() is { } files) context.Problem(this, files);
         if (Model.TryLoad() is { } problem) context.Problem(this, problem);
+        if (Options.Tensorize == TensorizePlace.Device && context.Device is { Kind: DeviceKind.Cpu })
+            context.Problem(this, "tensorize is Device, but the run has no device (GraphOptions.Device / --device is cpu): choose cuda or cuda-sim, or tensorize Auto or Host");
+        else if (Options.Tensorize == TensorizePlace.Device && !FrameTensorizers.HasCuda)
+            context.Problem(this, "tensorize is Device, but this process cannot tensorize on a device (no CUDA tensorizer registered, or a Native AOT build without ILGPU): tensorize Auto or Host");
     }
+
+    /// <summary>Takes device frames when it tensorizes on the device (see <see cref="InferOptions.Tensorize"/>).</summary>
+    internal override bool RunsOnDevice => Options.Tensorize switch
+    {
+        TensorizePlace.Device => true,
+        TensorizePlace.Auto => FrameTensorizers.HasCuda && Model.RunsOnCuda,
+        _ => false,
+    };
 
     /// <inheritdoc />
     protected internal override NodeInstance CreateInstance() => new Instance(this);
@@ -67,6 +88,8 @@ public sealed partial class InferNode : Node
 
         protected internal override ValueTask StartAsync(NodeContext context, CancellationToken cancellationToken)
         {
+            if (_options.Tensorize == TensorizePlace.Device && context.Device is null)
+                throw new MediaGraphException(context.NodeName, "tensorize is Device, but the run opened no device (auto found no GPU): choose cuda or cuda-sim, or tensorize Auto or Host");
             _stage = context.Metrics.AddStage($"inference ({_model.Name}, {_model.ExecutionProvider ?? "?"})");
             _post = context.Metrics.AddStage($"post-processing ({_model.PostProcessor.GetType().Name})");
             return default;
@@ -78,7 +101,16 @@ public sealed partial class InferNode : Node
             await EmitCompletedAsync(context, wait: false, cancellationToken).ConfigureAwait(false);
             if (_pending is { } other && other.Location != frame.Location)
                 await DispatchAsync(context, cancellationToken).ConfigureAwait(false); // a batch's tensor lives in one place
-            var batch = _pending ??= _runner.Rent(frame.Location, context.NodeName);
+            InferenceBatch batch;
+            try
+            {
+                batch = _pending ??= _runner.Rent(frame, context);
+            }
+            catch
+            {
+                frame.Dispose();
+                throw;
+            }
             try
             {
                 batch.Add(input, frame, _runner.Tensorizer(frame, context.NodeName));
@@ -126,6 +158,15 @@ public sealed partial class InferNode : Node
             {
                 _runner.Return(batch);
                 return;
+            }
+            try
+            {
+                batch.Complete(); // on this thread, which wrote it: a device batch waits for its kernels (and downloads)
+            }
+            catch
+            {
+                _runner.Return(batch);
+                throw;
             }
             while (_inFlight.Count >= _options.ParallelRuns) await EmitCompletedAsync(context, wait: true, cancellationToken, one: true).ConfigureAwait(false);
             if (_options.ParallelRuns == 1)
@@ -199,10 +240,14 @@ internal sealed class BatchRunner(InferenceModel model, int batchSize) : IDispos
     private readonly List<InferenceBatch> _free = new();
     private readonly List<InferenceBatch> _all = new();
     private readonly Dictionary<(FrameLocation, int, int, int), IFrameTensorizer> _tensorizers = new();
+    private bool _saidHowDeviceTensorsAreRead;
 
-    /// <summary>An empty batch whose tensor lives in <paramref name="location"/> memory (pooled).</summary>
-    public InferenceBatch Rent(FrameLocation location, string node)
+    /// <summary>An empty batch whose tensor lives where <paramref name="frame"/> does (pooled). A device batch is
+    /// written on the node's stream and read by the model as <see cref="DeviceTensorBatch.ChooseInput"/> says (said
+    /// once in the node's log).</summary>
+    public InferenceBatch Rent(VideoFrame frame, NodeContext context)
     {
+        var location = frame.Location;
         for (var i = _free.Count - 1; i >= 0; i--)
             if (_free[i].Location == location)
             {
@@ -210,7 +255,18 @@ internal sealed class BatchRunner(InferenceModel model, int batchSize) : IDispos
                 _free.RemoveAt(i);
                 return free;
             }
-        var batch = new InferenceBatch(FrameTensorizers.CreateBatch(model.Preprocess, location, batchSize, node));
+        DeviceBatchOptions? device = null;
+        if (location == FrameLocation.Cuda && frame.Device is { } on)
+        {
+            var input = DeviceTensorBatch.ChooseInput(on.Device, model.ExecutionProvider, model.Options.DeviceId, out var why);
+            if (!_saidHowDeviceTensorsAreRead)
+            {
+                _saidHowDeviceTensorsAreRead = true;
+                context.Logger.LogInformation("{Node}: tensorizing {Model}'s input on {Device}; {Why}", context.NodeName, model.Name, on.Device, why);
+            }
+            device = new DeviceBatchOptions(context.StreamOn(on), input, context.Metrics.CountDownload);
+        }
+        var batch = new InferenceBatch(FrameTensorizers.CreateBatch(model.Preprocess, location, batchSize, context.NodeName, device));
         _all.Add(batch);
         return batch;
     }
@@ -284,6 +340,9 @@ internal sealed class InferenceBatch(TensorBatch tensor) : IDisposable
         Count++;
     }
 
+    /// <summary>Makes the written images readable by the model (see <see cref="TensorBatch.Complete"/>).</summary>
+    public void Complete() => tensor.Complete(Count);
+
     /// <summary>Runs the model and post-processes; returns the ticks of the model run alone.</summary>
     public long Run(InferenceModel model)
     {
@@ -318,6 +377,7 @@ internal sealed class InferenceBatch(TensorBatch tensor) : IDisposable
         Count = 0;
         Task = null;
         _done = false;
+        tensor.Reset();
     }
 
     public void Dispose()

@@ -1,5 +1,21 @@
 namespace MediaGraph;
 
+/// <summary>Where an inference node turns frames into its model's input tensor.</summary>
+public enum TensorizePlace
+{
+    /// <summary>On the device when the run has one, a CUDA tensorizer is registered and the model runs on the CUDA
+    /// execution provider (the tensor never leaves the GPU); else on the host, device frames downloaded before the
+    /// node (an NV12 frame is 1.5 bytes a pixel, its float tensor 12 bytes an input pixel: the frame is the smaller
+    /// transfer).</summary>
+    Auto,
+    /// <summary>On the host: device frames are downloaded before the node.</summary>
+    Host,
+    /// <summary>On the run's device (host frames are uploaded before the node); for a model on the CPU execution
+    /// provider the finished tensor is downloaded (counted in the node's device→host bytes). Needs a run with a
+    /// device: a graph on the CPU fails validation naming the node.</summary>
+    Device,
+}
+
 /// <summary>How an inference node batches and runs.</summary>
 public sealed class InferOptions
 {
@@ -20,6 +36,9 @@ public sealed class InferOptions
         get => _maxDelay;
         init { ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero); _maxDelay = value; }
     }
+
+    /// <summary>Where frames become the model's input tensor (default <see cref="TensorizePlace.Auto"/>).</summary>
+    public TensorizePlace Tensorize { get; init; }
 
     /// <summary>Model runs of this node that may be in flight at once (the next batch is prepared while one runs);
     /// results still come out in order. Default 1: runs one after another on the node's thread.</summary>

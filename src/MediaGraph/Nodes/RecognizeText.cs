@@ -106,6 +106,7 @@ public sealed partial class RecognizeTextNode : Node
             long ran;
             try
             {
+                _detBatch.Complete(1);
                 ran = model.RunAndPostProcess(_detBatch.Input(1), boxes, _detResult, _view);
             }
             catch (OnnxRuntimeException e)
