@@ -77,6 +77,21 @@ if (args.Length > 0 && args[0] == "trace")
     await TraceOverhead.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5, args.Skip(2).ToArray());
     return;
 }
+// ... -- infer-gpu CLIP [--batch 1,8] [--frames N]                  decode -> PP-OCRv4 det on the CUDA execution provider
+//                                                                   -> sink per batch size, tensor made on the device vs
+//                                                                   on the host, and the input tensors' host copies;
+//                                                                   needs -p:OnnxRuntimePackage=Microsoft.ML.OnnxRuntime.Gpu
+//                                                                   (docs/gpu.md), says so and exits 0 without it
+if (args.Length > 0 && args[0] == "infer-gpu")
+{
+    if (args.Length < 2) { Console.Error.WriteLine("usage: infer-gpu CLIP [--batch 1,8] [--frames N]"); Environment.Exit(2); }
+    int[] batchSizes = [1, 8];
+    var gpuFrames = 400;
+    for (var i = 2; i + 1 < args.Length; i += 2)
+        if (args[i] == "--batch") batchSizes = args[i + 1].Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+        else if (args[i] == "--frames") gpuFrames = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
+    Environment.Exit(await GpuInference.RunAsync(args[1], batchSizes, gpuFrames));
+}
 BenchmarkSwitcher.FromAssembly(typeof(PassThroughBenchmark).Assembly).Run(args);
 
 static class QuickPassThrough

@@ -1,20 +1,22 @@
-using ILGPU;
 using ILGPU.Runtime;
-using MediaGraph.Kernels;
 
 namespace MediaGraph.GpuCheck;
 
 /// <summary>
 /// The tensorize stage of the check as a kernel node: each frame is written into a model-input tensor (RGB, planar
-/// NCHW, /255) by the device's tensorize kernel (<see cref="DeviceOps.Tensorize"/>) on a device, or by
-/// <see cref="CpuTensorizer"/> on the CPU; the frame itself passes on unchanged. The tensor of frame
+/// NCHW, /255) by the tensorizer the inference node uses for frames where they live
+/// (<see cref="FrameTensorizers.Create"/>: <see cref="CudaTensorizer"/> into a <see cref="DeviceTensorBatch"/> on a
+/// device, on a stream of its own ordered by the frames' fences, as in the inference node; <see cref="CpuTensorizer"/>
+/// on the CPU); the frame itself passes on unchanged. The tensor of frame
 /// <see cref="KeptFrame"/> is kept to be compared between the two paths: on a device it is read back once, by the
 /// check and not by the graph, so no node's counters include it (the device is gone when the run has ended).
 /// </summary>
 internal sealed class Tensorize : IDisposable
 {
     private readonly PreprocessSpec _spec;
-    private MemoryBuffer1D<float, Stride1D.Dense>? _device;
+    private DeviceStream? _stream;
+    private DeviceTensorBatch? _device;
+    private IFrameTensorizer? _onDevice;
     private CpuTensorizer? _cpu;
     private float[]? _host, _kept;
     private int _frames;
@@ -32,11 +34,18 @@ internal sealed class Tensorize : IDisposable
         OnDevice = call =>
         {
             var frame = call.Input;
-            _device ??= call.Device!.Accelerator.Allocate1D<float>(_spec.ImageLength);
-            var a = TensorizeParams.For(frame.Format.Name, frame.Width, frame.Height, _spec.Width, _spec.Height, keepAspect: false, pad: 0,
-                [0f, 0f, 0f], [1f, 1f, 1f], bgr: false, nhwc: false, bt709: false, fullRange: false, offset: 0);
-            DeviceOps.Tensorize(frame, _device.View, a);
-            if (_frames++ == KeptFrame) _kept = _device.GetAsArray1D();
+            _stream ??= call.Device!.CreateStream("tensorize");
+            // No ONNX Runtime here (the bundle has none): the batch is made as for a CUDA-provider model, which reads
+            // it in place, so nothing is downloaded per frame.
+            _device ??= (DeviceTensorBatch)FrameTensorizers.CreateBatch(_spec, FrameLocation.Cuda, 1, "tensorize", new DeviceBatchOptions(_stream, DeviceTensorInput.Device));
+            _onDevice ??= FrameTensorizers.Create(_spec, frame, "tensorize");
+            _onDevice.Write(frame, _device, 0);
+            if (_frames++ == KeptFrame)
+            {
+                _kept = GC.AllocateUninitializedArray<float>(_spec.ImageLength, pinned: true); // the copy is queued: it must not move
+                _device.View.SubView(0, _kept.Length).CopyToCPU(_stream.Stream, ref _kept[0], _kept.Length);
+                _stream.Synchronize();
+            }
         },
         OnCpu = call =>
         {
@@ -52,7 +61,9 @@ internal sealed class Tensorize : IDisposable
 
     public void Dispose()
     {
+        _onDevice?.Dispose();
         _device?.Dispose();
+        _stream?.Dispose();
         _cpu?.Dispose();
     }
 }
