@@ -24,9 +24,10 @@ internal static class InferCommands
         var (threads, provider) = RuntimeOptions();
         var draw = new Option<string?>("--draw") { Description = "Also write the video with each line's polygon and text drawn on it (DrawDetections) to this file", HelpName = "out.mp4" };
         var track = new Option<bool>("--track") { Description = "Give each line a track id that stays with it across frames (SORT), in --json as \"track\" and drawn as #id" };
+        var tensorize = TensorizeOption();
         var command = new Command("read-text", "Read the text in a video with PaddleOCR (PP-OCRv4 detection + recognition)")
         {
-            input, json, every, models, size, noOrientation, threads, provider, draw, track,
+            input, json, every, models, size, noOrientation, threads, provider, draw, track, tensorize,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -41,7 +42,7 @@ internal static class InferCommands
                 Inference = Inference(parse, threads, provider),
             }, options.LoggerFactory?.CreateLogger("MediaGraph.Inference"));
             var graph = new Graph(options);
-            var video = Every(graph.Decode(parse.GetValue(input)!).Video, parse.GetValue(every)).ReadText(ocr);
+            var video = Every(graph.Decode(parse.GetValue(input)!).Video, parse.GetValue(every)).ReadText(ocr, new InferOptions { Tensorize = parse.GetValue(tensorize) });
             if (parse.GetValue(track)) video = video.Track();
             if (parse.GetValue(draw) is { } drawn) graph.Encode(drawn, EvenSize(video.DrawDetections()), null); // the ffmpeg CLI's codec for the container
             return await RunAsync(cli, graph, video, parse.GetValue(json), progress, cancellationToken, PrintText).ConfigureAwait(false);
@@ -64,9 +65,10 @@ internal static class InferCommands
         var every = new Option<int>("--every") { Description = "Run on every Nth frame only", HelpName = "N", DefaultValueFactory = _ => 1 };
         var json = new Option<string?>("--json") { Description = "Write one JSON object per frame with its results to this file", HelpName = "results.jsonl" };
         var (threads, provider) = RuntimeOptions();
+        var tensorize = TensorizeOption();
         var command = new Command("infer", "Run an ONNX model on every frame with a built-in post-processor")
         {
-            input, model, post, keys, labels, top, size, bgr, batch, every, json, threads, provider,
+            input, model, post, keys, labels, top, size, bgr, batch, every, json, threads, provider, tensorize,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -91,7 +93,7 @@ internal static class InferCommands
                 options.LoggerFactory?.CreateLogger("MediaGraph.Inference"));
             var graph = new Graph(options);
             var video = Every(graph.Decode(parse.GetValue(input)!).Video, parse.GetValue(every))
-                .Infer(inference, new InferOptions { BatchSize = Math.Max(1, parse.GetValue(batch)) });
+                .Infer(inference, new InferOptions { BatchSize = Math.Max(1, parse.GetValue(batch)), Tensorize = parse.GetValue(tensorize) });
             return await RunAsync(cli, graph, video, parse.GetValue(json), progress, cancellationToken, PrintResult).ConfigureAwait(false);
         });
         return command;
@@ -151,6 +153,29 @@ internal static class InferCommands
 
     private static string[] ReadLabels(string file)
         => File.Exists(file) ? File.ReadAllLines(file).Select(l => l.Trim()).ToArray() : throw new CommandException($"--labels: '{file}' does not exist", Program.UsageError);
+
+    private static Option<TensorizePlace> TensorizeOption()
+    {
+        var option = new Option<TensorizePlace>("--tensorize")
+        {
+            Description = "Where frames become the model's input with --device cuda/cuda-sim: auto (on the GPU when the model runs on CUDA), host, or device",
+            DefaultValueFactory = _ => TensorizePlace.Auto,
+            CustomParser = r => r.Tokens.Single().Value.ToLowerInvariant() switch
+            {
+                "auto" => TensorizePlace.Auto,
+                "host" => TensorizePlace.Host,
+                "device" => TensorizePlace.Device,
+                var other => Fail(r, $"--tensorize takes auto, host or device, not '{other}'"),
+            },
+        };
+        return option;
+
+        static TensorizePlace Fail(ArgumentResult r, string message)
+        {
+            r.AddError(message);
+            return default;
+        }
+    }
 
     private static (Option<int> Threads, Option<string> Provider) RuntimeOptions()
     {

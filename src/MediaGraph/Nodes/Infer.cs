@@ -256,6 +256,8 @@ internal sealed class BatchRunner(InferenceModel model, int batchSize) : IDispos
                 return free;
             }
         DeviceBatchOptions? device = null;
+        if (location == FrameLocation.Cuda && frame.Device is null)
+            throw new MediaGraphException(context.NodeName, $"{frame} is in CUDA memory that is not on the run's device (an FFmpeg hardware frame MediaGraph does not view): tensorize it on the host (InferOptions.Tensorize = Host)");
         if (location == FrameLocation.Cuda && frame.Device is { } on)
         {
             var input = DeviceTensorBatch.ChooseInput(on.Device, model.ExecutionProvider, model.Options.DeviceId, out var why);
