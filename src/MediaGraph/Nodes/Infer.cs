@@ -66,10 +66,15 @@ public sealed partial class InferNode : Node
     }
 
     /// <summary>Takes device frames when it tensorizes on the device (see <see cref="InferOptions.Tensorize"/>).</summary>
-    internal override bool RunsOnDevice => Options.Tensorize switch
+    internal override bool RunsOnDevice => TakesDeviceFrames(Options.Tensorize, FrameTensorizers.HasCuda, Model.RunsOnCuda);
+
+    /// <summary>The placement rule: device frames when asked for, or on Auto when they can be tensorized on the
+    /// device and the model reads device memory (its session is on the CUDA execution provider); for a model on
+    /// the CPU the frame is downloaded instead (smaller than its float tensor).</summary>
+    internal static bool TakesDeviceFrames(TensorizePlace place, bool cudaTensorizer, bool modelOnCuda) => place switch
     {
         TensorizePlace.Device => true,
-        TensorizePlace.Auto => FrameTensorizers.HasCuda && Model.RunsOnCuda,
+        TensorizePlace.Auto => cudaTensorizer && modelOnCuda,
         _ => false,
     };
 

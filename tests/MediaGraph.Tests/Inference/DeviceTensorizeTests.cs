@@ -305,6 +305,15 @@ public sealed class DeviceTensorizeTests(SimDeviceFixture sim, ITestOutputHelper
         Assert.Equal(3L * TestModels.Ocr.Detector.Preprocess.ImageLength * sizeof(float), metrics.Nodes.Single(n => n.Kind == "infer").BytesDownloaded);
     }
 
+    [Theory]
+    [InlineData(TensorizePlace.Auto, true, true, true)]    // CUDA provider: the tensor never leaves the GPU
+    [InlineData(TensorizePlace.Auto, true, false, false)]  // CPU provider: download the (smaller) frame first
+    [InlineData(TensorizePlace.Auto, false, true, false)]  // no CUDA tensorizer (Native AOT): host
+    [InlineData(TensorizePlace.Host, true, true, false)]
+    [InlineData(TensorizePlace.Device, true, false, true)] // asked for: the finished tensor is downloaded
+    public void Placement_DeviceFramesOnlyWhereTheTensorIsBestMadeThere(TensorizePlace place, bool cudaTensorizer, bool modelOnCuda, bool expected)
+        => Assert.Equal(expected, InferNode.TakesDeviceFrames(place, cudaTensorizer, modelOnCuda));
+
     [Fact]
     public void ToDot_AutoWithACpuProviderModel_DownloadsTheFrameBeforeTheNode()
     {
