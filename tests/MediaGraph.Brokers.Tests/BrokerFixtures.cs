@@ -20,7 +20,7 @@ public sealed class NatsServer : IAsyncDisposable
 
     private NatsServer(int? maxPayload)
     {
-        Port = FreePort();
+        Port = TestServers.FreePort();
         _maxPayload = maxPayload;
     }
 
@@ -78,21 +78,7 @@ public sealed class NatsServer : IAsyncDisposable
         }
     }
 
-    private void Kill()
-    {
-        if (_process is null) return;
-        try { _process.Kill(); } catch (InvalidOperationException) { }
-        _process.WaitForExit();
-        _process.Dispose();
-        _process = null;
-    }
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private void Kill() => TestServers.Kill(ref _process);
 
     public ValueTask DisposeAsync()
     {
@@ -176,16 +162,6 @@ public sealed class WorkerProcess : IDisposable
         }
         _process.Dispose();
     }
-}
-
-/// <summary>A logger that keeps what it is told (to check that bad input is logged with its topic and position).</summary>
-public sealed class ListLogger : ILogger
-{
-    public ConcurrentQueue<string> Lines { get; } = new();
-    public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-    public bool IsEnabled(LogLevel logLevel) => true;
-    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        => Lines.Enqueue($"{logLevel}: {formatter(state, exception)}");
 }
 
 /// <summary>What the broker tests produce and check.</summary>

@@ -11,7 +11,7 @@ namespace MediaGraph.Tests.Brokers;
 public sealed class KafkaBrokerTests(ITestOutputHelper output)
 {
     private static KafkaMediaBroker Broker(KafkaMockCluster cluster, ListLogger? logger = null) =>
-        new(new KafkaMediaBrokerOptions { BootstrapServers = cluster.BootstrapServers, SessionTimeout = TimeSpan.FromSeconds(3) }, logger);
+        new(new KafkaMediaBrokerOptions { BootstrapServers = cluster.BootstrapServers, SessionTimeout = TimeSpan.FromSeconds(3) }, logger?.For("MediaGraph.Brokers"));
 
     [Fact]
     public async Task Packets_PublishedByOneGraph_AreDecodedByAnotherGraph_EveryFrameInOrder()
@@ -99,13 +99,13 @@ public sealed class KafkaBrokerTests(ITestOutputHelper output)
         await broker.PublishAsync("results", "k", good);
         await broker.PublishAsync("results", "k", MediaWire.EncodeEnd("cam1", 1));
 
-        var reader = new ResultReader(broker, "results", new ResultReaderOptions { EndAfterStreams = 1, Streams = new HashSet<string> { "cam1" } }, log);
+        var reader = new ResultReader(broker, "results", new ResultReaderOptions { EndAfterStreams = 1, Streams = new HashSet<string> { "cam1" } }, log.For("MediaGraph.Brokers"));
         var results = await BrokerMedia.ReadAllAsync(reader, TimeSpan.FromSeconds(30));
-        foreach (var line in log.Lines.Where(l => !l.Contains("kafka "))) output.WriteLine(line);
+        foreach (var line in log.Texts.Where(l => !l.Contains("kafka "))) output.WriteLine(line);
         Assert.Single(results);
         Assert.Equal((1L, 1L, 1L), (reader.Counters.NotOurs, reader.Counters.Damaged, reader.Counters.UnknownStream));
-        Assert.Contains(log.Lines, l => l.Contains("not ours at results partition") && l.Contains("offset 0"));
-        Assert.Contains(log.Lines, l => l.Contains("damaged message at results partition") && l.Contains("offset 1"));
-        Assert.Contains(log.Lines, l => l.Contains("offset 2") && l.Contains("'ghost'"));
+        Assert.Contains(log.Texts, l => l.Contains("not ours at results partition") && l.Contains("offset 0"));
+        Assert.Contains(log.Texts, l => l.Contains("damaged message at results partition") && l.Contains("offset 1"));
+        Assert.Contains(log.Texts, l => l.Contains("offset 2") && l.Contains("'ghost'"));
     }
 }
