@@ -197,6 +197,25 @@ public static class BrokerMedia
     }
 
     /// <summary>Every chunk once, in order, and frames in strictly increasing pts, per stream.</summary>
+    /// <summary>The kill -9 check both engines run on work already produced: the first of <paramref name="a"/> and
+    /// <paramref name="b"/> to finish 3 chunks is killed mid-run; every result still arrives once and in order
+    /// (read for up to <paramref name="readFor"/>), some of them from the survivor, and the reader counts nothing
+    /// bad, late or skipped.</summary>
+    public static async Task KillOneWorkerMidRunAndAssertNothingLostAsync(IMediaBroker broker, WorkerProcess a, WorkerProcess b, TimeSpan readFor, Xunit.Abstractions.ITestOutputHelper output)
+    {
+        var victim = await WorkerProcess.FirstToFinishAsync(3, TimeSpan.FromSeconds(60), a, b);
+        var survivor = victim == a ? b : a;
+        victim.Kill();
+        var killedAfter = victim.Chunks;
+
+        var reader = new ResultReader(broker, "results", new ResultReaderOptions { EndAfterStreams = 1 });
+        var results = await ReadAllAsync(reader, readFor);
+        output.WriteLine($"worker {victim.Name} killed after {killedAfter} chunks; {survivor.Name} did {survivor.Chunks}; reader: {reader.Counters}");
+        AssertCompleteAndOrdered(results, chunks: 30, frames: 300);
+        Assert.Contains(results, r => r.Worker == survivor.Name);
+        Assert.Equal(0, reader.Counters.Bad + reader.Counters.Late + reader.Counters.Skipped);
+    }
+
     public static void AssertCompleteAndOrdered(IReadOnlyList<ResultsMessage> results, int chunks, int frames)
     {
         foreach (var stream in results.GroupBy(r => r.StreamId))

@@ -44,17 +44,8 @@ public sealed class NatsBrokerTests(ITestOutputHelper output)
         await Task.WhenAll(a.WaitReadyAsync(), b.WaitReadyAsync());
 
         await BrokerMedia.ProduceAsync(broker, await BrokerMedia.GopsAsync(), "work", "cam1");
-        var victim = await WorkerProcess.FirstToFinishAsync(3, TimeSpan.FromSeconds(60), a, b);
-        var survivor = victim == a ? b : a;
-        victim.Kill(); // mid-run: it holds prefetched chunks it never acknowledged
-        var killedAfter = victim.Chunks;
-
-        var reader = new ResultReader(broker, "results", new ResultReaderOptions { EndAfterStreams = 1 });
-        var results = await BrokerMedia.ReadAllAsync(reader, TimeSpan.FromSeconds(60));
-        output.WriteLine($"worker {victim.Name} killed after {killedAfter} chunks; {survivor.Name} did {survivor.Chunks}; reader: {reader.Counters}");
-        BrokerMedia.AssertCompleteAndOrdered(results, chunks: 30, frames: 300);
-        Assert.Contains(results, r => r.Worker == survivor.Name);
-        Assert.Equal(0, reader.Counters.Bad + reader.Counters.Late + reader.Counters.Skipped);
+        // Killed mid-run, the worker holds prefetched chunks it never acknowledged: redelivered to the survivor.
+        await BrokerMedia.KillOneWorkerMidRunAndAssertNothingLostAsync(broker, a, b, TimeSpan.FromSeconds(60), output);
     }
 
     [Fact]
