@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Help;
 using System.CommandLine.Invocation;
+using System.CommandLine.Parsing;
 using System.Reflection;
 
 namespace MediaGraph.Cli;
@@ -27,7 +28,7 @@ public static class Program
     {
         // A transcode or a graph run may last hours: run it with the C heap setting that keeps RSS flat (README,
         // "Memory"). Short commands (probe, dot, doctor ...) start once, as they are.
-        if (args.Contains("transcode") || args.Contains("run")) CompactNativeHeap.RestartProcess();
+        if (RunsForHours(args)) CompactNativeHeap.RestartProcess();
         using var drain = new CancellationTokenSource();
         using var abort = new CancellationTokenSource();
         var lastPress = 0L;
@@ -119,6 +120,21 @@ public static class Program
     }
 
     private const string Name = "mediagraph";
+
+    /// <summary>The commands that may run for hours (a transcode, a graph run) and so start again with the compact C
+    /// heap setting (<see cref="CompactNativeHeap"/>).</summary>
+    private static readonly string[] LongCommands = ["transcode", "run"];
+
+    /// <summary>True when <paramref name="args"/> run a command that may last hours: the verb, as the command line
+    /// parser reads it (the first argument that is neither an option nor an option's value), is transcode or run.
+    /// A file or option value that happens to be called "run" (<c>mediagraph probe run</c>) does not count.</summary>
+    internal static bool RunsForHours(string[] args)
+    {
+        using var cli = new CliContext(TextWriter.Null, TextWriter.Null, errorIsTerminal: false);
+        var command = CreateRootCommand(cli).Parse(args).CommandResult;
+        while (command.Parent is CommandResult parent && parent.Parent is not null) command = parent; // the verb, under the root
+        return command.Parent is not null && LongCommands.Contains(command.Command.Name);
+    }
 
     /// <summary>The root is a plain command named "mediagraph" (a <see cref="RootCommand"/> takes the name of the
     /// assembly, MediaGraph.Cli, which is not what users type), with help and version added by hand.</summary>

@@ -20,7 +20,7 @@ public sealed class NatsServer : IAsyncDisposable
 
     private NatsServer(int? maxPayload)
     {
-        Port = FreePort();
+        Port = TestServers.FreePort();
         _maxPayload = maxPayload;
     }
 
@@ -78,21 +78,7 @@ public sealed class NatsServer : IAsyncDisposable
         }
     }
 
-    private void Kill()
-    {
-        if (_process is null) return;
-        try { _process.Kill(); } catch (InvalidOperationException) { }
-        _process.WaitForExit();
-        _process.Dispose();
-        _process = null;
-    }
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private void Kill() => TestServers.Kill(ref _process);
 
     public ValueTask DisposeAsync()
     {
@@ -178,16 +164,6 @@ public sealed class WorkerProcess : IDisposable
     }
 }
 
-/// <summary>A logger that keeps what it is told (to check that bad input is logged with its topic and position).</summary>
-public sealed class ListLogger : ILogger
-{
-    public ConcurrentQueue<string> Lines { get; } = new();
-    public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-    public bool IsEnabled(LogLevel logLevel) => true;
-    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        => Lines.Enqueue($"{logLevel}: {formatter(state, exception)}");
-}
-
 /// <summary>What the broker tests produce and check.</summary>
 public static class BrokerMedia
 {
@@ -221,6 +197,25 @@ public static class BrokerMedia
     }
 
     /// <summary>Every chunk once, in order, and frames in strictly increasing pts, per stream.</summary>
+    /// <summary>The kill -9 check both engines run on work already produced: the first of <paramref name="a"/> and
+    /// <paramref name="b"/> to finish 3 chunks is killed mid-run; every result still arrives once and in order
+    /// (read for up to <paramref name="readFor"/>), some of them from the survivor, and the reader counts nothing
+    /// bad, late or skipped.</summary>
+    public static async Task KillOneWorkerMidRunAndAssertNothingLostAsync(IMediaBroker broker, WorkerProcess a, WorkerProcess b, TimeSpan readFor, Xunit.Abstractions.ITestOutputHelper output)
+    {
+        var victim = await WorkerProcess.FirstToFinishAsync(3, TimeSpan.FromSeconds(60), a, b);
+        var survivor = victim == a ? b : a;
+        victim.Kill();
+        var killedAfter = victim.Chunks;
+
+        var reader = new ResultReader(broker, "results", new ResultReaderOptions { EndAfterStreams = 1 });
+        var results = await ReadAllAsync(reader, readFor);
+        output.WriteLine($"worker {victim.Name} killed after {killedAfter} chunks; {survivor.Name} did {survivor.Chunks}; reader: {reader.Counters}");
+        AssertCompleteAndOrdered(results, chunks: 30, frames: 300);
+        Assert.Contains(results, r => r.Worker == survivor.Name);
+        Assert.Equal(0, reader.Counters.Bad + reader.Counters.Late + reader.Counters.Skipped);
+    }
+
     public static void AssertCompleteAndOrdered(IReadOnlyList<ResultsMessage> results, int chunks, int frames)
     {
         foreach (var stream in results.GroupBy(r => r.StreamId))

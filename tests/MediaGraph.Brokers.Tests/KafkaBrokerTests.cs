@@ -11,7 +11,7 @@ namespace MediaGraph.Tests.Brokers;
 public sealed class KafkaBrokerTests(ITestOutputHelper output)
 {
     private static KafkaMediaBroker Broker(KafkaMockCluster cluster, ListLogger? logger = null) =>
-        new(new KafkaMediaBrokerOptions { BootstrapServers = cluster.BootstrapServers, SessionTimeout = TimeSpan.FromSeconds(3) }, logger);
+        new(new KafkaMediaBrokerOptions { BootstrapServers = cluster.BootstrapServers, SessionTimeout = TimeSpan.FromSeconds(3) }, logger?.For("MediaGraph.Brokers"));
 
     [Fact]
     public async Task Packets_PublishedByOneGraph_AreDecodedByAnotherGraph_EveryFrameInOrder()
@@ -43,17 +43,8 @@ public sealed class KafkaBrokerTests(ITestOutputHelper output)
 
         // Keyed by chunk: the stream's chunks spread over the topic's partitions, so both workers of the group get some.
         await BrokerMedia.ProduceAsync(broker, await BrokerMedia.GopsAsync(), "work", "cam1", keyByChunk: true);
-        var victim = await WorkerProcess.FirstToFinishAsync(3, TimeSpan.FromSeconds(60), a, b);
-        var survivor = victim == a ? b : a;
-        victim.Kill(); // its partitions go to the survivor after the session timeout, which re-reads from the last commit
-        var killedAfter = victim.Chunks;
-
-        var reader = new ResultReader(broker, "results", new ResultReaderOptions { EndAfterStreams = 1 });
-        var results = await BrokerMedia.ReadAllAsync(reader, TimeSpan.FromSeconds(90));
-        output.WriteLine($"worker {victim.Name} killed after {killedAfter} chunks; {survivor.Name} did {survivor.Chunks}; reader: {reader.Counters}");
-        BrokerMedia.AssertCompleteAndOrdered(results, chunks: 30, frames: 300);
-        Assert.Contains(results, r => r.Worker == survivor.Name);
-        Assert.Equal(0, reader.Counters.Bad + reader.Counters.Late + reader.Counters.Skipped);
+        // The killed worker's partitions go to the survivor after the session timeout, which re-reads from the last commit.
+        await BrokerMedia.KillOneWorkerMidRunAndAssertNothingLostAsync(broker, a, b, TimeSpan.FromSeconds(90), output);
     }
 
     /// <summary>The NATS restart test's twin: the mock broker goes down mid-run (connections closed, new ones refused)
@@ -99,13 +90,13 @@ public sealed class KafkaBrokerTests(ITestOutputHelper output)
         await broker.PublishAsync("results", "k", good);
         await broker.PublishAsync("results", "k", MediaWire.EncodeEnd("cam1", 1));
 
-        var reader = new ResultReader(broker, "results", new ResultReaderOptions { EndAfterStreams = 1, Streams = new HashSet<string> { "cam1" } }, log);
+        var reader = new ResultReader(broker, "results", new ResultReaderOptions { EndAfterStreams = 1, Streams = new HashSet<string> { "cam1" } }, log.For("MediaGraph.Brokers"));
         var results = await BrokerMedia.ReadAllAsync(reader, TimeSpan.FromSeconds(30));
-        foreach (var line in log.Lines.Where(l => !l.Contains("kafka "))) output.WriteLine(line);
+        foreach (var line in log.Texts.Where(l => !l.Contains("kafka "))) output.WriteLine(line);
         Assert.Single(results);
         Assert.Equal((1L, 1L, 1L), (reader.Counters.NotOurs, reader.Counters.Damaged, reader.Counters.UnknownStream));
-        Assert.Contains(log.Lines, l => l.Contains("not ours at results partition") && l.Contains("offset 0"));
-        Assert.Contains(log.Lines, l => l.Contains("damaged message at results partition") && l.Contains("offset 1"));
-        Assert.Contains(log.Lines, l => l.Contains("offset 2") && l.Contains("'ghost'"));
+        Assert.Contains(log.Texts, l => l.Contains("not ours at results partition") && l.Contains("offset 0"));
+        Assert.Contains(log.Texts, l => l.Contains("damaged message at results partition") && l.Contains("offset 1"));
+        Assert.Contains(log.Texts, l => l.Contains("offset 2") && l.Contains("'ghost'"));
     }
 }

@@ -13,7 +13,7 @@ namespace MediaGraph.Tests.Brokers;
 public sealed class NatsBrokerTests(ITestOutputHelper output)
 {
     private static NatsMediaBroker Broker(NatsServer server, ListLogger? logger = null, double ackWaitSeconds = 30) =>
-        new(new NatsMediaBrokerOptions { Url = server.Url, AckWait = TimeSpan.FromSeconds(ackWaitSeconds) }, logger);
+        new(new NatsMediaBrokerOptions { Url = server.Url, AckWait = TimeSpan.FromSeconds(ackWaitSeconds) }, logger?.For("MediaGraph.Brokers"));
 
     [Fact]
     public async Task Packets_PublishedByOneGraph_AreDecodedByAnotherGraph_EveryFrameInOrder()
@@ -44,17 +44,8 @@ public sealed class NatsBrokerTests(ITestOutputHelper output)
         await Task.WhenAll(a.WaitReadyAsync(), b.WaitReadyAsync());
 
         await BrokerMedia.ProduceAsync(broker, await BrokerMedia.GopsAsync(), "work", "cam1");
-        var victim = await WorkerProcess.FirstToFinishAsync(3, TimeSpan.FromSeconds(60), a, b);
-        var survivor = victim == a ? b : a;
-        victim.Kill(); // mid-run: it holds prefetched chunks it never acknowledged
-        var killedAfter = victim.Chunks;
-
-        var reader = new ResultReader(broker, "results", new ResultReaderOptions { EndAfterStreams = 1 });
-        var results = await BrokerMedia.ReadAllAsync(reader, TimeSpan.FromSeconds(60));
-        output.WriteLine($"worker {victim.Name} killed after {killedAfter} chunks; {survivor.Name} did {survivor.Chunks}; reader: {reader.Counters}");
-        BrokerMedia.AssertCompleteAndOrdered(results, chunks: 30, frames: 300);
-        Assert.Contains(results, r => r.Worker == survivor.Name);
-        Assert.Equal(0, reader.Counters.Bad + reader.Counters.Late + reader.Counters.Skipped);
+        // Killed mid-run, the worker holds prefetched chunks it never acknowledged: redelivered to the survivor.
+        await BrokerMedia.KillOneWorkerMidRunAndAssertNothingLostAsync(broker, a, b, TimeSpan.FromSeconds(60), output);
     }
 
     [Fact]
@@ -108,14 +99,14 @@ public sealed class NatsBrokerTests(ITestOutputHelper output)
         await broker.PublishAsync("results", "cam1", good);
         await broker.PublishAsync("results", "cam1", MediaWire.EncodeEnd("cam1", 1));
 
-        var reader = new ResultReader(broker, "results", new ResultReaderOptions { EndAfterStreams = 1, Streams = new HashSet<string> { "cam1" } }, log);
+        var reader = new ResultReader(broker, "results", new ResultReaderOptions { EndAfterStreams = 1, Streams = new HashSet<string> { "cam1" } }, log.For("MediaGraph.Brokers"));
         var results = await BrokerMedia.ReadAllAsync(reader, TimeSpan.FromSeconds(20));
-        foreach (var line in log.Lines) output.WriteLine(line);
+        foreach (var line in log.Texts) output.WriteLine(line);
         Assert.Single(results);
         Assert.Equal((1L, 1L, 1L), (reader.Counters.NotOurs, reader.Counters.Damaged, reader.Counters.UnknownStream));
-        Assert.Contains(log.Lines, l => l.Contains("not ours at results stream seq 1"));
-        Assert.Contains(log.Lines, l => l.Contains("damaged message at results stream seq 2") && l.Contains("truncated"));
-        Assert.Contains(log.Lines, l => l.Contains("results stream seq 3") && l.Contains("'ghost'"));
+        Assert.Contains(log.Texts, l => l.Contains("not ours at results stream seq 1"));
+        Assert.Contains(log.Texts, l => l.Contains("damaged message at results stream seq 2") && l.Contains("truncated"));
+        Assert.Contains(log.Texts, l => l.Contains("results stream seq 3") && l.Contains("'ghost'"));
     }
 
     [Fact]
@@ -143,7 +134,7 @@ public sealed class NatsBrokerTests(ITestOutputHelper output)
         first.ForEach(p => p.Dispose());
         await broker.PublishAsync("work", "cam2", chunk.AsMemory(0, chunk.Length / 2));
 
-        var worker = new ChunkWorker(broker, new ChunkWorkerOptions { WorkTopic = "work", ResultsTopic = "results" }, MeanLumaNode.Work, log);
+        var worker = new ChunkWorker(broker, new ChunkWorkerOptions { WorkTopic = "work", ResultsTopic = "results" }, MeanLumaNode.Work, log.For("MediaGraph.Brokers"));
         using var stop = new CancellationTokenSource();
         var run = worker.RunAsync(stop.Token);
         var reader = new ResultReader(broker, "results", new ResultReaderOptions { EndAfterStreams = 1 });
@@ -154,7 +145,7 @@ public sealed class NatsBrokerTests(ITestOutputHelper output)
         await run;
         BrokerMedia.AssertCompleteAndOrdered(results, chunks: 30, frames: 300);
         Assert.Equal((1L, 1L), (worker.Counters.NotOurs, worker.Counters.Damaged));
-        Assert.Contains(log.Lines, l => l.Contains("at work stream seq 1"));
+        Assert.Contains(log.Texts, l => l.Contains("at work stream seq 1"));
         Assert.All(results.SelectMany(r => r.Frames), f => Assert.NotNull(f.Get<MeanLuma>()));
     }
 

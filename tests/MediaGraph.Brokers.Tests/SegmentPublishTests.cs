@@ -144,7 +144,7 @@ public sealed class SegmentPublishTests(ITestOutputHelper output)
         await broker.PublishAsync("upload", "cam1", parts[3]);
         foreach (var p in parts) await broker.PublishAsync("upload", "cam1", p);      // the whole segment again
 
-        var reader = new SegmentReader(broker, "upload", logger: log);
+        var reader = new SegmentReader(broker, "upload", logger: log.For("MediaGraph.Brokers"));
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
         var received = new List<ReceivedSegment>();
         try { await foreach (var r in reader.ReadAsync(timeout.Token)) received.Add(r); }
@@ -154,7 +154,7 @@ public sealed class SegmentPublishTests(ITestOutputHelper output)
         var only = Assert.Single(received);
         Assert.Equal(segment, only.Data.ToArray());
         Assert.Equal((1L, 1L, 5L), (reader.Counters.NotOurs, reader.Counters.Damaged, reader.Counters.Duplicates));
-        Assert.Contains(log.Lines, l => l.Contains("damaged message at upload stream seq 6"));
+        Assert.Contains(log.Texts, l => l.Contains("damaged message at upload stream seq 6"));
     }
 
     [Fact(Timeout = 600000)]

@@ -13,6 +13,10 @@ internal sealed class ListLogger(LogLevel minimum = LogLevel.Trace)
     private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
     public IReadOnlyList<Line> Lines { get { lock (_lines) return _lines.ToArray(); } }
     public IReadOnlyList<Line> Ffmpeg => Lines.Where(l => l.Category == "MediaGraph.FFmpeg").ToArray();
+    /// <summary>The text of every line, in order.</summary>
+    public IReadOnlyList<string> Texts => Lines.Select(l => l.Text).ToArray();
+    /// <summary>The text of every warning, in order.</summary>
+    public IReadOnlyList<string> Warnings => Lines.Where(l => l.Level == LogLevel.Warning).Select(l => l.Text).ToArray();
 
     /// <summary>Every line with the milliseconds since the logger was made, one per line.</summary>
     public string Timeline() => string.Join("\n", Lines.Select(l => $"{l.At.TotalMilliseconds,8:0} ms  {l.Text}"));

@@ -51,15 +51,7 @@ public sealed class StreamReorderer<T>
             return [];
         }
         var released = Drain(s);
-        while (s.Waiting.Count > Window)
-        {
-            // Give up the gap before the oldest waiting item.
-            var first = s.Waiting.Keys[0];
-            for (var missing = s.Next; missing < first; missing++) s.GivenUp.Add(missing);
-            Skipped += first - s.Next;
-            s.Next = first;
-            released.AddRange(Drain(s));
-        }
+        while (s.Waiting.Count > Window) released.AddRange(GiveUpGap(s));
         return released;
     }
 
@@ -72,15 +64,19 @@ public sealed class StreamReorderer<T>
     {
         if (!_streams.TryGetValue(streamId, out var s)) return [];
         var released = new List<T>();
-        while (s.Waiting.Count > 0)
-        {
-            var first = s.Waiting.Keys[0];
-            for (var missing = s.Next; missing < first; missing++) s.GivenUp.Add(missing);
-            Skipped += first - s.Next;
-            s.Next = first;
-            released.AddRange(Drain(s));
-        }
+        while (s.Waiting.Count > 0) released.AddRange(GiveUpGap(s));
         return released;
+    }
+
+    /// <summary>Gives up the gap before the oldest waiting item (its sequence numbers count in <see cref="Skipped"/>,
+    /// and an item for one of them that comes later is late) and releases what follows it in order.</summary>
+    private List<T> GiveUpGap(StreamState s)
+    {
+        var first = s.Waiting.Keys[0];
+        for (var missing = s.Next; missing < first; missing++) s.GivenUp.Add(missing);
+        Skipped += first - s.Next;
+        s.Next = first;
+        return Drain(s);
     }
 
     private List<T> Drain(StreamState s)

@@ -33,17 +33,25 @@ public sealed class Packet : MediaItem
     /// <summary>The AVPacket*; throws <see cref="ObjectDisposedException"/> once the packet was released.</summary>
     internal nint Native => ReferenceCount > 0 ? _handle.Ptr : throw Released("Use of", "it was used after its last owner released it");
 
+    private StreamParameters? _parameters;
+
     /// <summary>The stream this packet belongs to. The packet holds a reference to them, so they stay valid while
-    /// the packet is referenced, even after the run that made them ended.</summary>
-    public StreamParameters Parameters { get; private set; } = null!;
+    /// the packet is referenced, even after the run that made them ended. Throws <see cref="ObjectDisposedException"/>
+    /// once the packet was released (it no longer carries them).</summary>
+    public StreamParameters Parameters => ReferenceCount > 0 && _parameters is { } parameters
+        ? parameters
+        : throw Released("Reading the stream parameters of", "its last owner released it, and with it its reference to them");
+
+    /// <summary>The parameters, or null once released (metrics, diagnostics).</summary>
+    internal StreamParameters? ParametersOrNull => _parameters;
 
     private void Carry(StreamParameters parameters)
     {
-        if (ReferenceEquals(parameters, Parameters)) return;
+        if (ReferenceEquals(parameters, _parameters)) return;
         if (!parameters.TryAddReference())
             throw new ObjectDisposedException(nameof(StreamParameters), $"The parameters of the {parameters.CodecName} stream were freed: no packet carries them any more and the run that made them ended.");
-        Parameters?.ReleaseReference();
-        Parameters = parameters;
+        _parameters?.ReleaseReference();
+        _parameters = parameters;
     }
 
     /// <summary>Decoding timestamp in <see cref="MediaItem.TimeBase"/>.</summary>
@@ -92,12 +100,12 @@ public sealed class Packet : MediaItem
     {
         NativeMethods.mg_packet_unref(_handle.DangerousGetHandle());
         _info = default;
-        Parameters?.ReleaseReference();
-        Parameters = null!;
+        _parameters?.ReleaseReference();
+        _parameters = null;
     }
 
     internal override void FreeNative() => _handle.Dispose();
 
     /// <inheritdoc />
-    public override string ToString() => $"Packet {Parameters?.CodecName} {Size} bytes {DescribePosition()}";
+    public override string ToString() => $"Packet {_parameters?.CodecName} {Size} bytes {DescribePosition()}";
 }

@@ -30,7 +30,7 @@ public sealed partial class Graph
         ? graph
         : throw new InvalidOperationException($"{node} is in no graph; add it with graph.Add first");
     private readonly Dictionary<string, int> _kindCounts = new();
-    private GraphRunner? _running;
+    private GraphMetrics? _metrics; // of the run in progress or the last one
     private int _runState; // 1 from RunAsync's call until its task ends
 
     public Graph(GraphOptions? options = null) => Options = options ?? new GraphOptions();
@@ -40,8 +40,10 @@ public sealed partial class Graph
     /// <summary>Every node, in the order added.</summary>
     public IReadOnlyList<Node> Nodes => _nodes;
 
-    /// <summary>Metrics of the run in progress, or of the last run; null before the first.</summary>
-    public GraphMetrics? Metrics => _running?.Metrics;
+    /// <summary>Metrics of the run in progress, or of the last run; null before the first. A run cancelled before its
+    /// nodes started (while its inputs were being opened) has metrics too: every node, all at zero. A run refused by
+    /// validation (<see cref="GraphValidationException"/>) never ran and leaves the previous value.</summary>
+    public GraphMetrics? Metrics => Volatile.Read(ref _metrics);
 
     /// <summary>Adds an input (file path or URL); its streams are decoded when asked for.</summary>
     public InputFile Decode(string url, DecodeOptions? options = null)
@@ -449,7 +451,7 @@ public sealed partial class Graph
             var (nodes, inputRemap) = DevicePlacement.Apply(fused, onDevice, remap, device is not null);
             var runner = new GraphRunner(Options, device);
             runner.Metrics.DurationSeconds = duration;
-            _running = runner;
+            Volatile.Write(ref _metrics, runner.Metrics);
             var run = runner.RunAsync(nodes, remap, inputRemap, cancellationToken);
             started.TrySetResult(runner);
             return await run.ConfigureAwait(false);
@@ -459,7 +461,12 @@ public sealed partial class Graph
             // Failed before the nodes started (nodes that started complete their app channels themselves): the app's
             // readers and writers get the reason rather than waiting for a run that never comes.
             if (started.TrySetException(e))
+            {
                 foreach (var node in _nodes) (node as IAppEndpoint)?.FailBeforeStart(e);
+                // Cancelled before any node started: this run's metrics (all zero), not a null or the previous run's
+                // that an app reading them after the cancellation would meet.
+                if (e is OperationCanceledException) Volatile.Write(ref _metrics, GraphMetrics.NotStarted(ActiveNodes()));
+            }
             throw;
         }
         finally

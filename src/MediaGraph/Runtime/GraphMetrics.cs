@@ -53,6 +53,16 @@ public sealed class GraphMetrics
         }
     }
 
+    /// <summary>The metrics of a run that ended before any of <paramref name="nodes"/> started (cancelled while its
+    /// inputs were opened): each node listed with nothing counted, no wall time. Not published to the meter.</summary>
+    internal static GraphMetrics NotStarted(IEnumerable<Node> nodes)
+    {
+        var metrics = new GraphMetrics { Elapsed = TimeSpan.Zero };
+        metrics._unpublished = true;
+        metrics._nodes = nodes.Select(n => new NodeMetrics(n.Name, n.Kind, n.Roles) { SubgraphPath = n.SubgraphPath }).ToArray();
+        return metrics;
+    }
+
     internal void Unpublish()
     {
         lock (Live)

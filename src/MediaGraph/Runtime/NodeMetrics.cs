@@ -67,7 +67,7 @@ public sealed class NodeMetrics
                 break;
             case Packet packet:
                 Interlocked.Increment(ref _packetsIn);
-                if (packet.Parameters?.Description.Kind == MediaKind.Video) Interlocked.Increment(ref _videoIn);
+                if (packet.ParametersOrNull?.Description.Kind == MediaKind.Video) Interlocked.Increment(ref _videoIn);
                 break;
         }
     }

@@ -29,6 +29,22 @@ public sealed class CliNativeHeapTests
         Assert.Equal("glibc.malloc.arena_max=2", environment.GetValueOrDefault("GLIBC_TUNABLES"));
     }
 
+    /// <summary>Only the verbs that may run for hours start the process again: the verb as the parser reads it, never a
+    /// file or option value of another command that happens to be called "run" or "transcode".</summary>
+    [Theory]
+    [InlineData("transcode in.mp4 out.mp4", true)]
+    [InlineData("run graph.json", true)]
+    [InlineData("--verbose run graph.json", true)]
+    [InlineData("--device cpu transcode in.mp4 out.mp4 --preset veryslow", true)]
+    [InlineData("probe run", false)]
+    [InlineData("probe transcode", false)]
+    [InlineData("dot run", false)]
+    [InlineData("read-text run --model transcode", false)]
+    [InlineData("--version", false)]
+    [InlineData("", false)]
+    public void CompactHeapRestart_FollowsTheVerbNotAnyArgument(string commandLine, bool restarts)
+        => Assert.Equal(restarts, MediaGraph.Cli.Program.RunsForHours(commandLine.Split(' ', StringSplitOptions.RemoveEmptyEntries)));
+
     /// <summary>Starts `mediagraph transcode` (the framework-dependent CLI next to the tests), waits until it shows
     /// progress, reads its environment and stops it.</summary>
     private static async Task<Dictionary<string, string>> EnvironmentWhileTranscodingAsync(string input, string output, string? glibcTunables)

@@ -10,24 +10,11 @@ public sealed class HwDecodeTests
 {
     private static bool NoGpu => CudaDriver.Probe(out _) == 0;
 
-    private sealed class Lines : ILoggerProvider, ILogger
-    {
-        public readonly List<(LogLevel Level, string Text)> All = new();
-        public ILogger CreateLogger(string categoryName) => this;
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-        public bool IsEnabled(LogLevel logLevel) => true;
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            lock (All) All.Add((logLevel, formatter(state, exception)));
-        }
-        public void Dispose() { }
-    }
-
     /// <summary>Decodes the city clip into an app sink; returns the frame count, the log and where the frames lived.</summary>
-    private static async Task<(int Frames, Lines Log, HashSet<FrameLocation> Locations)> DecodeAsync(HwAccel hwaccel, Device device)
+    private static async Task<(int Frames, ListLogger Log, HashSet<FrameLocation> Locations)> DecodeAsync(HwAccel hwaccel, Device device)
     {
-        var log = new Lines();
-        var graph = new MediaGraph.Graph(new GraphOptions { Device = device, LoggerFactory = LoggerFactory.Create(b => b.AddProvider(log).SetMinimumLevel(LogLevel.Information)) });
+        var log = new ListLogger(LogLevel.Information);
+        var graph = new MediaGraph.Graph(new GraphOptions { Device = device, LoggerFactory = new ListLoggerFactory(log) });
         var sink = graph.Sink(graph.Decode(TestMedia.CityCC0, new DecodeOptions { HwAccel = hwaccel }).Video);
         var frames = 0;
         var locations = new HashSet<FrameLocation>();
@@ -47,7 +34,7 @@ public sealed class HwDecodeTests
         var (frames, log, locations) = await DecodeAsync(HwAccel.Auto, Device.Auto);
         Assert.Equal(190, frames);
         Assert.Equal([FrameLocation.Host], locations);
-        var said = log.All.Where(l => l.Text.Contains("hwaccel auto")).ToList();
+        var said = log.Lines.Where(l => l.Text.Contains("hwaccel auto")).ToList();
         Assert.Single(said);
         Assert.Contains("decoded in software", said[0].Text);
     }

@@ -34,8 +34,8 @@ public sealed class NvencPlanTests
     [Fact(Timeout = 120000)]
     public async Task NvencOutput_OnTheCpu_IsEncodedWithLibx264AndSaidOnce()
     {
-        var warnings = new List<string>();
-        var options = new GraphOptions { Device = Device.Cpu, LoggerFactory = LoggerFactory.Create(b => b.AddProvider(new ListLogger(warnings))) };
+        var log = new ListLogger();
+        var options = new GraphOptions { Device = Device.Cpu, LoggerFactory = new ListLoggerFactory(log) };
         var graph = new MediaGraph.Graph(options);
         var output = Path.Combine(TestMedia.OutputFolder("nvenc"), "out.mkv");
         graph.Encode(output, graph.Decode(TestMedia.CityCC0).Video.Scale(64, 36), null, new EncodeOptions { VideoCodec = "h264_nvenc" });
@@ -44,18 +44,6 @@ public sealed class NvencPlanTests
         var (code, stdout, error) = await TestMedia.RunProcessAsync("ffprobe", $"-v error -select_streams v:0 -show_entries stream=codec_name -of csv=p=0 \"{output}\"");
         Assert.True(code == 0, error);
         Assert.Equal("h264", stdout.Trim());
-        Assert.Single(warnings, w => w.Contains("h264_nvenc") && w.Contains("libx264"));
-    }
-
-    private sealed class ListLogger(List<string> lines) : ILoggerProvider, ILogger
-    {
-        public ILogger CreateLogger(string categoryName) => this;
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            if (logLevel >= LogLevel.Warning) lock (lines) lines.Add(formatter(state, exception));
-        }
-        public void Dispose() { }
+        Assert.Single(log.Lines, l => l.Level >= LogLevel.Warning && l.Text.Contains("h264_nvenc") && l.Text.Contains("libx264"));
     }
 }

@@ -134,7 +134,7 @@ public sealed class LiveInputTests(ITestOutputHelper log)
     [Fact(Timeout = 30000)]
     public async Task Rtsp_ClosedPort_FailsAtOnceNamingTheInput()
     {
-        var url = $"rtsp://127.0.0.1:{RtspCamera.FreePort()}/cam"; // nothing listens there
+        var url = $"rtsp://127.0.0.1:{TestServers.FreePort()}/cam"; // nothing listens there
         var graph = new Graph();
         graph.Sink(graph.Decode(url, CameraOptions).Video);
         var clock = Stopwatch.StartNew();

@@ -44,7 +44,7 @@ public sealed class LiveOptionsTests
     public async Task Cli_Transcode_TakesTheLiveOptionsAndRefusesAnUnknownPolicy()
     {
         var bad = await Cli.CliTestMedia.RunAsync("transcode", "--edge-policy", "sideways", TestMedia.CityCC0, Path.Combine(TestMedia.OutputFolder(), "bad.mkv"));
-        var url = $"rtsp://127.0.0.1:{RtspCamera.FreePort()}/cam";
+        var url = $"rtsp://127.0.0.1:{TestServers.FreePort()}/cam";
         var closed = await Cli.CliTestMedia.RunAsync("transcode", "--allow-network", "--reconnect", "--reconnect-delay", "0.1", "--reconnect-max-delay", "1",
             "--reconnect-attempts", "2", "--edge-policy", "keep-latest", url, Path.Combine(TestMedia.OutputFolder(), "out.mkv"));
 

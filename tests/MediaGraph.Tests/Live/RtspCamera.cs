@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace MediaGraph.Tests.Live;
 
@@ -20,7 +18,7 @@ public sealed class RtspCamera : IDisposable
     {
         _width = width;
         _height = height;
-        Port = FreePort();
+        Port = TestServers.FreePort();
         _script = Path.Combine(TestMedia.RepoRoot, "scripts", "rtsp-camera.py");
     }
 
@@ -54,21 +52,7 @@ public sealed class RtspCamera : IDisposable
     }
 
     /// <summary>Kills the server: every client's connection closes.</summary>
-    public void Stop()
-    {
-        if (_process is null) return;
-        try { _process.Kill(); } catch (InvalidOperationException) { }
-        _process.WaitForExit();
-        _process.Dispose();
-        _process = null;
-    }
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public void Stop() => TestServers.Kill(ref _process);
 
     public void Dispose() => Stop();
 }

@@ -170,8 +170,8 @@ public sealed class OutputDefaultsTests(ITestOutputHelper log)
     public async Task Encode_AudioIntoGif_IsLeftOutWithAWarningAndTheVideoWritten()
     {
         var input = await TestMedia.SmallWithAudioAsync(seconds: 1);
-        var logger = new ListLoggerFactory();
-        var graph = new Graph(new GraphOptions { LoggerFactory = logger });
+        var logger = new ListLogger();
+        var graph = new Graph(new GraphOptions { LoggerFactory = new ListLoggerFactory(logger) });
         var decoded = graph.Decode(input);
         var output = Path.Combine(TestMedia.OutputFolder(), "out.gif");
 
@@ -238,26 +238,5 @@ public sealed class OutputDefaultsTests(ITestOutputHelper log)
         Assert.Equal(graph.Nodes.OfType<EncodeNode>().First(n => n.MediaKind == MediaKind.Video).Codec, encoders[MediaKind.Video].Codec);
         Assert.Equal(("libvorbis", false), (encoders[MediaKind.Audio].Codec, encoders[MediaKind.Audio].CodecFromOutput));
         Assert.Equal(json, read.ToJson());
-    }
-}
-
-/// <summary>Keeps the text of every warning logged through it.</summary>
-internal sealed class ListLoggerFactory : Microsoft.Extensions.Logging.ILoggerFactory, Microsoft.Extensions.Logging.ILogger
-{
-    private readonly List<string> _warnings = new();
-
-    public IReadOnlyList<string> Warnings { get { lock (_warnings) return _warnings.ToArray(); } }
-
-    public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => this;
-    public void AddProvider(Microsoft.Extensions.Logging.ILoggerProvider provider) { }
-    public void Dispose() { }
-    public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-    public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
-
-    public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state,
-        Exception? exception, Func<TState, Exception?, string> formatter)
-    {
-        if (logLevel == Microsoft.Extensions.Logging.LogLevel.Warning)
-            lock (_warnings) _warnings.Add(formatter(state, exception));
     }
 }

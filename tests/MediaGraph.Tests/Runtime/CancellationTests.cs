@@ -35,6 +35,33 @@ public sealed class CancellationTests(ITestOutputHelper log)
         Assert.Equal((1280, 720), (result.Width, result.Height));
     }
 
+    /// <summary>A run cancelled before its nodes started (here: before RunAsync was even called; on a loaded machine,
+    /// while its inputs are still being opened) still has metrics: every node of the run, nothing counted, not null
+    /// (an app reading graph.Metrics after the cancellation) and not the previous run's.</summary>
+    [Fact(Timeout = 60000)]
+    public async Task RunAsync_CancelledBeforeItsNodesStarted_HasMetricsOfThisRunWithNothingCounted()
+    {
+        var graph = new Graph();
+        var sink = graph.Sink(graph.Decode(await TestMedia.TinyAsync()).Video.Scale(32, 32));
+        var drained = Task.Run(async () => { await foreach (var frame in sink.ReadAllAsync()) frame.Dispose(); });
+        await graph.RunAsync();
+        await drained;
+        var first = graph.Metrics!;
+
+        using var cancel = new CancellationTokenSource();
+        cancel.Cancel();
+        var e = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => graph.RunAsync(cancel.Token));
+
+        var metrics = graph.Metrics;
+        Assert.Equal(cancel.Token, e.CancellationToken);
+        Assert.NotNull(metrics);
+        Assert.NotSame(first, metrics);
+        Assert.Equal(["decode-video0", "demux0", "scale0", "sink0"], metrics.Nodes.Select(n => n.Node).Order());
+        Assert.Equal(0, metrics.Frames);
+        Assert.All(metrics.Nodes, n => Assert.Equal((0, 0), (n.FramesIn, n.FramesOut)));
+        Assert.Equal(TimeSpan.Zero, metrics.Elapsed);
+    }
+
     [Fact(Timeout = 60000)]
     public async Task RunAsync_CancelledWhileTheAppSinkIsNotRead_StillEnds()
     {

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -19,12 +18,12 @@ public sealed class LogTests(ITestOutputHelper log)
 
         await graph.RunAsync();
 
-        foreach (var line in lines.Lines) log.WriteLine(line);
-        Assert.Contains(lines.Lines, l => l.StartsWith("run started:", StringComparison.Ordinal));
-        Assert.Contains(lines.Lines, l => l.Contains("opened '") && l.Contains("cityCC0.mpg") && l.Contains("mpeg2video"));
-        Assert.Contains(lines.Lines, l => l.Contains("decoding") && l.Contains("mpeg2video"));
-        Assert.Contains(lines.Lines, l => l.Contains("encoding with ffv1") && l.Contains("64x36") && l.Contains("1 threads"));
-        Assert.Contains(lines.Lines, l => l.StartsWith("run ended after", StringComparison.Ordinal) && l.Contains("190 frames in"));
+        foreach (var line in lines.Texts) log.WriteLine(line);
+        Assert.Contains(lines.Texts, l => l.StartsWith("run started:", StringComparison.Ordinal));
+        Assert.Contains(lines.Texts, l => l.Contains("opened '") && l.Contains("cityCC0.mpg") && l.Contains("mpeg2video"));
+        Assert.Contains(lines.Texts, l => l.Contains("decoding") && l.Contains("mpeg2video"));
+        Assert.Contains(lines.Texts, l => l.Contains("encoding with ffv1") && l.Contains("64x36") && l.Contains("1 threads"));
+        Assert.Contains(lines.Texts, l => l.StartsWith("run ended after", StringComparison.Ordinal) && l.Contains("190 frames in"));
     }
 
     [Fact(Timeout = 60000)]
@@ -40,26 +39,7 @@ public sealed class LogTests(ITestOutputHelper log)
         await graph.StopAsync();
         await run;
 
-        Assert.Contains(lines.Lines, l => l.StartsWith("stop requested: draining", StringComparison.Ordinal));
-        Assert.Contains(lines.Lines, l => l.StartsWith("run stopped (drained)", StringComparison.Ordinal));
-    }
-
-    private sealed class ListLogger : ILogger
-    {
-        private readonly List<string> _lines = new();
-        public IReadOnlyList<string> Lines { get { lock (_lines) return _lines.ToArray(); } }
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-        public bool IsEnabled(LogLevel logLevel) => true;
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            lock (_lines) _lines.Add(formatter(state, exception));
-        }
-    }
-
-    private sealed class ListLoggerFactory(ListLogger logger) : ILoggerFactory
-    {
-        public ILogger CreateLogger(string categoryName) => logger;
-        public void AddProvider(ILoggerProvider provider) { }
-        public void Dispose() { }
+        Assert.Contains(lines.Texts, l => l.StartsWith("stop requested: draining", StringComparison.Ordinal));
+        Assert.Contains(lines.Texts, l => l.StartsWith("run stopped (drained)", StringComparison.Ordinal));
     }
 }
