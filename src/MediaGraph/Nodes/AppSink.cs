@@ -38,6 +38,15 @@ public sealed class AppSink<T> : Node, IAppEndpoint where T : MediaItem
     public override NodeThreading Threading => NodeThreading.Shared;
     internal override bool IsSink => true;
 
+    /// <summary>When true, video frames reach the app where they live: device frames (NVDEC's, a kernel's) as they are,
+    /// with no Download inserted before the sink, and host frames as they are (check <see cref="VideoFrame.Location"/>).
+    /// For an app that works on the GPU itself, or that only counts frames. Dispose each frame promptly: a device frame
+    /// holds a pool buffer or an NVDEC surface the decoder needs back. Default false: the graph downloads device frames
+    /// before the sink. Set it before the run starts.</summary>
+    public bool TakesDeviceFrames { get; set; }
+
+    internal override bool TakesFramesWhereTheyLive => TakesDeviceFrames;
+
 
     /// <summary>How long the sink waits, full, for an app that has not started reading it before the run fails with a
     /// message saying so (awaiting <c>RunAsync</c> before reading would otherwise wait forever). Default 10 s.</summary>
