@@ -27,6 +27,9 @@
 #   scripts/gpu-check.sh sim      The check program from the build output on cuda-sim with the system's FFmpeg (the
 #                                 quick loop while working on it; no bundle).
 #
+# On a GPU, run.sh also measures the benchmarks (graph decode vs the bare loop in the native library; the transcode
+# side by side with the bundle's ffmpeg CLI) and ends with a summary (docs/gpu.md, "The GPU benchmarks").
+#
 # Nothing here has run on a GPU yet: the GPU side is unverified on hardware.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -163,10 +166,10 @@ cuda)
   # The check (NVDEC -> yadif -> scale -> tensorize -> download, the CPU reference, the encode run), the decode
   # benchmark (graph vs the bare loop in the native library) and the transcode side by side with this bundle's ffmpeg
   # CLI (started by the check program, alternating rounds, wall clock); a summary to paste comes last.
-  timeout 480 "$here/app/MediaGraph.GpuCheck" --device cuda --input "$here/clips/h264-1080.mp4" --scale 1280x720 --libs "$here/lib" \
+  timeout 360 "$here/app/MediaGraph.GpuCheck" --device cuda --input "$here/clips/h264-1080.mp4" --scale 1280x720 --libs "$here/lib" \
     --out "$work" --ffmpeg "$here/bin/ffmpeg" --rounds "${ROUNDS:-3}"
   rc=$?
-  [ $rc -eq 124 ] && echo "run.sh: the check ran past 480 s and was stopped"
+  [ $rc -eq 124 ] && echo "run.sh: the check ran past 360 s and was stopped"
   exit $rc ;;
 cuda-sim)
   "$here/app/MediaGraph.GpuCheck" --device cuda-sim --input "$here/clips/h264-192x108.mp4" --scale 160x90 --libs "$here/lib" --out "$work" \
