@@ -42,21 +42,9 @@ internal sealed class GpuCheck(CheckOptions options)
             "tensorize runs as a kernel into a device tensor, which is what the provider would read");
         // The decode benchmark first: on a GPU its bare loop lets FFmpeg open the primary context
         // (AV_CUDA_USE_PRIMARY_CONTEXT), which FFmpeg refuses once something else holds it with other flags.
-        if (options.RunBench) await new DecodeBenchmark(options, _failures, _summary).RunAsync();
-        if (options.RunCheck)
-        {
-            if (!options.OnGpu) CompilePtx();
-
-            var device = await RunPathAsync(options.Device, options.OnGpu ? HwAccel.Cuda : HwAccel.Auto);
-            CheckLibraries();
-            _summary.Insert(0, $"device path {device.Device} (decode -> yadif -> scale -> tensorize -> download): {StageLine(device.Metrics)}");
-            var cpu = await RunPathAsync(Device.Cpu, HwAccel.None);
-            _summary.Insert(1, $"cpu path (the reference): {StageLine(cpu.Metrics)}");
-            Compare(device, cpu);
-            CheckTransfers(device);
-            await RunEncodeAsync();
-        }
-        if (options.RunBench) await new TranscodeSideBySide(options, _failures, _summary).RunAsync();
+        if (options.RunBench) await GuardAsync("decode benchmark", new DecodeBenchmark(options, _failures, _summary).RunAsync);
+        if (options.RunCheck) await GuardAsync("check", RunCheckAsync);
+        if (options.RunBench) await GuardAsync("transcode side by side", new TranscodeSideBySide(options, _failures, _summary).RunAsync);
 
         Console.WriteLine();
         Console.WriteLine($"==== gpu-check summary: {options.Device}{(options.OnGpu ? "" : " (no GPU: CPU smoke)")}, {Path.GetFileName(options.Input)} -> {options.Width}x{options.Height} ====");
@@ -68,6 +56,37 @@ internal sealed class GpuCheck(CheckOptions options)
         }
         foreach (var f in _failures) Console.WriteLine($"gpu-check: FAILED: {f}");
         return 1;
+    }
+
+    /// <summary>The check proper: the device path, the CPU path, their comparison, the transfers and the encode run.</summary>
+    private async Task RunCheckAsync()
+    {
+        if (!options.OnGpu) CompilePtx();
+
+        var device = await RunPathAsync(options.Device, options.OnGpu ? HwAccel.Cuda : HwAccel.Auto);
+        CheckLibraries();
+        _summary.Insert(0, $"device path {device.Device} (decode -> yadif -> scale -> tensorize -> download): {StageLine(device.Metrics)}");
+        var cpu = await RunPathAsync(Device.Cpu, HwAccel.None);
+        _summary.Insert(1, $"cpu path (the reference): {StageLine(cpu.Metrics)}");
+        Compare(device, cpu);
+        CheckTransfers(device);
+        await RunEncodeAsync();
+    }
+
+    /// <summary>Runs a benchmark; one that throws is a failure of the check, and the rest of the check still runs
+    /// (a lent GPU gives one call: a fault in one part must not cost the others' numbers).</summary>
+    private async Task GuardAsync(string what, Func<Task> body)
+    {
+        try
+        {
+            await body();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            Console.WriteLine($"gpu-check: {what} failed: {e.GetType().Name}: {e.Message}");
+            _failures.Add($"{what}: {e.Message}");
+            _summary.Add($"{what}: FAILED ({e.Message})");
+        }
     }
 
     /// <summary>The summary's lines (fps per stage, ratios, transfer counters), printed last, compact to paste.</summary>
