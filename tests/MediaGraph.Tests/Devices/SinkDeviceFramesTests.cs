@@ -36,6 +36,27 @@ public sealed class SinkDeviceFramesTests
     }
 
     [Fact(Timeout = 120000)]
+    public async Task TakesDeviceFrames_TheRunEndsOnlyAfterTheAppHandledItsLastFrame()
+    {
+        if (!ComputeDevice.IsSupported) return;
+        var clip = await TestMedia.TinyAsync(6);
+        var graph = new global::MediaGraph.Graph(new GraphOptions { Device = Device.CudaSim });
+        var sink = graph.Sink(graph.Decode(clip).Video.Scale(32, 24), capacity: 8);
+        sink.TakesDeviceFrames = true;
+        var run = graph.RunAsync();
+        var endedWhileHeld = new List<bool>();
+        await foreach (var frame in sink.ReadAllAsync())
+            using (frame)
+            {
+                await Task.Delay(100); // a slow app: the nodes are done long before it is
+                endedWhileHeld.Add(run.IsCompleted);
+            }
+        await run;
+        Assert.Equal(6, endedWhileHeld.Count);
+        Assert.All(endedWhileHeld, ended => Assert.False(ended)); // the device outlives every frame the app held
+    }
+
+    [Fact(Timeout = 120000)]
     public async Task TakesDeviceFrames_AfterAHostDecoder_GetsHostFramesWithNoUpload()
     {
         if (!ComputeDevice.IsSupported) return;
