@@ -474,6 +474,31 @@ MG_API int mg_expr_parse(const char *text, const char *names, mg_expr **out);
 MG_API double mg_expr_eval(mg_expr *e, const double *values);
 MG_API void mg_expr_free(mg_expr **p);
 
+/* ---------- the bare decode loop (bench.c): the baseline the graph's decode is measured against ---------- */
+
+#define MG_DECODE_BENCH_SOFTWARE 0   /* libavcodec's software decoder */
+#define MG_DECODE_BENCH_CUDA 1       /* NVDEC (CUDA hwaccel, output AV_PIX_FMT_CUDA); fails without a GPU */
+#define MG_DECODE_BENCH_AUTO 2       /* NVDEC when a CUDA device opens and the stream takes it, else software */
+
+typedef struct mg_decode_bench_result {
+    int64_t frames;              /* frames decoded (each dropped at once) */
+    int64_t cuda_frames;         /* of which CUDA frames (NVDEC's) */
+    int64_t packets;             /* video packets sent */
+    double open_seconds;         /* opening the file, reading its streams, the device and the decoder */
+    double seconds;              /* the loop: first packet read to the decoder drained */
+    double first_frame_seconds;  /* from the loop's start to the first frame */
+    double last_frame_seconds;   /* from the loop's start to the last frame */
+    int32_t hw;                  /* 1 when the frames were NVDEC's */
+    int32_t width, height;       /* of the first frame */
+    char why[256];               /* when CUDA was asked for and the frames were not: why */
+} mg_decode_bench_result;
+
+/* Opens url, decodes its best video stream with `mode` and drops every frame as it comes (no download, no copy):
+   the frames and seconds a program that only decodes gets from this FFmpeg. With CUDA, on `cuda`'s device context
+   when given (the graph's: the primary context the handle retains), else on device 0's primary context opened with
+   AV_CUDA_USE_PRIMARY_CONTEXT. threads: decoder threads (0 = one per core). */
+MG_API int mg_decode_bench(const char *url, int mode, mg_cuda *cuda, int threads, mg_decode_bench_result *out);
+
 #ifdef __cplusplus
 }
 #endif

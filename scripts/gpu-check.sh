@@ -27,6 +27,9 @@
 #   scripts/gpu-check.sh sim      The check program from the build output on cuda-sim with the system's FFmpeg (the
 #                                 quick loop while working on it; no bundle).
 #
+# On a GPU, run.sh also measures the benchmarks (graph decode vs the bare loop in the native library; the transcode
+# side by side with the bundle's ffmpeg CLI) and ends with a summary (docs/gpu.md, "The GPU benchmarks").
+#
 # Nothing here has run on a GPU yet: the GPU side is unverified on hardware.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -160,18 +163,17 @@ work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
 case "$mode" in
 cuda)
   nvidia-smi -L 2>/dev/null || echo "run.sh: nvidia-smi not found"
-  "$here/app/MediaGraph.GpuCheck" --device cuda --input "$here/clips/h264-1080.mp4" --scale 1280x720 --libs "$here/lib" --out "$work"
+  # The check (NVDEC -> yadif -> scale -> tensorize -> download, the CPU reference, the encode run), the decode
+  # benchmark (graph vs the bare loop in the native library) and the transcode side by side with this bundle's ffmpeg
+  # CLI (started by the check program, alternating rounds, wall clock); a summary to paste comes last.
+  timeout 360 "$here/app/MediaGraph.GpuCheck" --device cuda --input "$here/clips/h264-1080.mp4" --scale 1280x720 --libs "$here/lib" \
+    --out "$work" --ffmpeg "$here/bin/ffmpeg" --rounds "${ROUNDS:-3}"
   rc=$?
-  # The ffmpeg CLI of the same bundle doing the same on the GPU, for the side-by-side fps (-benchmark: its times).
-  echo "run.sh: ffmpeg CLI: NVDEC -> yadif_cuda -> scale_cuda 1280x720 -> hwdownload"
-  "$here/bin/ffmpeg" -nostdin -hide_banner -v error -stats -benchmark -hwaccel cuda -hwaccel_output_format cuda \
-    -i "$here/clips/h264-1080.mp4" -vf yadif_cuda,scale_cuda=1280:720,hwdownload,format=nv12 -f null - 2>&1 | tr '\r' '\n' | tail -3
-  echo "run.sh: ffmpeg CLI: NVDEC -> yadif_cuda -> scale_cuda 1280x720 -> h264_nvenc (fails where the GPU has no NVENC)"
-  "$here/bin/ffmpeg" -nostdin -hide_banner -v error -stats -benchmark -hwaccel cuda -hwaccel_output_format cuda \
-    -i "$here/clips/h264-1080.mp4" -vf yadif_cuda,scale_cuda=1280:720 -c:v h264_nvenc -y "$work/ffmpeg-nvenc.mp4" 2>&1 | tr '\r' '\n' | tail -3
+  [ $rc -eq 124 ] && echo "run.sh: the check ran past 360 s and was stopped"
   exit $rc ;;
 cuda-sim)
-  "$here/app/MediaGraph.GpuCheck" --device cuda-sim --input "$here/clips/h264-192x108.mp4" --scale 160x90 --libs "$here/lib" --out "$work"
+  "$here/app/MediaGraph.GpuCheck" --device cuda-sim --input "$here/clips/h264-192x108.mp4" --scale 160x90 --libs "$here/lib" --out "$work" \
+    --ffmpeg "$here/bin/ffmpeg" --rounds 1
   exit $? ;;
 *) echo "usage: run.sh [cuda|cuda-sim]" >&2; exit 2 ;;
 esac
@@ -209,7 +211,7 @@ sim)
   work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
   ffmpeg -nostdin -v error -f lavfi -i testsrc2=size=192x108:rate=50 -frames:v 8 -vf interlace=scan=tff \
     -c:v libx264 -pix_fmt yuv420p "$work/in.mp4"
-  dotnet "$dll" --device cuda-sim --input "$work/in.mp4" --scale 160x90 --out "$work"
+  dotnet "$dll" --device cuda-sim --input "$work/in.mp4" --scale 160x90 --out "$work" --ffmpeg "$(command -v ffmpeg)" --rounds 1
   ;;
 
 *)

@@ -40,15 +40,15 @@ internal sealed class GpuCheck(CheckOptions options)
         Console.WriteLine($"gpu-check: {options.Input} on {options.Device}, scale {options.Width}x{options.Height}");
         Console.WriteLine("gpu-check: ONNX Runtime CUDA: not in the bundle (its CUDA provider is 284 MB, over the 64 MiB carry); " +
             "tensorize runs as a kernel into a device tensor, which is what the provider would read");
-        if (!options.OnGpu) CompilePtx();
+        // The decode benchmark first: on a GPU its bare loop lets FFmpeg open the primary context
+        // (AV_CUDA_USE_PRIMARY_CONTEXT), which FFmpeg refuses once something else holds it with other flags.
+        if (options.RunBench) await GuardAsync("decode benchmark", new DecodeBenchmark(options, _failures, _summary).RunAsync);
+        if (options.RunCheck) await GuardAsync("check", RunCheckAsync);
+        if (options.RunBench) await GuardAsync("transcode side by side", new TranscodeSideBySide(options, _failures, _summary).RunAsync);
 
-        var device = await RunPathAsync(options.Device, options.OnGpu ? HwAccel.Cuda : HwAccel.Auto);
-        CheckLibraries();
-        var cpu = await RunPathAsync(Device.Cpu, HwAccel.None);
-        Compare(device, cpu);
-        CheckTransfers(device);
-        await RunEncodeAsync();
-
+        Console.WriteLine();
+        Console.WriteLine($"==== gpu-check summary: {options.Device}{(options.OnGpu ? "" : " (no GPU: CPU smoke)")}, {Path.GetFileName(options.Input)} -> {options.Width}x{options.Height} ====");
+        foreach (var line in _summary) Console.WriteLine($"- {line}");
         if (_failures.Count == 0)
         {
             Console.WriteLine($"gpu-check: ok ({options.Device})");
@@ -56,6 +56,54 @@ internal sealed class GpuCheck(CheckOptions options)
         }
         foreach (var f in _failures) Console.WriteLine($"gpu-check: FAILED: {f}");
         return 1;
+    }
+
+    /// <summary>The check proper: the device path, the CPU path, their comparison, the transfers and the encode run.</summary>
+    private async Task RunCheckAsync()
+    {
+        if (!options.OnGpu) CompilePtx();
+
+        var device = await RunPathAsync(options.Device, options.OnGpu ? HwAccel.Cuda : HwAccel.Auto);
+        CheckLibraries();
+        _summary.Insert(0, $"device path {device.Device} (decode -> yadif -> scale -> tensorize -> download): {StageLine(device.Metrics)}");
+        var cpu = await RunPathAsync(Device.Cpu, HwAccel.None);
+        _summary.Insert(1, $"cpu path (the reference): {StageLine(cpu.Metrics)}");
+        Compare(device, cpu);
+        CheckTransfers(device);
+        await RunEncodeAsync();
+    }
+
+    /// <summary>Runs a benchmark; one that throws is a failure of the check, and the rest of the check still runs
+    /// (a lent GPU gives one call: a fault in one part must not cost the others' numbers).</summary>
+    private async Task GuardAsync(string what, Func<Task> body)
+    {
+        try
+        {
+            await body();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            Console.WriteLine($"gpu-check: {what} failed: {e.GetType().Name}: {e.Message}");
+            _failures.Add($"{what}: {e.Message}");
+            _summary.Add($"{what}: FAILED ({e.Message})");
+        }
+    }
+
+    /// <summary>The summary's lines (fps per stage, ratios, transfer counters), printed last, compact to paste.</summary>
+    private readonly List<string> _summary = [];
+
+    /// <summary>The run's rate, each node's stage fps and the host↔device bytes, on one line.</summary>
+    private static string StageLine(GraphMetrics metrics)
+    {
+        var stages = metrics.Nodes.Select(n =>
+        {
+            var frames = n.Roles.HasFlag(NodeRoles.Output) ? n.FramesIn : n.FramesOut;
+            var busy = n.BusyTime.TotalSeconds;
+            return $"{n.Node} {(busy > 0 ? (frames / busy).ToString("0.0") : "-")}";
+        });
+        return $"run {metrics.Frames} frames at {metrics.Fps:0.0} fps; stage fps: {string.Join(", ", stages)}; " +
+            $"host->device {metrics.Nodes.Sum(n => n.BytesUploaded)} B, device->host {metrics.Nodes.Sum(n => n.BytesDownloaded)} B " +
+            $"(by node: {string.Join(", ", metrics.Nodes.Where(n => n.BytesUploaded + n.BytesDownloaded > 0).Select(n => $"{n.Node} {n.BytesUploaded}/{n.BytesDownloaded}"))})";
     }
 
     private sealed record PathResult(Device Device, GraphMetrics Metrics, FrameStore Frames, float[]? Tensor, IReadOnlyList<string> Log);
@@ -101,11 +149,13 @@ internal sealed class GpuCheck(CheckOptions options)
         if (fallback.Count == 0)
         {
             Console.WriteLine($"gpu-check: NVENC present: h264_nvenc encoded from device frames, device->host {downloaded} bytes");
+            _summary.Add($"encode run: NVENC present, from device frames, device->host {downloaded} B; {StageLine(metrics)}");
             if (downloaded != 0) _failures.Add($"NVENC encoded, yet {downloaded} bytes went device -> host in the encode run");
         }
         else
         {
             Console.WriteLine($"gpu-check: NVENC absent: the counted download path (download + libx264), device->host {downloaded} bytes; said {fallback.Count} time(s)");
+            _summary.Add($"encode run: NVENC absent, counted download + libx264, device->host {downloaded} B; {StageLine(metrics)}");
             if (fallback.Count != 1) _failures.Add($"the NVENC fallback was logged {fallback.Count} times, not once");
             if (downloaded == 0) _failures.Add("the NVENC fallback encoded device frames without a counted download");
         }
@@ -167,6 +217,7 @@ internal sealed class GpuCheck(CheckOptions options)
             if (min < MinPsnr) _failures.Add($"plane {names[p]} of frame {worst}: {Db(min)} against the CPU path, want >= {MinPsnr} dB");
         }
         Console.WriteLine($"gpu-check: pixels {device.Device} ({device.Frames.Format}) vs cpu ({cpu.Frames.Format}), {n} of {device.Frames.Count} frames: {string.Join("; ", line)}");
+        _summary.Add($"pixels vs cpu path, {n} frames: {string.Join("; ", line)}");
 
         if (device.Tensor is null || cpu.Tensor is null)
         {
@@ -175,6 +226,7 @@ internal sealed class GpuCheck(CheckOptions options)
         }
         var tensor = FrameStore.Psnr(device.Tensor, cpu.Tensor);
         Console.WriteLine($"gpu-check: tensor of frame {Tensorize.KeptFrame} ({options.Width}x{options.Height}x3 f32) {device.Device} vs cpu: {Db(tensor)}");
+        _summary.Add($"tensor of frame {Tensorize.KeptFrame} vs cpu: {Db(tensor)}");
         if (tensor < MinPsnr) _failures.Add($"the tensor differs from the CPU tensorizer's: {Db(tensor)}, want >= {MinPsnr} dB");
     }
 
@@ -199,6 +251,7 @@ internal sealed class GpuCheck(CheckOptions options)
             if (nvdec == 0) _failures.Add("the decoder did not use NVDEC (see its log line above)");
             if (up != 0) _failures.Add($"{up} bytes went host -> device between decode and the last GPU node; NVDEC frames should be adopted in place (0)");
             else Console.WriteLine("gpu-check: 0 bytes host->device from NVDEC decode to the last GPU node (tensorize)");
+            _summary.Add($"transfers, device path: host->device {up} B between NVDEC decode and the last GPU node (claim: 0), device->host {down} B (the download)");
         }
         else
         {

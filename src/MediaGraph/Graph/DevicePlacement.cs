@@ -33,6 +33,7 @@ internal static class DevicePlacement
         foreach (var node in nodes)
         {
             if (node is UploadNode or DownloadNode) continue; // written by the user: they take either
+            if (node.TakesFramesWhereTheyLive) continue;      // an app sink that takes device frames as they are
             var wantsDevice = onDevice.Contains(node) || DeviceEncode(node);
             foreach (var input in node.Inputs)
             {

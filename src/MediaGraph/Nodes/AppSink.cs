@@ -38,6 +38,24 @@ public sealed class AppSink<T> : Node, IAppEndpoint where T : MediaItem
     public override NodeThreading Threading => NodeThreading.Shared;
     internal override bool IsSink => true;
 
+    /// <summary>When true, video frames reach the app where they live: device frames (NVDEC's, a kernel's) as they are,
+    /// with no Download inserted before the sink, and host frames as they are (check <see cref="VideoFrame.Location"/>).
+    /// For an app that works on the GPU itself, or that only counts frames. Dispose each frame promptly: a device frame
+    /// holds a pool buffer or an NVDEC surface the decoder needs back. A device frame lives on the run's device, which
+    /// closes when the run ends, so the run waits for the app's read loop to end (its last frame handled) before it
+    /// ends: read while the run goes (reading starts it, or start reading before awaiting <c>RunAsync</c>) and release
+    /// every frame within the loop. Default false: the graph downloads device frames before the sink. Set it before
+    /// the run starts.</summary>
+    public bool TakesDeviceFrames { get; set; }
+
+    // Per run channel: completed when the app's read loop over it has ended (it ran out of items, or was left).
+    private readonly ConditionalWeakTable<Channel<T>, TaskCompletionSource> _readerLeft = new();
+
+    private TaskCompletionSource ReaderLeft(Channel<T> channel)
+        => _readerLeft.GetValue(channel, static _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+
+    internal override bool TakesFramesWhereTheyLive => TakesDeviceFrames;
+
 
     /// <summary>How long the sink waits, full, for an app that has not started reading it before the run fails with a
     /// message saying so (awaiting <c>RunAsync</c> before reading would otherwise wait forever). Default 10 s.</summary>
@@ -96,6 +114,7 @@ public sealed class AppSink<T> : Node, IAppEndpoint where T : MediaItem
 
             channel.Writer.TryComplete(); // the reader is gone: the instance sees a closed channel and stops the graph
             while (channel.Reader.TryRead(out var left)) left.Dispose();
+            ReaderLeft(channel).TrySetResult(); // a sink taking device frames lets its run end now
         }
         if (started is not null) await started.ConfigureAwait(false);
     }
@@ -187,6 +206,15 @@ public sealed class AppSink<T> : Node, IAppEndpoint where T : MediaItem
             }
             item.Dispose();
             context.StopInputs();
+        }
+
+        /// <summary>With <see cref="TakesDeviceFrames"/>: the run (and its device) ends only once the app's read loop
+        /// has ended, so no device frame is used after its device closed.</summary>
+        protected internal override async ValueTask FinishAsync(NodeContext context, CancellationToken cancellationToken)
+        {
+            if (!sink.TakesDeviceFrames || !sink._channel.HasReader(channel)) return;
+            channel.Writer.TryComplete();
+            await sink.ReaderLeft(channel).Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
 
         public override ValueTask DisposeAsync()

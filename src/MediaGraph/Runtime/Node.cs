@@ -52,6 +52,10 @@ public abstract partial class Node
     /// host once per frame): the graph inserts no upload before it, and a download when its producer is on the device.</summary>
     internal virtual bool TakesHostFrames(int input) => false;
 
+    /// <summary>True for a node that takes video frames where they live, host or device (an app sink asked to): the
+    /// graph inserts neither an upload nor a download before it.</summary>
+    internal virtual bool TakesFramesWhereTheyLive => false;
+
     /// <summary>An implicit node is made by the builder for the user (a decoder behind <c>input.Video</c>); it is
     /// left out of a run when nothing consumes it.</summary>
     internal virtual bool IsImplicit => false;
