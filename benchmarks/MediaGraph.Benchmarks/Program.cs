@@ -77,6 +77,13 @@ if (args.Length > 0 && args[0] == "trace")
     await TraceOverhead.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5, args.Skip(2).ToArray());
     return;
 }
+// ... -- trace-cost [ROUNDS]                                        the timeline's micro costs: a clock read and a ring
+//                                                                   store a hop, and the JSON writer's MB/s
+if (args.Length > 0 && args[0] == "trace-cost")
+{
+    TraceCost.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5);
+    return;
+}
 BenchmarkSwitcher.FromAssembly(typeof(PassThroughBenchmark).Assembly).Run(args);
 
 static class QuickPassThrough
