@@ -302,33 +302,43 @@ internal sealed partial class GraphRunner
             TraceItem(ref e, start, end, work);
         }
 
-        /// <summary>A traced source's emit: its piece of work is from its previous emit's return to this one's (the
-        /// item's making, and its waiting for room downstream, counted as blocked).</summary>
-        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-        private async ValueTask TracedSourceEmitAsync(int output, MediaItem item, CancellationToken cancellationToken)
-        {
-            var e = new TraceEvent { Pts = item.Pts, TimeBase = item.TimeBase, Item = TraceEvent.KindOf(item), Edge = -1, Port = (short)output };
-            var start = _lastEmit;
-            _blocked = 0;
-            _emittedOnDevice = false;
-            try
-            {
-                await EmitCoreAsync(output, item, cancellationToken).ConfigureAwait(false);
-            }
-            finally
-            {
-                // This emit's return ends this item's work and starts the next one's: one clock read for both.
-                var end = Stopwatch.GetTimestamp();
-                TraceItem(ref e, start == 0 ? end : start, end, TraceWork.Produce);
-                _lastEmit = end;
-            }
-        }
-
         public override ValueTask EmitAsync(int output, MediaItem item, CancellationToken cancellationToken)
         {
             if (_trace is null) return EmitCoreAsync(output, item, cancellationToken);
-            _emittedOnDevice |= item is VideoFrame { Device: not null };
-            return Inputs.Length == 0 ? TracedSourceEmitAsync(output, item, cancellationToken) : EmitCoreAsync(output, item, cancellationToken);
+            var onDevice = item is VideoFrame { Device: not null };
+            _emittedOnDevice |= onDevice;
+            if (Inputs.Length != 0) return EmitCoreAsync(output, item, cancellationToken);
+
+            // A traced source's emit: its piece of work is from its previous emit's return to this one's (the item's
+            // making, and its waiting for room downstream, counted as blocked). Read before the item is handed on.
+            var e = new TraceEvent { Pts = item.Pts, TimeBase = item.TimeBase, Item = TraceEvent.KindOf(item), OnDevice = onDevice, Edge = -1, Port = (short)output };
+            var start = _lastEmit;
+            _blocked = 0;
+            _emittedOnDevice = false;
+            ValueTask write;
+            try { write = EmitCoreAsync(output, item, cancellationToken); }
+            catch { RecordProduce(ref e, start); throw; }
+            if (!write.IsCompleted) return TracedSourceEmitAsync(write, e, start);
+            try { write.GetAwaiter().GetResult(); }
+            finally { RecordProduce(ref e, start); }
+            return default;
+        }
+
+        /// <summary>A traced source's emit that waits (an edge full, on the thread pool).</summary>
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+        private async ValueTask TracedSourceEmitAsync(ValueTask write, TraceEvent e, long start)
+        {
+            try { await write.ConfigureAwait(false); }
+            finally { RecordProduce(ref e, start); }
+        }
+
+        /// <summary>This emit's return ends the source's work on this item and starts its work on the next: one
+        /// clock read for both.</summary>
+        private void RecordProduce(ref TraceEvent e, long start)
+        {
+            var end = Stopwatch.GetTimestamp();
+            TraceItem(ref e, start == 0 ? end : start, end, TraceWork.Produce);
+            _lastEmit = end;
         }
 
         private ValueTask EmitCoreAsync(int output, MediaItem item, CancellationToken cancellationToken)
