@@ -92,6 +92,14 @@ if (args.Length > 0 && args[0] == "infer-gpu")
         else if (args[i] == "--frames") gpuFrames = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
     Environment.Exit(await GpuInference.RunAsync(args[1], batchSizes, gpuFrames));
 }
+
+// ... -- trace-cost [ROUNDS]                                        the timeline's micro costs: a clock read and a ring
+//                                                                   store a hop, and the JSON writer's MB/s
+if (args.Length > 0 && args[0] == "trace-cost")
+{
+    TraceCost.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5);
+    return;
+}
 BenchmarkSwitcher.FromAssembly(typeof(PassThroughBenchmark).Assembly).Run(args);
 
 static class QuickPassThrough

@@ -17,9 +17,9 @@ internal sealed class Edge
 
     /// <summary>An item in the edge and the generation it had when written: if it comes out released, or reused by
     /// another owner, its producer released it after emitting it.</summary>
-    private readonly record struct Queued(MediaItem Item, int Generation, long Bytes, long Enqueued = 0, long Sequence = 0);
+    private readonly record struct Queued(MediaItem Item, int Generation, long Bytes, long Enqueued = 0, uint Sequence = 0);
     private int _writerWaiting;
-    private long _sequence; // items written (traced edges only; the producer is the one writer)
+    private uint _sequence; // items written (traced edges only; the producer is the one writer)
     private readonly FlightBudget? _budget;
     private long _bytes;
 
@@ -83,14 +83,15 @@ internal sealed class Edge
         if (_budget is { } budget && !_drops && budget.WouldExceed(bytes) && _channel.Reader.Count > 0) return false;
         Interlocked.Add(ref _bytes, bytes);
         _budget?.Add(bytes);
-        var queued = TraceId < 0 ? new Queued(item, item.Generation, bytes) : new Queued(item, item.Generation, bytes, Stopwatch.GetTimestamp(), _sequence + 1);
+        // Traced: one clock read, the item's enqueue time (its queue wait, and where its flow starts).
+        var queued = TraceId < 0 ? new Queued(item, item.Generation, bytes) : new Queued(item, item.Generation, bytes, Stopwatch.GetTimestamp(), ++_sequence);
         if (!_channel.Writer.TryWrite(queued))
         {
+            if (queued.Sequence != 0) _sequence--;
             Interlocked.Add(ref _bytes, -bytes);
             _budget?.Remove(bytes);
             return false;
         }
-        if (TraceId >= 0) _sequence++;
         Consumer.Set();
         return true;
     }
@@ -181,4 +182,4 @@ internal sealed class Edge
 }
 
 /// <summary>When an item was written to a traced edge (Stopwatch ticks) and its number on it (1, 2 ...).</summary>
-internal readonly record struct EdgeStamp(long Enqueued, long Sequence);
+internal readonly record struct EdgeStamp(long Enqueued, uint Sequence);

@@ -10,7 +10,7 @@ namespace MediaGraph;
 /// </summary>
 /// <remarks>
 /// Off unless <see cref="GraphOptions.Trace"/> is set; then every node records into a ring of its own (at most
-/// <see cref="MaxEventsPerNode"/> events, no lock), grown in chunks of 1,024 events (80 KB) as the node reaches them,
+/// <see cref="MaxEventsPerNode"/> events of 64 bytes, no lock), grown in chunks of 1,024 events (64 KB) as the node reaches them,
 /// so a short run allocates for what it recorded, not for the bound, and a full ring allocates nothing more. A node
 /// that does more work than that keeps its latest events and the file says how many it dropped (an instant event
 /// "trace events dropped" on its thread, and <see cref="Dropped"/>). The file is written once, when the run ends
@@ -44,8 +44,8 @@ public sealed class FrameTrace
     /// <summary>The file written, or null for a stream.</summary>
     public string? Path { get; }
 
-    /// <summary>Events each node keeps (a ring: past it, the oldest are dropped and counted). 80 bytes an event,
-    /// allocated in chunks of 1,024 as the node records them. Default 32768 (at most 2.6 MB a node; 20 minutes of
+    /// <summary>Events each node keeps (a ring: past it, the oldest are dropped and counted). 64 bytes an event,
+    /// allocated in chunks of 1,024 as the node records them. Default 32768 (at most 2 MB a node; 20 minutes of
     /// 25 fps video).</summary>
     public int MaxEventsPerNode
     {
@@ -67,7 +67,8 @@ public sealed class FrameTrace
         {
             var full = System.IO.Path.GetFullPath(Path!);
             Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
-            return new FileStream(full, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16);
+            // Unbuffered: the trace's writer hands it 1 MB at a time from a buffer of its own.
+            return new FileStream(full, FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 0);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
         {

@@ -201,8 +201,9 @@ internal sealed partial class GraphRunner
             _blocked = 0;
             _emittedOnDevice = false;
             await Settle(instance.OnWakeUpAsync(this, hard)).ConfigureAwait(false);
-            Metrics.AddBusy(Stopwatch.GetTimestamp() - start - _blocked);
-            if (_trace is not null) TraceControl(TraceWork.WakeUp, start, -1);
+            var end = Stopwatch.GetTimestamp();
+            Metrics.AddBusy(end - start - _blocked);
+            if (_trace is not null) TraceControl(TraceWork.WakeUp, start, end, -1);
             if (AllOutputsClosed) StopInputs();
         }
 
@@ -217,6 +218,7 @@ internal sealed partial class GraphRunner
             _blocked = 0;
             _emittedOnDevice = false;
             var done = false;
+            long end;
             try
             {
                 await Settle(instance.ProcessAsync(this, input, item, hard)).ConfigureAwait(false);
@@ -229,10 +231,12 @@ internal sealed partial class GraphRunner
             finally
             {
                 FfmpegLog?.Drain();
-                if (_trace is not null) TraceItem(traced, start, TraceWork.Item, failed: !done);
+                // One clock read ends the work for both the metrics and the timeline.
+                end = Stopwatch.GetTimestamp();
+                if (_trace is not null) TraceItem(ref traced, start, end, TraceWork.Item, failed: !done);
             }
             FfmpegLog?.TakeError(); // an error FFmpeg logged for an item that went through was damage skipped, not a reason to quote later
-            Metrics.AddWork(Stopwatch.GetTimestamp() - start - _blocked);
+            Metrics.AddWork(end - start - _blocked);
             if (AllOutputsClosed) StopInputs(); // nobody downstream reads: tell upstream, so sources can end
         }
 
@@ -245,8 +249,9 @@ internal sealed partial class GraphRunner
             _emittedOnDevice = false;
             try { await Settle(instance.FinishAsync(this, hard)).ConfigureAwait(false); }
             finally { FfmpegLog?.Drain(); }
-            Metrics.AddBusy(Stopwatch.GetTimestamp() - start - _blocked);
-            if (_trace is not null) TraceControl(TraceWork.Flush, start, -1);
+            var end = Stopwatch.GetTimestamp();
+            Metrics.AddBusy(end - start - _blocked);
+            if (_trace is not null) TraceControl(TraceWork.Flush, start, end, -1);
         }
 
         /// <summary>Tells the instance that input <paramref name="input"/> ended (traced as "end of input").</summary>
@@ -257,7 +262,7 @@ internal sealed partial class GraphRunner
             _blocked = 0;
             _emittedOnDevice = false;
             await Settle(instance.EndOfInputAsync(this, input, hard)).ConfigureAwait(false);
-            if (_trace is not null) TraceControl(TraceWork.EndOfInput, start, input);
+            if (_trace is not null) TraceControl(TraceWork.EndOfInput, start, Stopwatch.GetTimestamp(), input);
         }
 
         // ---- the frame timeline (only when the run is traced) ----
@@ -272,52 +277,68 @@ internal sealed partial class GraphRunner
             TimeBase = item.TimeBase,
             Item = TraceEvent.KindOf(item),
             OnDevice = item is VideoFrame { Device: not null },
-            Edge = input < Inputs.Length && Inputs[input] is { } edge ? edge.TraceId : -1,
+            Edge = input < Inputs.Length && Inputs[input] is { } edge ? (short)edge.TraceId : (short)-1,
             Port = (short)input,
             Enqueued = stamp.Enqueued,
             Sequence = stamp.Sequence,
         };
 
-        private void TraceItem(TraceEvent e, long start, TraceWork work, bool failed = false)
+        /// <summary>Completes <paramref name="e"/> with the work's times and stores it in the node's ring.</summary>
+        private void TraceItem(ref TraceEvent e, long start, long end, TraceWork work, bool failed = false)
         {
             e.Start = start;
-            e.End = Stopwatch.GetTimestamp();
+            e.End = end;
             e.Blocked = _blocked;
             e.Work = work;
             e.Failed = failed;
             // Where the work ran: where what it emitted lives, or else where its input did (an encoder of host frames).
             e.OnDevice |= _emittedOnDevice;
-            _trace!.Record(e);
+            _trace!.Record(in e);
         }
 
-        private void TraceControl(TraceWork work, long start, int port)
-            => TraceItem(new TraceEvent { Pts = Timestamp.None, Edge = -1, Port = (short)port }, start, work);
-
-        /// <summary>A traced source's emit: its piece of work is from its previous emit's return to this one's (the
-        /// item's making, and its waiting for room downstream, counted as blocked).</summary>
-        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-        private async ValueTask TracedSourceEmitAsync(int output, MediaItem item, CancellationToken cancellationToken)
+        private void TraceControl(TraceWork work, long start, long end, int port)
         {
-            var e = new TraceEvent { Pts = item.Pts, TimeBase = item.TimeBase, Item = TraceEvent.KindOf(item), Edge = -1, Port = (short)output };
-            var start = _lastEmit;
-            _blocked = 0;
-            _emittedOnDevice = false;
-            try
-            {
-                await EmitCoreAsync(output, item, cancellationToken).ConfigureAwait(false);
-            }
-            finally
-            {
-                TraceItem(e, start == 0 ? Stopwatch.GetTimestamp() : start, TraceWork.Produce);
-                _lastEmit = Stopwatch.GetTimestamp();
-            }
+            var e = new TraceEvent { Pts = Timestamp.None, Edge = -1, Port = (short)port };
+            TraceItem(ref e, start, end, work);
         }
 
         public override ValueTask EmitAsync(int output, MediaItem item, CancellationToken cancellationToken)
         {
             if (_trace is null) return EmitCoreAsync(output, item, cancellationToken);
-            _emittedOnDevice |= item is VideoFrame { Device: not null };
-            return Inputs.Length == 0 ? TracedSourceEmitAsync(output, item, cancellationToken) : EmitCoreAsync(output, item, cancellationToken);
+            var onDevice = item is VideoFrame { Device: not null };
+            _emittedOnDevice |= onDevice;
+            if (Inputs.Length != 0) return EmitCoreAsync(output, item, cancellationToken);
+
+            // A traced source's emit: its piece of work is from its previous emit's return to this one's (the item's
+            // making, and its waiting for room downstream, counted as blocked). Read before the item is handed on.
+            var e = new TraceEvent { Pts = item.Pts, TimeBase = item.TimeBase, Item = TraceEvent.KindOf(item), OnDevice = onDevice, Edge = -1, Port = (short)output };
+            var start = _lastEmit;
+            _blocked = 0;
+            _emittedOnDevice = false;
+            ValueTask write;
+            try { write = EmitCoreAsync(output, item, cancellationToken); }
+            catch { RecordProduce(ref e, start); throw; }
+            if (!write.IsCompleted) return TracedSourceEmitAsync(write, e, start);
+            try { write.GetAwaiter().GetResult(); }
+            finally { RecordProduce(ref e, start); }
+            return default;
+        }
+
+        /// <summary>A traced source's emit that waits (an edge full, on the thread pool).</summary>
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+        private async ValueTask TracedSourceEmitAsync(ValueTask write, TraceEvent e, long start)
+        {
+            try { await write.ConfigureAwait(false); }
+            finally { RecordProduce(ref e, start); }
+        }
+
+        /// <summary>This emit's return ends the source's work on this item and starts its work on the next: one
+        /// clock read for both.</summary>
+        private void RecordProduce(ref TraceEvent e, long start)
+        {
+            var end = Stopwatch.GetTimestamp();
+            TraceItem(ref e, start == 0 ? end : start, end, TraceWork.Produce);
+            _lastEmit = end;
         }
 
         private ValueTask EmitCoreAsync(int output, MediaItem item, CancellationToken cancellationToken)

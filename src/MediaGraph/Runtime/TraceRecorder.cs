@@ -15,19 +15,23 @@ internal enum TraceWork : byte
     Flush,
 }
 
-/// <summary>One piece of work of one node, as recorded on its loop (Stopwatch ticks).</summary>
+/// <summary>One piece of work of one node, as recorded on its loop (Stopwatch ticks): 64 bytes, one cache line.
+/// The start and end are the clock reads the node's metrics take anyway; only <see cref="Enqueued"/> (read by the edge
+/// when the item was written) is a clock read added by tracing.</summary>
 internal struct TraceEvent
 {
-    public long Start, End, Blocked;
+    public long Start, End;
+    /// <summary>Time spent waiting for room downstream during the work (ticks; 0 almost always).</summary>
+    public long Blocked;
     /// <summary>When the item entered the node's input edge (0: no edge).</summary>
     public long Enqueued;
-    /// <summary>The item's number on its edge (1, 2 ...; 0: none): with <see cref="Edge"/>, the flow that joins the
-    /// producer's work to this.</summary>
-    public long Sequence;
     public long Pts;
     public Rational TimeBase;
+    /// <summary>The item's number on its edge (1, 2 ...; 0: none): with <see cref="Edge"/>, the flow that joins the
+    /// producer's work to this.</summary>
+    public uint Sequence;
     /// <summary>The input edge's trace id, or -1.</summary>
-    public int Edge;
+    public short Edge;
     /// <summary>The output a source emitted on, or the input an end of input is for.</summary>
     public short Port;
     public TraceWork Work;
@@ -51,7 +55,7 @@ internal struct TraceEvent
 /// recorded, not for the whole bound; once every chunk exists, recording allocates nothing.</summary>
 internal sealed class NodeTrace
 {
-    /// <summary>Events a chunk holds: 80 KB, under the large-object threshold.</summary>
+    /// <summary>Events a chunk holds: 64 KB, under the large-object threshold.</summary>
     internal const int ChunkEvents = 1024;
     private const int ChunkShift = 10;
 
@@ -71,6 +75,8 @@ internal sealed class NodeTrace
     public Node Node { get; }
     public int Tid { get; }
 
+    /// <summary>Stores <paramref name="e"/> (the only copy recording makes). A chunk not made yet is made here,
+    /// out of line: once per 1,024 events until the ring is whole, never after.</summary>
     public void Record(in TraceEvent e)
     {
         var i = _next;
@@ -80,6 +86,7 @@ internal sealed class NodeTrace
         Volatile.Write(ref _written, _written + 1);
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private TraceEvent[] Grow(int chunk)
         => _chunks[chunk] = GC.AllocateUninitializedArray<TraceEvent>(Math.Min(ChunkEvents, _capacity - (chunk << ChunkShift)));
 
@@ -133,132 +140,112 @@ internal sealed class TraceRecorder(FrameTrace trace, Stream output, string devi
     /// items written to it (called under the runner's lock as nodes join).</summary>
     public int AddEdge(OutputPort from, InputPort to)
     {
+        if (_edges.Count > short.MaxValue) return -1; // an event holds the id in 16 bits; past that an edge is not stamped
         _edges.Add((from, to));
         return _edges.Count - 1;
     }
 
-    // Property names and fixed values, encoded once.
-    private static readonly JsonEncodedText Name = JsonEncodedText.Encode("name"), Cat = JsonEncodedText.Encode("cat"),
-        Ph = JsonEncodedText.Encode("ph"), Ts = JsonEncodedText.Encode("ts"), Dur = JsonEncodedText.Encode("dur"),
-        PidName = JsonEncodedText.Encode("pid"), TidName = JsonEncodedText.Encode("tid"), Args = JsonEncodedText.Encode("args"),
-        Id = JsonEncodedText.Encode("id"), Bp = JsonEncodedText.Encode("bp"), Pts = JsonEncodedText.Encode("pts"),
-        PtsSeconds = JsonEncodedText.Encode("pts_seconds"), StreamName = JsonEncodedText.Encode("stream"),
-        Input = JsonEncodedText.Encode("input"), QueueUs = JsonEncodedText.Encode("queue_us"), Flow = JsonEncodedText.Encode("flow"),
-        BlockedUs = JsonEncodedText.Encode("blocked_us"), DeviceName = JsonEncodedText.Encode("device"), FailedName = JsonEncodedText.Encode("failed"),
-        X = JsonEncodedText.Encode("X"), S = JsonEncodedText.Encode("s"), F = JsonEncodedText.Encode("f"), E = JsonEncodedText.Encode("e"),
-        Item = JsonEncodedText.Encode("item"), FlowCat = JsonEncodedText.Encode("flow"), Cpu = JsonEncodedText.Encode("cpu"),
-        VideoFrame = JsonEncodedText.Encode("video frame"), AudioFrame = JsonEncodedText.Encode("audio frame"), PacketName = JsonEncodedText.Encode("packet"),
-        WakeUp = JsonEncodedText.Encode("wake-up"), EndOfInput = JsonEncodedText.Encode("end of input"), FlushName = JsonEncodedText.Encode("flush"),
-        Process = JsonEncodedText.Encode("process"), Produce = JsonEncodedText.Encode("produce"), Control = JsonEncodedText.Encode("control");
-
     /// <summary>Writes the timeline and closes the output; sets the trace's counts.</summary>
-    /// <remarks>Streams straight from the rings, thread by thread, nothing gathered or sorted first. The trace-event
-    /// format itself does not ask for time order (Perfetto and chrome://tracing sort on import), but some readers
-    /// mis-nest unordered slices, so each thread is still written in time order: a node's own work is recorded in
-    /// order, and the starts of the flows out of it (read from each consumer's ring, in order per edge) are merged in
-    /// as they come (a k-way merge over the node's output edges).</remarks>
+    /// <remarks>Streams straight from the rings, thread by thread, nothing gathered or sorted first, through
+    /// <see cref="TraceJsonWriter"/> (fixed text pre-encoded, numbers formatted in place, one large buffer). The
+    /// trace-event format itself does not ask for time order (Perfetto and chrome://tracing sort on import), but some
+    /// readers mis-nest unordered slices, so each thread is still written in time order: a node's own work is
+    /// recorded in order, and the starts of the flows out of it (read from each consumer's ring, in order per edge)
+    /// are merged in as they come (a k-way merge over the node's output edges).</remarks>
     public void Write()
     {
         long events = 0, dropped = 0;
         using (output)
-        using (var json = new Utf8JsonWriter(output, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true }))
+        using (var json = new TraceJsonWriter(output))
         {
-            json.WriteStartObject();
-            json.WriteString("displayTimeUnit", "ms");
-            json.WriteStartArray("traceEvents");
-            json.WriteStartObject();
-            json.WriteString(Name, "process_name");
-            json.WriteString(Ph, "M");
-            json.WriteNumber(PidName, Pid);
-            json.WriteNumber(TidName, 0);
-            json.WriteStartObject(Args);
-            json.WriteString(Name, "mediagraph");
-            json.WriteEndObject();
-            json.WriteEndObject();
+            json.Raw("{\"displayTimeUnit\":\"ms\",\"traceEvents\":[\n"u8);
+            json.Raw("{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":1,\"tid\":0,\"args\":{\"name\":\"mediagraph\"}}"u8);
             events++;
 
-            var run = new Run(
-                _edges.Select(e => JsonEncodedText.Encode(e.From.ToString())).ToArray(),
-                _edges.Select(e => JsonEncodedText.Encode(e.To.Name)).ToArray(),
-                _edges.Select(e => _byNode.TryGetValue(e.From.Node, out var producer) ? producer.Tid : -1).ToArray(),
-                JsonEncodedText.Encode(device));
+            var edgeArgs = _edges.Select(e => Utf8($"\"stream\":{Quoted(e.From.ToString())},\"input\":{Quoted(e.To.Name)},")).ToArray();
+            var producerTid = _edges.Select(e => _byNode.TryGetValue(e.From.Node, out var producer) ? producer.Tid : -1).ToArray();
+            var deviceArg = Utf8($"\"device\":{Quoted(device)}");
+            var cpuArg = "\"device\":\"cpu\""u8.ToArray();
+            var prefixes = new Dictionary<(TraceWork, byte), byte[]>();
             foreach (var node in _nodes)
             {
-                Metadata(json, node, "thread_name", node.Node.Kind == node.Node.Name ? node.Node.Name : $"{node.Node.Name} ({node.Node.Kind})");
-                Metadata(json, node, "thread_sort_index", null);
+                var threadName = node.Node.Kind == node.Node.Name ? node.Node.Name : $"{node.Node.Name} ({node.Node.Kind})";
+                json.Raw(Utf8($",\n{{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":{Pid},\"tid\":{node.Tid},\"args\":{{\"name\":{Quoted(threadName)}}}}}"));
+                json.Raw(Utf8($",\n{{\"name\":\"thread_sort_index\",\"ph\":\"M\",\"pid\":{Pid},\"tid\":{node.Tid},\"args\":{{\"sort_index\":{node.Tid}}}}}"));
                 events += 2;
-                var outputs = node.Node.Outputs.Select(o => JsonEncodedText.Encode(o.ToString())).ToArray();
-                var inputs = node.Node.Inputs.Select(i => JsonEncodedText.Encode(i.Name)).ToArray();
+                var thread = new Thread(
+                    Utf8($",\"pid\":{Pid},\"tid\":{node.Tid},\"args\":{{"),
+                    Utf8($",\"pid\":{Pid},\"tid\":{node.Tid}}}"),
+                    node.Node.Outputs.Select(o => Utf8($"\"stream\":{Quoted(o.ToString())},")).ToArray(),
+                    node.Node.Inputs.Select(i => Utf8($"\"input\":{Quoted(i.Name)},")).ToArray());
                 var flowsOut = new List<FlowStarts>();
                 for (var edge = 0; edge < _edges.Count; edge++)
-                    if (run.ProducerTid[edge] == node.Tid && _byNode.TryGetValue(_edges[edge].To.Node, out var consumer))
+                    if (producerTid[edge] == node.Tid && _byNode.TryGetValue(_edges[edge].To.Node, out var consumer))
                         flowsOut.Add(new FlowStarts(consumer, edge));
                 var own = new FlowStarts(node, -1);
                 var (flowEndPending, flowEndTs, flowEndId) = (false, 0L, 0L);
                 long lastTs = 0; // the thread's latest event, where the "dropped" mark goes
                 while (true)
                 {
-                    var ownKey = flowEndPending ? flowEndTs : own.Has ? Ticks(own.Current.Start) : long.MaxValue;
+                    var ownKey = flowEndPending ? flowEndTs : own.Has ? Nanos(own.Current.Start) : long.MaxValue;
                     FlowStarts? next = null;
                     var nextKey = long.MaxValue;
                     foreach (var c in flowsOut)
-                        if (c.Has && Ticks(c.Current.Enqueued) < nextKey) (next, nextKey) = (c, Ticks(c.Current.Enqueued));
+                        if (c.Has && Nanos(c.Current.Enqueued) < nextKey) (next, nextKey) = (c, Nanos(c.Current.Enqueued));
                     if (next is null && ownKey == long.MaxValue) break;
                     if (next is null || ownKey <= nextKey)
                     {
                         lastTs = ownKey;
                         if (flowEndPending)
                         {
-                            FlowEnd(json, end: true, flowEndId, flowEndTs, node.Tid);
+                            Flow(json, thread, end: true, flowEndId, flowEndTs);
                             flowEndPending = false;
                         }
                         else
                         {
                             ref readonly var e = ref own.Current;
-                            if (WriteWork(json, node, in e, run, outputs, inputs) && run.ProducerTid[e.Edge] >= 0)
-                                (flowEndPending, flowEndTs, flowEndId) = (true, Ticks(e.Start) + (Ticks(e.End) - Ticks(e.Start)) / 2, FlowId(e));
+                            var onEdge = e.Edge >= 0 && e.Edge < edgeArgs.Length;
+                            var prefix = Prefix(prefixes, e.Work, e.Item);
+                            WriteWork(json, thread, in e, prefix, onEdge ? edgeArgs[e.Edge] : null, e.OnDevice ? deviceArg : cpuArg);
+                            if (onEdge && e.Sequence != 0 && producerTid[e.Edge] >= 0)
+                            {
+                                var start = Nanos(e.Start);
+                                (flowEndPending, flowEndTs, flowEndId) = (true, start + (Nanos(e.End) - start) / 2, FlowId(e));
+                            }
                             own.Advance();
                         }
                     }
                     else
                     {
                         lastTs = nextKey;
-                        FlowEnd(json, end: false, FlowId(next.Current), nextKey, node.Tid);
+                        Flow(json, thread, end: false, FlowId(next.Current), nextKey);
                         next.Advance();
                     }
                     events++;
-                    if (json.BytesPending > 1 << 16) json.Flush();
                 }
                 if (node.Dropped > 0)
                 {
-                    json.WriteStartObject();
-                    json.WriteString(Name, "trace events dropped");
-                    json.WriteString(Cat, "trace");
-                    json.WriteString(Ph, "i");
-                    json.WriteString("s", "t");
-                    WriteMicros(json, Ts, lastTs);
-                    json.WriteNumber(PidName, Pid);
-                    json.WriteNumber(TidName, node.Tid);
-                    json.WriteStartObject(Args);
-                    json.WriteNumber("dropped", node.Dropped);
-                    json.WriteNumber("kept", node.Written - node.Dropped);
-                    json.WriteEndObject();
-                    json.WriteEndObject();
+                    json.Raw(",\n{\"name\":\"trace events dropped\",\"cat\":\"trace\",\"ph\":\"i\",\"s\":\"t\",\"ts\":"u8);
+                    json.Micros(lastTs);
+                    json.Raw(thread.Args);
+                    json.Raw("\"dropped\":"u8);
+                    json.Number(node.Dropped);
+                    json.Raw(",\"kept\":"u8);
+                    json.Number(node.Written - node.Dropped);
+                    json.Raw("}}"u8);
                     events++;
                     dropped += node.Dropped;
                 }
             }
-            json.WriteEndArray();
-            json.WriteStartObject("otherData");
-            json.WriteString("device", device);
-            json.WriteNumber("maxEventsPerNode", Trace.MaxEventsPerNode);
-            json.WriteNumber("dropped", dropped);
-            json.WriteEndObject();
-            json.WriteEndObject();
+            json.Raw(Utf8($"\n],\"otherData\":{{\"device\":{Quoted(device)},\"maxEventsPerNode\":{Trace.MaxEventsPerNode},\"dropped\":{dropped}}}}}\n"));
         }
         Trace.Events = events;
         Trace.Dropped = dropped;
     }
+
+    /// <summary>What a thread's events share, encoded once: <c>,"pid":1,"tid":N,"args":{</c>, the same closed
+    /// without args (a flow), and the "stream"/"input" args of its outputs and inputs.</summary>
+    private sealed record Thread(byte[] Args, byte[] NoArgs, byte[][] Outputs, byte[][] Inputs);
 
     /// <summary>Reads a node's ring in order: every event (<paramref name="edge"/> -1), or the events of items that
     /// came over <paramref name="edge"/> with a number (the ends of its flows, whose starts go on the producer's thread).
@@ -290,115 +277,93 @@ internal sealed class TraceRecorder(FrameTrace trace, Stream output, string devi
         }
     }
 
-    /// <summary>What writing needs per edge, encoded once: the stream's name, the input's name, the producer's thread.</summary>
-    private sealed record Run(JsonEncodedText[] EdgeNames, JsonEncodedText[] EdgeInputs, int[] ProducerTid, JsonEncodedText Device);
-
-    private static void Metadata(Utf8JsonWriter json, NodeTrace node, string name, string? value)
+    /// <summary><c>,\n{"name":"…","cat":"…","ph":"X","ts":</c> for a kind of work on a kind of item, made once.</summary>
+    private static byte[] Prefix(Dictionary<(TraceWork, byte), byte[]> prefixes, TraceWork work, byte item)
     {
-        json.WriteStartObject();
-        json.WriteString(Name, name);
-        json.WriteString(Ph, "M");
-        json.WriteNumber(PidName, Pid);
-        json.WriteNumber(TidName, node.Tid);
-        json.WriteStartObject(Args);
-        if (value is not null) json.WriteString(Name, value);
-        else json.WriteNumber("sort_index", node.Tid);
-        json.WriteEndObject();
-        json.WriteEndObject();
+        if (prefixes.TryGetValue((work, item), out var prefix)) return prefix;
+        var name = work switch
+        {
+            TraceWork.Item or TraceWork.Produce => item switch { (byte)'v' => "video frame", (byte)'a' => "audio frame", (byte)'p' => "packet", _ => "item" },
+            TraceWork.WakeUp => "wake-up",
+            TraceWork.EndOfInput => "end of input",
+            _ => "flush",
+        };
+        var cat = work switch { TraceWork.Item => "process", TraceWork.Produce => "produce", _ => "control" };
+        return prefixes[(work, item)] = Utf8($",\n{{\"name\":\"{name}\",\"cat\":\"{cat}\",\"ph\":\"X\",\"ts\":");
     }
 
-    /// <summary>One piece of work ("X"); true when its item crossed an edge with a number (a flow ends in it).</summary>
-    private bool WriteWork(Utf8JsonWriter json, NodeTrace node, in TraceEvent e, Run run, JsonEncodedText[] outputs, JsonEncodedText[] inputs)
+    /// <summary>One piece of work ("X"): ts, dur, then its args (the device last, "failed" after it when it failed).</summary>
+    private void WriteWork(TraceJsonWriter json, Thread thread, in TraceEvent e, byte[] prefix, byte[]? edgeArgs, byte[] deviceArg)
     {
-        var start = Ticks(e.Start);
-        var end = Ticks(e.End);
-        var onEdge = e.Edge >= 0 && e.Edge < run.EdgeNames.Length;
-        json.WriteStartObject();
-        json.WriteString(Name, e.Work switch
-        {
-            TraceWork.Item or TraceWork.Produce => e.Item switch { (byte)'v' => VideoFrame, (byte)'a' => AudioFrame, (byte)'p' => PacketName, _ => Item },
-            TraceWork.WakeUp => WakeUp,
-            TraceWork.EndOfInput => EndOfInput,
-            _ => FlushName,
-        });
-        json.WriteString(Cat, e.Work switch { TraceWork.Item => Process, TraceWork.Produce => Produce, _ => Control });
-        json.WriteString(Ph, X);
-        WriteMicros(json, Ts, start);
-        WriteMicros(json, Dur, Math.Max(0, end - start));
-        json.WriteNumber(PidName, Pid);
-        json.WriteNumber(TidName, node.Tid);
-        json.WriteStartObject(Args);
+        var start = Nanos(e.Start);
+        json.Raw(prefix);
+        json.Micros(start);
+        json.Raw(",\"dur\":"u8);
+        json.Micros(Math.Max(0, Nanos(e.End) - start));
+        json.Raw(thread.Args);
         if (e.Work is TraceWork.Item or TraceWork.Produce)
         {
             if (e.Pts != Timestamp.None && e.TimeBase.IsValid)
             {
-                json.WriteNumber(Pts, e.Pts);
-                json.WriteNumber(PtsSeconds, Math.Round(e.Pts * e.TimeBase.ToDouble(), 6));
+                json.Raw("\"pts\":"u8);
+                json.Number(e.Pts);
+                json.Raw(",\"pts_seconds\":"u8);
+                json.Seconds(e.Pts, e.TimeBase);
+                json.Raw(","u8);
             }
-            if (e.Work == TraceWork.Produce && e.Port >= 0 && e.Port < outputs.Length)
-                json.WriteString(StreamName, outputs[e.Port]);
+            if (e.Work == TraceWork.Produce && e.Port >= 0 && e.Port < thread.Outputs.Length)
+                json.Raw(thread.Outputs[e.Port]);
         }
-        var flow = onEdge && e.Sequence != 0;
-        if (onEdge)
+        if (edgeArgs is not null)
         {
-            json.WriteString(StreamName, run.EdgeNames[e.Edge]);
-            json.WriteString(Input, run.EdgeInputs[e.Edge]);
-            if (e.Enqueued != 0) WriteMicros(json, QueueUs, Math.Max(0, start - Ticks(e.Enqueued)));
-            if (flow) json.WriteNumber(Flow, FlowId(e));
+            json.Raw(edgeArgs);
+            if (e.Enqueued != 0)
+            {
+                json.Raw("\"queue_us\":"u8);
+                json.Micros(Math.Max(0, start - Nanos(e.Enqueued)));
+                json.Raw(","u8);
+            }
+            if (e.Sequence != 0)
+            {
+                json.Raw("\"flow\":"u8);
+                json.Number(FlowId(e));
+                json.Raw(","u8);
+            }
         }
-        else if (e.Work == TraceWork.EndOfInput && e.Port >= 0 && e.Port < inputs.Length)
-            json.WriteString(Input, inputs[e.Port]);
-        if (e.Blocked > 0) WriteMicros(json, BlockedUs, (long)(e.Blocked * (1e9 / Stopwatch.Frequency)));
-        json.WriteString(DeviceName, e.OnDevice ? run.Device : Cpu);
-        if (e.Failed) json.WriteBoolean(FailedName, true);
-        json.WriteEndObject();
-        json.WriteEndObject();
-        return flow;
+        else if (e.Work == TraceWork.EndOfInput && e.Port >= 0 && e.Port < thread.Inputs.Length)
+            json.Raw(thread.Inputs[e.Port]);
+        if (e.Blocked > 0)
+        {
+            json.Raw("\"blocked_us\":"u8);
+            json.Micros((long)(e.Blocked * NanosPerTick));
+            json.Raw(","u8);
+        }
+        json.Raw(deviceArg);
+        json.Raw(e.Failed ? ",\"failed\":true}}"u8 : "}}"u8);
     }
 
     /// <summary>A flow's start ("s", on the producer's thread when the item entered the edge) or end ("f", in the
     /// middle of the consumer's work on it): same name, category and id at both ends; the end binds to the work it is
     /// inside ("bp": "e").</summary>
-    private static void FlowEnd(Utf8JsonWriter json, bool end, long id, long nanos, int tid)
+    private static void Flow(TraceJsonWriter json, Thread thread, bool end, long id, long nanos)
     {
-        json.WriteStartObject();
-        json.WriteString(Name, Item);
-        json.WriteString(Cat, FlowCat);
-        json.WriteString(Ph, end ? F : S);
-        if (end) json.WriteString(Bp, E);
-        json.WriteNumber(Id, id);
-        WriteMicros(json, Ts, nanos);
-        json.WriteNumber(PidName, Pid);
-        json.WriteNumber(TidName, tid);
-        json.WriteEndObject();
+        json.Raw(end ? ",\n{\"name\":\"item\",\"cat\":\"flow\",\"ph\":\"f\",\"bp\":\"e\",\"id\":"u8 : ",\n{\"name\":\"item\",\"cat\":\"flow\",\"ph\":\"s\",\"id\":"u8);
+        json.Number(id);
+        json.Raw(",\"ts\":"u8);
+        json.Micros(nanos);
+        json.Raw(thread.NoArgs);
     }
+
+    private static readonly double NanosPerTick = 1e9 / Stopwatch.Frequency;
 
     /// <summary>Nanoseconds since the run's origin.</summary>
-    private long Ticks(long timestamp) => (long)((timestamp - _origin) * (1e9 / Stopwatch.Frequency));
+    private long Nanos(long timestamp) => (long)((timestamp - _origin) * NanosPerTick);
 
-    /// <summary>Writes <paramref name="nanos"/> as microseconds with three decimals ("1234.567"), formatted without
-    /// floating point.</summary>
-    private static void WriteMicros(Utf8JsonWriter json, JsonEncodedText name, long nanos)
-    {
-        Span<byte> text = stackalloc byte[24];
-        var negative = nanos < 0;
-        var magnitude = negative ? -nanos : nanos;
-        var n = 0;
-        if (negative) text[n++] = (byte)'-';
-        System.Buffers.Text.Utf8Formatter.TryFormat(magnitude / 1000, text[n..], out var written);
-        n += written;
-        var fraction = (int)(magnitude % 1000);
-        if (fraction != 0)
-        {
-            text[n++] = (byte)'.';
-            text[n++] = (byte)('0' + fraction / 100);
-            text[n++] = (byte)('0' + fraction / 10 % 10);
-            text[n++] = (byte)('0' + fraction % 10);
-        }
-        json.WritePropertyName(name);
-        json.WriteRawValue(text[..n], skipInputValidation: true);
-    }
+    private static byte[] Utf8(string text) => System.Text.Encoding.UTF8.GetBytes(text);
+
+    /// <summary><paramref name="text"/> as a JSON string, quotes included.</summary>
+    private static string Quoted(string text) => $"\"{JsonEncodedText.Encode(text, System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping)}\"";
 
     /// <summary>Edge id and the item's number on it, as one JSON-safe integer.</summary>
-    private static long FlowId(in TraceEvent e) => ((long)(e.Edge + 1) << 32) | (uint)e.Sequence;
+    private static long FlowId(in TraceEvent e) => ((long)(e.Edge + 1) << 32) | e.Sequence;
 }

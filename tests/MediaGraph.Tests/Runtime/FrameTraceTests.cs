@@ -114,6 +114,26 @@ public sealed class FrameTraceTests(ITestOutputHelper log)
     }
 
     [Fact(Timeout = 30000)]
+    public async Task Trace_NodeAndStreamNamesThatNeedEscaping_StayValidJsonAndReadBackAsGiven()
+    {
+        var stream = new MemoryStream();
+        var graph = new Graph(new GraphOptions { Trace = new FrameTrace(stream) });
+        var source = graph.Add(new GrayFramesSource(3) { Name = "cam \"north\" \\ é" });
+        var sink = graph.Add(new ReleasingSink { Name = "sink\t<1>" });
+        graph.Connect(source.Outputs[0], sink.Inputs[0]);
+
+        await graph.RunAsync();
+
+        var json = Encoding.UTF8.GetString(stream.ToArray());
+        var threads = TraceEventSchema.Validate(json);
+        Assert.Contains("cam \"north\" \\ é (gray-source)", threads.Values);
+        Assert.Contains("sink\t<1> (releasing-sink)", threads.Values);
+        Assert.All(Events(json, "X", threads.Single(t => t.Value.StartsWith("sink", StringComparison.Ordinal)).Key)
+            .Where(e => e.GetProperty("cat").GetString() == "process"),
+            e => Assert.Equal("cam \"north\" \\ é.video", e.GetProperty("args").GetProperty("stream").GetString()));
+    }
+
+    [Fact(Timeout = 30000)]
     public async Task Trace_Off_IsTheDefaultAndWritesNothing()
     {
         var options = new GraphOptions();
