@@ -10,8 +10,9 @@ namespace MediaGraph;
 /// (preprocessed straight into the batch slot, by the tensorizer for where the frames live), and a batch runs when it
 /// holds <see cref="InferOptions.BatchSize"/> frames or <see cref="InferOptions.MaxDelay"/> after its first frame
 /// (a deadline wake-up), so a stream that stalls holds the others back by at most the delay. Each output emits its
-/// frames in the order they came; with <see cref="InferOptions.ParallelRuns"/> above 1 runs overlap and their results
-/// are still emitted in order. Completes after the last batch ran; fails naming the node and the model when a run
+/// frames in the order they came; runs overlap when frames queue behind the node on the CPU
+/// (<see cref="InferOptions.ParallelRuns"/> 0, the default: up to one run per core in flight for the model) or with
+/// <see cref="InferOptions.ParallelRuns"/> above 1, and their results are still emitted in order. Completes after the last batch ran; fails naming the node and the model when a run
 /// fails. The model is loaded (checked) at graph validation.
 /// </summary>
 public sealed partial class InferNode : Node
@@ -127,8 +128,23 @@ public sealed partial class InferNode : Node
                 _runner.Return(batch);
                 return;
             }
-            while (_inFlight.Count >= _options.ParallelRuns) await EmitCompletedAsync(context, wait: true, cancellationToken, one: true).ConfigureAwait(false);
-            if (_options.ParallelRuns == 1)
+            bool inline;
+            if (_options.ParallelRuns == 0)
+            {
+                // Automatic: nothing queued behind this batch and nothing in flight → run it here with all the
+                // session's threads (latency); frames queueing → overlap runs, up to the model's automatic limit in
+                // flight across every node sharing it (throughput: one run at a time leaves cores idle).
+                inline = _inFlight.Count == 0 && context.QueuedInputItems == 0 || _model.AutomaticParallelRuns == 1;
+                var limit = _model.AutomaticParallelRuns;
+                while (_inFlight.Count > 0 && (inline || _inFlight.Count >= limit || _model.RunsInFlight >= limit))
+                    await EmitCompletedAsync(context, wait: true, cancellationToken, one: true).ConfigureAwait(false);
+            }
+            else
+            {
+                inline = _options.ParallelRuns == 1;
+                while (_inFlight.Count >= _options.ParallelRuns) await EmitCompletedAsync(context, wait: true, cancellationToken, one: true).ConfigureAwait(false);
+            }
+            if (inline)
             {
                 _inFlight.Enqueue(batch); // first: a failed run's frames are released with the queue
                 _runner.Run(batch, _stage!, _post!, context.NodeName);
