@@ -99,3 +99,86 @@ internal static class OrtThreading
         return (done / seconds, cpu / done, runTicks * 1000.0 / Stopwatch.Frequency / runs);
     }
 }
+
+/// <summary>
+/// <c>-- ort-profile [RUNS] [WxH]</c>: where one run of the PP-OCRv4 detector spends its time with 1 thread and with
+/// one thread per core (spinning off, the library's default, then on), from ONNX Runtime's own profiler (per operator:
+/// its duration, and the calling thread's thread-pool statistics: microseconds spent handing work to the pool's
+/// threads — waking them when they sleep —, running its own share, and waiting at the operator's end for the pool's
+/// share), medians over RUNS runs. Time the calling thread spends handing out and waiting is time a run in parallel
+/// on one thread of its own would spend computing.
+/// </summary>
+internal static class OrtProfile
+{
+    private sealed record Result(double Wall, double Ops, double Distribution, double Run, double Wait, int Operators);
+
+    public static void Run(int runs, int width, int height)
+    {
+        var ci = CultureInfo.InvariantCulture;
+        var cores = Environment.ProcessorCount;
+        Console.WriteLine(string.Create(ci, $"PP-OCRv4 det at {width}x{height}, {runs} runs each, {cores} cores; load average {File.ReadAllText("/proc/loadavg").Trim()}"));
+        Console.WriteLine("medians per run, ms: wall | operators | the calling thread: handing work to the pool (waking it) | running its share | waiting for the pool");
+        foreach (var (threads, spin) in new[] { (1, false), (cores, false), (cores, true) })
+        {
+            var r = Profile(threads, spin, runs, width, height);
+            Console.WriteLine(string.Create(ci, $"  {threads} thread(s){(spin ? ", spinning" : ""),-10} {r.Wall,7:0.0} | {r.Ops,7:0.0} | {r.Distribution,7:0.0} | {r.Run,7:0.0} | {r.Wait,6:0.0} ({r.Operators} operators)"));
+        }
+        Console.WriteLine(string.Create(ci, $"load average at the end {File.ReadAllText("/proc/loadavg").Trim()}"));
+    }
+
+    private static Result Profile(int threads, bool spin, int runs, int width, int height)
+    {
+        var spec = PreprocessSpec.PaddleTextDetection(width, height);
+        using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, IntraOpNumThreads = threads };
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", spin ? "1" : "0");
+        options.ProfileOutputPathPrefix = Path.Combine(Path.GetTempPath(), $"ort-profile-{Environment.ProcessId}-{threads}-{spin}");
+        options.EnableProfiling = true;
+        using var session = new InferenceSession(BenchModels.Detector, options);
+        var data = new float[spec.ImageLength];
+        var rng = new Random(1);
+        for (var i = 0; i < data.Length; i++) data[i] = (float)(rng.NextDouble() * 2 - 1);
+        using var input = OrtValue.CreateTensorValueFromMemory(data, spec.Shape(1));
+        using var runOptions = new RunOptions();
+        var walls = new List<double>();
+        for (var r = 0; r <= runs; r++) // the first run sets up, and is left out
+        {
+            var t = Stopwatch.GetTimestamp();
+            using (session.Run(runOptions, [session.InputNames[0]], [input], session.OutputNames)) { }
+            if (r > 0) walls.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+        }
+        var file = session.EndProfiling();
+        var events = new List<(double Dur, double Distribution, double Run, double Wait, double Pool)>();
+        using (var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(file)))
+            foreach (var e in json.RootElement.EnumerateArray())
+            {
+                if (e.GetProperty("cat").GetString() != "Node" || !e.GetProperty("name").GetString()!.EndsWith("_kernel_time", StringComparison.Ordinal)) continue;
+                double distribution = 0, run = 0, wait = 0, pool = 0;
+                if (e.TryGetProperty("args", out var args) && args.TryGetProperty("thread_scheduling_stats", out var stats) && stats.ValueKind == System.Text.Json.JsonValueKind.Object)
+                {
+                    if (stats.TryGetProperty("main_thread", out var main) && main.ValueKind == System.Text.Json.JsonValueKind.Object)
+                    {
+                        double Get(string name) => main.TryGetProperty(name, out var v) && v.ValueKind == System.Text.Json.JsonValueKind.Number ? v.GetDouble() : 0;
+                        distribution = Get("Distribution") + Get("DistributionEnqueue");
+                        run = Get("Run");
+                        wait = Get("Wait") + Get("WaitRevoke");
+                    }
+                    if (stats.TryGetProperty("sub_threads", out var subs) && subs.ValueKind == System.Text.Json.JsonValueKind.Object)
+                        foreach (var sub in subs.EnumerateObject())
+                            if (sub.Value.ValueKind == System.Text.Json.JsonValueKind.Object && sub.Value.TryGetProperty("num_run", out var n)) pool += n.GetDouble();
+                }
+                events.Add((e.GetProperty("dur").GetDouble(), distribution, run, wait, pool));
+            }
+        if (Environment.GetEnvironmentVariable("ORT_PROFILE_KEEP") is null) File.Delete(file); else Console.WriteLine($"profile kept: {file}");
+        var perRun = events.Count / (runs + 1);
+        var sums = Enumerable.Range(1, runs).Select(r => events.Skip(r * perRun).Take(perRun).ToList()).ToList();
+        double Med(Func<(double Dur, double Distribution, double Run, double Wait, double Pool), double> f) =>
+            Median(sums.Select(run => run.Sum(f) / 1000));
+        return new Result(Median(walls), Med(e => e.Dur), Med(e => e.Distribution), Med(e => e.Run), Med(e => e.Wait), perRun);
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var v = values.Order().ToArray();
+        return v[v.Length / 2];
+    }
+}

@@ -22,14 +22,15 @@ public sealed class InferOptions
     }
 
     /// <summary>Model runs of this node that may be in flight at once (the next batch is prepared while one runs);
-    /// results still come out in order. 1: runs one after another on the node's thread. 0 (default): chosen per
-    /// batch from the cores and the queue: on the CPU, a batch with nothing queued behind it runs on the node's
-    /// thread with all of the session's threads (latency: PP-OCRv4 detection at 960x544 took 103 ms with one
-    /// thread, 60 ms with two on a quiet 2-core machine), and when frames queue behind it (the node is the
-    /// bottleneck) runs overlap, up to one per core in flight for the model across all the nodes that share it
-    /// (throughput: one run at a time left a core idle in the operators ONNX Runtime runs on one thread: 22.0
-    /// frames/s against 24.4 with a run per core, see README "Across processes"). On CUDA, 0 means 1 (not measured
-    /// there).</summary>
+    /// results still come out in order. 1: runs one after another on the node's thread; N &gt; 1: up to N at once.
+    /// 0 (default), automatic: on the CPU a batch with nothing queued behind it runs at once on the node's thread with
+    /// all of the session's threads (the lowest latency for a lone frame), and when frames queue behind the node
+    /// (it is the bottleneck) runs overlap, up to one per core in flight for the model across all the nodes and
+    /// graphs that share it (<see cref="InferenceModel.AutomaticParallelRuns"/>). Why: one run at a time with one
+    /// ONNX Runtime thread per core leaves cores idle between and inside its ~400 operators (waking the pool's
+    /// threads, waiting for their share; see <see cref="InferenceOptions.IntraOpThreads"/>): on a quiet 2-core
+    /// machine one process ran PP-OCRv4 detection at 22.0 frames/s one run at a time, 24.4 with a run per core
+    /// (README, "Across processes"). On CUDA automatic means 1 (overlap not measured there).</summary>
     public int ParallelRuns
     {
         get => _parallelRuns;
