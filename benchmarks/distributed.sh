@@ -106,6 +106,7 @@ broker() { # workers
   echo "broker, $workers worker(s)|$(field 'overall fps ([0-9.]+)' "$final")|$(awk -v f="$frames" -v s="$started" -v l="$last" 'BEGIN { printf "%.1f", f / ((l - s) / 1e6) }')|$(field 'p50 ([0-9]+) ms' "$final")|$(field 'p99 ([0-9]+) ms' "$final")|$startup|$(awk -v j="$job" -v f="$frames" 'BEGIN { printf "%.1f", 1000 * j / f }')|$(( in_bytes / frames ))" >"$tmp/line"
   for pid in "${wpids[@]}"; do kill -- "-$pid" 2>/dev/null || true; done
   kill -- "-$server" 2>/dev/null || true
+  for pid in "${wpids[@]}" "$server"; do wait "$pid" 2>/dev/null || true; done # reaped here: no job-control notices
 }
 
 echo "input $input x $repeat streams, $cores cores, $rounds rounds; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"

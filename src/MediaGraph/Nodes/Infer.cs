@@ -160,9 +160,10 @@ public sealed partial class InferNode : Node
         private void Launch(InferenceBatch batch, NodeContext context)
         {
             var (stage, post) = (_stage!, _post!);
+            var overlapped = _options.ParallelRuns == 0; // automatic: overlapping because frames queue
             batch.Task = Task.Run(() =>
             {
-                try { _runner.Run(batch, stage, post, context.NodeName); }
+                try { _runner.Run(batch, stage, post, context.NodeName, overlapped); }
                 finally { context.RequestWakeUp(TimeSpan.Zero); } // the node emits it on its own thread
             });
         }
@@ -247,13 +248,13 @@ internal sealed class BatchRunner(InferenceModel model, int batchSize) : IDispos
     }
 
     /// <summary>Runs the model on the batch and post-processes every image (any thread).</summary>
-    public void Run(InferenceBatch batch, StageMetrics stage, StageMetrics post, string node)
+    public void Run(InferenceBatch batch, StageMetrics stage, StageMetrics post, string node, bool overlapped = false)
     {
         var start = Stopwatch.GetTimestamp();
         long ran;
         try
         {
-            ran = batch.Run(model);
+            ran = batch.Run(model, overlapped);
         }
         catch (Exception e) when (e is OnnxRuntimeException or InvalidOperationException or ArgumentException)
         {
@@ -301,9 +302,9 @@ internal sealed class InferenceBatch(TensorBatch tensor) : IDisposable
     }
 
     /// <summary>Runs the model and post-processes; returns the ticks of the model run alone.</summary>
-    public long Run(InferenceModel model)
+    public long Run(InferenceModel model, bool overlapped = false)
     {
-        var ran = model.RunAndPostProcess(tensor.Input(Count), _boxes.AsSpan(0, Count), _results.AsSpan(0, Count), _view);
+        var ran = model.RunAndPostProcess(tensor.Input(Count), _boxes.AsSpan(0, Count), _results.AsSpan(0, Count), _view, overlapped);
         _done = true;
         return ran;
     }

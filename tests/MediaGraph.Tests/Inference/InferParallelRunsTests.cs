@@ -79,6 +79,42 @@ public sealed class InferParallelRunsTests
     }
 
     [Fact]
+    public async Task Infer_DefaultThreads_FramesQueued_OverlappingRunsGoToAOneThreadSessionWithTheSameResults()
+    {
+        var overlap = new Overlap();
+        var scores = new System.Collections.Concurrent.ConcurrentDictionary<long, float[]>();
+        using var model = new InferenceModel(TestModels.Orientation, PreprocessSpec.PaddleTextOrientation(),
+            PostProcessor.From((outputs, _) => { overlap.Process(); return outputs.Image(0).ToArray(); }),
+            new InferenceOptions { Provider = ExecutionProviderChoice.Cpu }); // IntraOpThreads 0: ONNX Runtime's default
+        var graph = new Graph();
+        var source = graph.AddVideoSource(capacity: 10);
+        var sink = graph.Sink(((VideoStream)source.Stream(graph)).Infer(model), capacity: 10);
+        var run = graph.RunAsync();
+        for (var i = 0; i < 10; i++) await source.WriteAsync(MakeFrame(i));
+        source.Complete();
+        await foreach (var frame in sink.ReadAllAsync())
+            using (frame)
+            {
+                Assert.True(frame.Metadata.TryGet<float[]>(out var values), $"pts {frame.Pts} has no result");
+                scores[frame.Pts] = values;
+            }
+        await run;
+        Assert.Equal(10, scores.Count);
+        var cores = Environment.ProcessorCount;
+        Assert.Equal(cores > 1, model.OverlapsOnOneThread);
+        Assert.Equal(cores > 1 ? 2 : 1, model.SessionsCreated);
+        // The oracle: each frame alone through the model's own session (every thread, nothing overlapping).
+        await using var alone = NodeSession.Create(new InferNode(model));
+        for (var i = 0; i < 10; i++)
+        {
+            using var frame = (VideoFrame)Assert.Single(await alone.ProcessAsync(MakeFrame(i)));
+            Assert.True(frame.Metadata.TryGet<float[]>(out var expected));
+            Assert.Equal(expected.Length, scores[i].Length);
+            for (var k = 0; k < expected.Length; k++) Assert.Equal(expected[k], scores[i][k], 4);
+        }
+    }
+
+    [Fact]
     public async Task Infer_ParallelRunsOne_FramesQueued_RunsOneAtATime()
     {
         var overlap = new Overlap();
