@@ -6,7 +6,8 @@
 //             (polygons + scores) as the frames' results → "results"
 //   consumer  results in order per stream, the metrics report every 30 s and at the end
 //   uploader  file or camera → 3-second time-stamped chunks + a JSON sidecar per chunk ("upload", "upload.sidecar")
-//   inprocess the same decode → text detection in one process, for the benchmark
+//   inprocess the same decode → text detection in one process, every stream at once through one Infer node, for
+//             the benchmark (--runs N / --batch N: the Infer node's ParallelRuns / BatchSize; default the library's)
 // The detector's model comes from scripts/setup.sh's cache (~/.cache/mediagraph/models/ocr-models-1.4.2, or
 // $MEDIAGRAPH_MODELS); --threads N sets ONNX Runtime's threads per run (default: one per physical core).
 //   kafka-mock hosts librdkafka's mock cluster and prints its address (no Kafka broker installs here)
@@ -26,7 +27,7 @@ using Microsoft.Extensions.Logging;
 if (args.Length == 0)
 {
     Console.Error.WriteLine("usage: distributed.cs producer|worker|consumer|uploader|inprocess|kafka-mock [--engine nats|kafka] [--servers ADDR] " +
-        "[--input FILE] [--stream ID] [--name NAME] [--streams N] [--every SECONDS] [--key-by-chunk] [--chunk SECONDS] [--repeat N] [--threads N]");
+        "[--input FILE] [--stream ID] [--name NAME] [--streams N] [--every SECONDS] [--key-by-chunk] [--chunk SECONDS] [--repeat N] [--threads N] [--runs N] [--batch N]");
     return 2;
 }
 var role = args[0];
