@@ -246,10 +246,11 @@ public sealed class InferenceModel : IDisposable, IAsyncDisposable
     /// <see cref="InferOptions.ParallelRuns"/>) go to a second session of this model with one ONNX Runtime thread,
     /// made on the first such run: on the CPU, with <see cref="InferenceOptions.IntraOpThreads"/> left at 0 and more
     /// than one core. A run on its own keeps every core's thread (the lowest latency); runs side by side each on
-    /// one thread keep the cores busy without waking pool threads for every operator: on a loaded 2-core machine
-    /// (load 24–45) one process took 80–81 ms of CPU per frame so, against 89–91 ms with the overlapping runs on
-    /// the session of one thread per core (benchmarks/distributed.sh, two rounds). An app that sets
-    /// IntraOpThreads keeps one session with those threads for every run.</summary>
+    /// one thread use the cores better: on a quiet 2-core machine two 1-thread runs of PP-OCRv4 detection side by
+    /// side gave 28.3 frames/s at 69 ms of CPU per frame, two 2-thread runs 23.3 at 84 ms
+    /// (<c>MediaGraph.Benchmarks -- ort-threads</c>); in the distributed benchmark's one process, loaded (load
+    /// 24–45), 80–81 ms of CPU per frame against 89–91 ms with the overlapping runs on the session of one thread per
+    /// core. An app that sets IntraOpThreads keeps one session with those threads for every run.</summary>
     public bool OverlapsOnOneThread => Options.IntraOpThreads == 0 && ExecutionProvider == "CPU" && Environment.ProcessorCount > 1;
 
     private InferenceSession OverlapSession()

@@ -26,11 +26,11 @@ public sealed class InferOptions
     /// 0 (default), automatic: on the CPU a batch with nothing queued behind it runs at once on the node's thread with
     /// all of the session's threads (the lowest latency for a lone frame), and when frames queue behind the node
     /// (it is the bottleneck) runs overlap, up to one per core in flight for the model across all the nodes and
-    /// graphs that share it (<see cref="InferenceModel.AutomaticParallelRuns"/>). Why: one run at a time with one
-    /// ONNX Runtime thread per core leaves cores idle between and inside its ~400 operators (waking the pool's
-    /// threads, waiting for their share; see <see cref="InferenceOptions.IntraOpThreads"/>): on a quiet 2-core
-    /// machine one process ran PP-OCRv4 detection at 22.0 frames/s one run at a time, 24.4 with a run per core
-    /// (README, "Across processes"). On CUDA automatic means 1 (overlap not measured there).</summary>
+    /// graphs that share it (<see cref="InferenceModel.AutomaticParallelRuns"/>). Why: a second ONNX Runtime thread
+    /// inside one run buys little on this kind of model, while runs side by side keep every core computing: on a
+    /// 2-core machine one process ran decode → PP-OCRv4 detection of 2 streams at 24.8 frames/s with this default,
+    /// 22.8 one run at a time (load 5–12, README "Across processes"; see also
+    /// <see cref="InferenceOptions.IntraOpThreads"/>). On CUDA automatic means 1 (overlap not measured there).</summary>
     public int ParallelRuns
     {
         get => _parallelRuns;
