@@ -5,12 +5,18 @@
 # regions (polygons + scores) as its results.
 #   benchmarks/distributed.sh [INPUT] [REPEAT] [ROUNDS]   (default: testdata/cityCC0.mpg, 3 streams of it, 3 rounds)
 # Setups, run in turn in every round (so a machine whose load changes treats them alike), medians at the end:
-#   one process          the library's defaults (ONNX Runtime: one thread per physical core, one run at a time)
+#   one process          the library's defaults: ONNX Runtime one thread per physical core per run; the Infer node
+#                        runs a frame at once when nothing queues, and overlaps runs (one per core) when frames queue
+#   one process, 1 run   one run at a time (ParallelRuns = 1: the library's default before the automatic one)
 #   one process, split   the cores shared out as between the workers: one thread per run, one run per core in flight
 #   1 worker / 2 workers the broker pipeline; one worker takes every core, each of 2 workers nproc/2 threads
-# Per setup: frames/s (first result to last), p50/p99 end-to-end latency per frame, CPU seconds per frame (user + sys of
-# every process of the setup: on a shared, loaded machine frames/s measures the share of the CPU a setup gets — more
-# runnable threads get more — while CPU per frame measures the work it does), and for the broker the bytes it
+# In one process all the streams run at once through one Infer node, as the producer publishes them all at once.
+# Per setup: steady-state frames/s (first result to last), the job's overall frames/s (frames over the wall time from
+# the job's start — the in-process graph starting after the model loaded, or the producer starting with the workers
+# already up — to its last result), p50/p99 end-to-end latency per frame, CPU split into start-up (seconds, once per
+# process: the dotnet host, JIT, a model load per worker) and the job (ms per frame: user + sys of every process of
+# the setup from the job's start on; on a shared, loaded machine frames/s measures the share of the CPU a setup gets
+# — more runnable threads get more — while CPU per frame measures the work it does), and for the broker the bytes it
 # received per frame (nats-server's in_bytes: chunks, results, acknowledgements). Latency: in one process, a packet
 # leaving the demuxer → its frame's result; across processes, the chunk cut by the producer → its results at the
 # consumer. The producer is not paced, so latency includes the queue behind a busy worker: compare setups, not
@@ -44,14 +50,17 @@ cpu_of() {
   echo "$t"
 }
 
+field() { sed -nE "s/.*$1.*/\1/p" <<<"$2"; } # field REGEX-WITH-ONE-GROUP LINE
+
 inprocess() { # name, extra arguments
   local name=$1; shift
   /usr/bin/time -f "%U %S" -o "$tmp/time" dotnet run -c Release --no-build "$script" -- inprocess --input "$input" --repeat "$repeat" "$@" >"$tmp/inproc.out"
-  local line frames cpu
+  local line frames total job
   line=$(tail -1 "$tmp/inproc.out")
-  frames=$(sed -E 's/.*frames ([0-9]+),.*/\1/' <<<"$line")
-  cpu=$(awk '{ print $1 + $2 }' "$tmp/time")
-  echo "$name|$(sed -E 's/.*fps ([0-9.]+),.*/\1/' <<<"$line")|$(sed -E 's/.*latency p50 ([0-9]+) ms p99 ([0-9]+) ms.*/\1|\2/' <<<"$line")|$(awk -v c="$cpu" -v f="$frames" 'BEGIN { printf "%.1f", 1000 * c / f }')|-" >"$tmp/line"
+  frames=$(field 'frames ([0-9]+),' "$line")
+  total=$(awk '{ print $1 + $2 }' "$tmp/time")
+  job=$(field 'cpu job ([0-9.]+) s' "$line")
+  echo "$name|$(field ' fps ([0-9.]+),' "$line")|$(field 'overall fps ([0-9.]+),' "$line")|$(field 'p50 ([0-9]+) ms' "$line")|$(field 'p99 ([0-9]+) ms' "$line")|$(awk -v t="$total" -v j="$job" 'BEGIN { printf "%.1f", t - j }')|$(awk -v j="$job" -v f="$frames" 'BEGIN { printf "%.1f", 1000 * j / f }')|-" >"$tmp/line"
 }
 
 # Each setup writes its result line to $tmp/line; they run in this shell (not in $(...)), so the background processes
@@ -74,31 +83,39 @@ broker() { # workers
   for i in $(seq "$workers"); do
     for _ in $(seq 600); do grep -q ready "$tmp/worker$i.out" 2>/dev/null && break; sleep 0.1; done
   done
-  local before; before=$(cpu_of "${wpids[@]}" "$server")
+  local before; before=$(cpu_of "${wpids[@]}" "$server") # the workers' and the server's start-up
   /usr/bin/time -f "%U %S" -o "$tmp/consumer.time" dotnet run -c Release --no-build "$script" -- consumer --engine nats --servers "$servers" --streams "$repeat" >"$tmp/consumer.out" &
   consumer=$!
   pids+=($consumer)
-  /usr/bin/time -f "%U %S" -o "$tmp/time" dotnet run -c Release --no-build "$script" -- producer --engine nats --servers "$servers" --input "$input" --repeat "$repeat" >/dev/null
-  producer_cpu=$(awk '{ print $1 + $2 }' "$tmp/time")
+  /usr/bin/time -f "%U %S" -o "$tmp/time" dotnet run -c Release --no-build "$script" -- producer --engine nats --servers "$servers" --input "$input" --repeat "$repeat" >"$tmp/producer.out"
   wait "$consumer" || true
   local after; after=$(cpu_of "${wpids[@]}" "$server") # the workers are done once the consumer has every result
-  producer_cpu=$(awk -v p="$producer_cpu" '{ print p + $1 + $2 }' "$tmp/consumer.time") # and the consumer's
-  local in_bytes final frames
+  local in_bytes final produced consumed frames started last startup job
   in_bytes=$(curl -s "http://127.0.0.1:$mport/varz" | sed -nE 's/.*"in_bytes": ([0-9]+).*/\1/p')
-  final=$(tail -1 "$tmp/consumer.out")
-  frames=$(sed -E 's/.*frames processed ([0-9]+).*/\1/' <<<"$final")
-  local cpu; cpu=$(awk -v a="$after" -v b="$before" -v p="$producer_cpu" 'BEGIN { print a - b + p }')
-  echo "broker, $workers worker(s)|$(sed -E 's/.*overall fps ([0-9.]+).*/\1/' <<<"$final")|$(sed -E 's/.*latency p50 ([0-9]+) ms p99 ([0-9]+) ms.*/\1|\2/' <<<"$final")|$(awk -v c="$cpu" -v f="$frames" 'BEGIN { printf "%.1f", 1000 * c / f }')|$(( in_bytes / frames ))" >"$tmp/line"
+  final=$(grep '^final:' "$tmp/consumer.out" | tail -1)
+  consumed=$(tail -1 "$tmp/consumer.out")
+  produced=$(tail -1 "$tmp/producer.out")
+  frames=$(field 'frames processed ([0-9]+)' "$final")
+  started=$(field 'started at ([0-9]+) us' "$produced")
+  last=$(field 'last result at ([0-9]+) us' "$consumed")
+  # Start-up: the workers' and the server's CPU until they were ready, and the producer's and consumer's until their
+  # job began (each process's total from /usr/bin/time less the job it reports); the job: all the rest.
+  startup=$(awk -v b="$before" -v pt="$(awk '{ print $1 + $2 }' "$tmp/time")" -v pj="$(field 'cpu job ([0-9.]+) s' "$produced")" \
+    -v ct="$(awk '{ print $1 + $2 }' "$tmp/consumer.time")" -v cj="$(field 'cpu job ([0-9.]+) s' "$consumed")" 'BEGIN { printf "%.1f", b + pt - pj + ct - cj }')
+  job=$(awk -v a="$after" -v b="$before" -v pj="$(field 'cpu job ([0-9.]+) s' "$produced")" -v cj="$(field 'cpu job ([0-9.]+) s' "$consumed")" 'BEGIN { print a - b + pj + cj }')
+  echo "broker, $workers worker(s)|$(field 'overall fps ([0-9.]+)' "$final")|$(awk -v f="$frames" -v s="$started" -v l="$last" 'BEGIN { printf "%.1f", f / ((l - s) / 1e6) }')|$(field 'p50 ([0-9]+) ms' "$final")|$(field 'p99 ([0-9]+) ms' "$final")|$startup|$(awk -v j="$job" -v f="$frames" 'BEGIN { printf "%.1f", 1000 * j / f }')|$(( in_bytes / frames ))" >"$tmp/line"
   for pid in "${wpids[@]}"; do kill -- "-$pid" 2>/dev/null || true; done
   kill -- "-$server" 2>/dev/null || true
+  for pid in "${wpids[@]}" "$server"; do wait "$pid" 2>/dev/null || true; done # reaped here: no job-control notices
 }
 
 echo "input $input x $repeat streams, $cores cores, $rounds rounds; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "setup|fps|p50 ms|p99 ms|CPU ms/frame|broker bytes/frame" >"$tmp/results"
+echo "setup|fps|overall fps|p50 ms|p99 ms|start-up CPU s|job CPU ms/frame|broker bytes/frame" >"$tmp/results"
 for round in $(seq "$rounds"); do
-  for setup in one split w1 w2; do
+  for setup in one one1 split w1 w2; do
     case $setup in
       one) inprocess "one process" ;;
+      one1) inprocess "one process, 1 run" --runs 1 ;;
       split) inprocess "one process, split" --threads 1 --runs "$cores" ;;
       w1) broker 1 ;;
       w2) broker 2 ;;
@@ -109,7 +126,7 @@ for round in $(seq "$rounds"); do
   done
 done
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "medians of $rounds rounds:"
+echo "medians of $rounds rounds ($input x $repeat streams, $cores cores):"
 python3 - "$tmp/results" <<'PY'
 import sys, statistics
 rows = [l.rstrip("\n").split("|") for l in open(sys.argv[1])][1:]
@@ -117,14 +134,21 @@ order, by = [], {}
 for r in rows:
     if r[0] not in by: order.append(r[0]); by[r[0]] = []
     by[r[0]].append(r[1:])
-med = lambda xs: statistics.median(float(x) for x in xs)
+def med(xs):
+    xs = [float(x) for x in xs if x not in ("-", "")]
+    return statistics.median(xs) if xs else float("nan")
+print("| setup | fps (steady) | fps (overall) | p50 / p99 latency ms | start-up CPU s | job CPU ms/frame | broker bytes/frame |")
+print("| --- | --- | --- | --- | --- | --- | --- |")
 fps = {}
 for name in order:
-    cols = list(zip(*by[name]))
-    fps[name] = med(cols[0])
-    extra = "" if cols[4][0] == "-" else f", broker bytes/frame {med(cols[4]):.0f}"
-    print(f"  {name:20} fps {fps[name]:6.1f}, p50 {med(cols[1]):6.0f} ms, p99 {med(cols[2]):6.0f} ms, CPU {med(cols[3]):6.1f} ms/frame{extra}")
-one, split, w1, w2 = (fps.get(k) for k in ("one process", "one process, split", "broker, 1 worker(s)", "broker, 2 worker(s)"))
-if one and w2: print(f"  one process / 2 workers = {one / w2:.2f}; one process, split / 2 workers = {split / w2:.2f}")
-if w1 and w2: print(f"  2 workers / 1 worker = {w2 / w1:.2f}")
+    c = list(zip(*by[name]))
+    fps[name] = (med(c[0]), med(c[1]))
+    b = "-" if c[6][0] == "-" else f"{med(c[6]):,.0f}"
+    print(f"| {name} | {fps[name][0]:.1f} | {fps[name][1]:.1f} | {med(c[2]):.0f} / {med(c[3]):.0f} | {med(c[4]):.1f} | {med(c[5]):.1f} | {b} |")
+def ratio(a, b, i):
+    return f"{fps[a][i] / fps[b][i]:.2f}" if a in fps and b in fps and fps[b][i] else "?"
+w1, w2 = "broker, 1 worker(s)", "broker, 2 worker(s)"
+for a in ("one process", "one process, 1 run", "one process, split"):
+    print(f"  {a} / 2 workers: steady {ratio(a, w2, 0)}, overall {ratio(a, w2, 1)}")
+print(f"  2 workers / 1 worker: steady {ratio(w2, w1, 0)}, overall {ratio(w2, w1, 1)}")
 PY

@@ -30,6 +30,23 @@ if (args.Length > 0 && args[0] == "infer")
         args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 1, args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : 3);
     return;
 }
+// ... -- ort-threads [FRAMES] [ROUNDS] [WxH]                        ONNX Runtime's CPU threading on the PP-OCRv4
+//                                                                   detector: threads per run x runs in flight x
+//                                                                   batch, spinning on/off (fps, CPU ms/frame)
+if (args.Length > 0 && args[0] == "ort-threads")
+{
+    var wh = (args.Length > 3 ? args[3] : "960x544").Split('x').Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+    OrtThreading.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 40, args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 3, wh[0], wh[1]);
+    return;
+}
+// ... -- ort-profile [RUNS] [WxH]                                   ONNX Runtime's profiler on the detector: operators
+//                                                                   that run on one thread while the other cores wait
+if (args.Length > 0 && args[0] == "ort-profile")
+{
+    var wh = (args.Length > 2 ? args[2] : "960x544").Split('x').Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+    OrtProfile.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 9, wh[0], wh[1]);
+    return;
+}
 // ... -- kernels [cuda|cuda-sim] [WxH] [N]                          device kernel time per frame (scale, yadif,
 //                                                                   tensorize) and the memory bandwidth it reaches
 if (args.Length > 0 && args[0] == "kernels")

@@ -27,6 +27,8 @@ public sealed class MetricsReport(BrokerCounters counters)
     public long Regions { get; private set; }
     public double LatencyP50 => Percentile(0.50);
     public double LatencyP99 => Percentile(0.99);
+    /// <summary>When the last results arrived, in microseconds since the Unix epoch (<see cref="MediaWire.NowMicros"/>).</summary>
+    public long LastResultMicros { get; private set; }
 
     public void Add(ResultsMessage results)
     {
@@ -34,6 +36,7 @@ public sealed class MetricsReport(BrokerCounters counters)
         _chunks++;
         if (results.Error is not null) _errors++;
         var now = MediaWire.NowMicros();
+        LastResultMicros = now;
         foreach (var frame in results.Frames)
         {
             Frames++;

@@ -14,7 +14,13 @@ public enum ExecutionProviderChoice
 /// <summary>How an <see cref="InferenceModel"/> builds its ONNX Runtime session.</summary>
 public sealed class InferenceOptions
 {
-    /// <summary>Threads one run may use inside an operator; 0 = ONNX Runtime's default (one per physical core).</summary>
+    /// <summary>Threads one run may use inside an operator; 0 = ONNX Runtime's default (one per physical core). Runs
+    /// in flight at once share these threads. With 0 on the CPU the Infer node runs a lone frame with them and, when
+    /// frames queue, overlaps runs of one thread each on a second session (<see cref="InferenceModel.OverlapsOnOneThread"/>):
+    /// on a quiet 2-core machine (PP-OCRv4 detection at 960x544, <c>MediaGraph.Benchmarks -- ort-threads</c>) one run
+    /// of 2 threads took 59 ms and 85 ms of CPU per frame, one of 1 thread 65 ms and 65 ms of CPU; two 1-thread runs
+    /// side by side gave 28.3 frames/s at 69 ms of CPU per frame against 16.9 for one 2-thread run at a time and 23.3
+    /// for two 2-thread runs. A value set here is kept for every run.</summary>
     public int IntraOpThreads { get; init; }
     /// <summary>Threads for running independent operators at once; 0 = ONNX Runtime's default (runs them one by one).</summary>
     public int InterOpThreads { get; init; }
@@ -24,8 +30,11 @@ public sealed class InferenceOptions
     public int DeviceId { get; init; }
     /// <summary>Let ONNX Runtime's CPU threads spin between runs waiting for the next one (its own default). Default
     /// false here: in a pipeline the same cores decode, scale and encode, and spinning threads take CPU from them and
-    /// from the other graphs of the process (ONNX Runtime's threading guidance for shared CPUs). Not measured here:
-    /// the benchmark machine was too loaded to tell the difference apart from noise.</summary>
+    /// from the other graphs of the process (ONNX Runtime's threading guidance for shared CPUs). Measured on a 2-core
+    /// machine (PP-OCRv4 detection at 960x544, <c>MediaGraph.Benchmarks -- ort-threads</c>): quiet, spinning made a
+    /// 2-thread run 52 ms instead of 59 ms but took 102 ms of CPU per frame instead of 85; loaded (load 19–20), 133–145
+    /// ms of CPU per frame against 88–98, and (<c>-- ort-profile</c>, load 41–44) a run took 574 ms against 252 ms,
+    /// the spinning thread holding the core the run needed.</summary>
     public bool AllowSpinning { get; init; }
     /// <summary>Run the model once at load so the first frame does not pay for ONNX Runtime's lazy set-up (default true).</summary>
     public bool WarmUp { get; init; } = true;

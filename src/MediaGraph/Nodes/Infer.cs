@@ -11,8 +11,9 @@ namespace MediaGraph;
 /// (preprocessed straight into the batch slot, by the tensorizer for where the frames live), and a batch runs when it
 /// holds <see cref="InferOptions.BatchSize"/> frames or <see cref="InferOptions.MaxDelay"/> after its first frame
 /// (a deadline wake-up), so a stream that stalls holds the others back by at most the delay. Each output emits its
-/// frames in the order they came; with <see cref="InferOptions.ParallelRuns"/> above 1 runs overlap and their results
-/// are still emitted in order. Completes after the last batch ran; fails naming the node and the model when a run
+/// frames in the order they came; runs overlap when frames queue behind the node on the CPU
+/// (<see cref="InferOptions.ParallelRuns"/> 0, the default: up to one run per core in flight for the model) or with
+/// <see cref="InferOptions.ParallelRuns"/> above 1, and their results are still emitted in order. Completes after the last batch ran; fails naming the node and the model when a run
 /// fails. The model is loaded (checked) at graph validation.
 /// <para>
 /// Where frames are tensorized (<see cref="InferOptions.Tensorize"/>): on a run with a device the node takes device
@@ -173,8 +174,23 @@ public sealed partial class InferNode : Node
                 _runner.Return(batch);
                 throw;
             }
-            while (_inFlight.Count >= _options.ParallelRuns) await EmitCompletedAsync(context, wait: true, cancellationToken, one: true).ConfigureAwait(false);
-            if (_options.ParallelRuns == 1)
+            bool inline;
+            if (_options.ParallelRuns == 0)
+            {
+                // Automatic: nothing queued behind this batch and nothing in flight → run it here with all the
+                // session's threads (latency); frames queueing → overlap runs, up to the model's automatic limit in
+                // flight across every node sharing it (throughput: one run at a time leaves cores idle).
+                inline = _inFlight.Count == 0 && context.QueuedInputItems == 0 || _model.AutomaticParallelRuns == 1;
+                var limit = _model.AutomaticParallelRuns;
+                while (_inFlight.Count > 0 && (inline || _inFlight.Count >= limit || _model.RunsInFlight >= limit))
+                    await EmitCompletedAsync(context, wait: true, cancellationToken, one: true).ConfigureAwait(false);
+            }
+            else
+            {
+                inline = _options.ParallelRuns == 1;
+                while (_inFlight.Count >= _options.ParallelRuns) await EmitCompletedAsync(context, wait: true, cancellationToken, one: true).ConfigureAwait(false);
+            }
+            if (inline)
             {
                 _inFlight.Enqueue(batch); // first: a failed run's frames are released with the queue
                 _runner.Run(batch, _stage!, _post!, context.NodeName);
@@ -190,9 +206,10 @@ public sealed partial class InferNode : Node
         private void Launch(InferenceBatch batch, NodeContext context)
         {
             var (stage, post) = (_stage!, _post!);
+            var overlapped = _options.ParallelRuns == 0; // automatic: overlapping because frames queue
             batch.Task = Task.Run(() =>
             {
-                try { _runner.Run(batch, stage, post, context.NodeName); }
+                try { _runner.Run(batch, stage, post, context.NodeName, overlapped); }
                 finally { context.RequestWakeUp(TimeSpan.Zero); } // the node emits it on its own thread
             });
         }
@@ -294,13 +311,13 @@ internal sealed class BatchRunner(InferenceModel model, int batchSize) : IDispos
     }
 
     /// <summary>Runs the model on the batch and post-processes every image (any thread).</summary>
-    public void Run(InferenceBatch batch, StageMetrics stage, StageMetrics post, string node)
+    public void Run(InferenceBatch batch, StageMetrics stage, StageMetrics post, string node, bool overlapped = false)
     {
         var start = Stopwatch.GetTimestamp();
         long ran;
         try
         {
-            ran = batch.Run(model);
+            ran = batch.Run(model, overlapped);
         }
         catch (Exception e) when (e is OnnxRuntimeException or InvalidOperationException or ArgumentException)
         {
@@ -351,9 +368,9 @@ internal sealed class InferenceBatch(TensorBatch tensor) : IDisposable
     public void Complete() => tensor.Complete(Count);
 
     /// <summary>Runs the model and post-processes; returns the ticks of the model run alone.</summary>
-    public long Run(InferenceModel model)
+    public long Run(InferenceModel model, bool overlapped = false)
     {
-        var ran = model.RunAndPostProcess(tensor.Input(Count), _boxes.AsSpan(0, Count), _results.AsSpan(0, Count), _view);
+        var ran = model.RunAndPostProcess(tensor.Input(Count), _boxes.AsSpan(0, Count), _results.AsSpan(0, Count), _view, overlapped);
         _done = true;
         return ran;
     }

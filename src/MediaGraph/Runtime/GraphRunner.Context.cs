@@ -52,6 +52,7 @@ internal sealed partial class GraphRunner
         public Edge[] Inputs { get; }
         public bool InputsStopped { get; private set; }
         public override CancellationToken StopRequested => _stop.Token;
+        public override int QueuedInputItems { get { var n = 0; foreach (var e in Inputs) n += e?.Count ?? 0; return n; } }
         public override bool IsOutputClosed(int output) => Volatile.Read(ref _outputClosed[output]);
         public override bool AllOutputsClosed => _outputs.Length > 0 && Volatile.Read(ref _openOutputs) == 0;
 

@@ -39,6 +39,11 @@ public abstract class NodeContext
     /// Nodes downstream keep draining and finalise normally.</summary>
     public abstract CancellationToken StopRequested { get; }
 
+    /// <summary>Items waiting on this node's inputs right now (all inputs together; 0 where the runtime does not
+    /// queue, as in a <see cref="NodeSession"/>). A hint for nodes that trade latency for throughput: work queued
+    /// behind the current item means the node is the bottleneck and may overlap its work.</summary>
+    public virtual int QueuedInputItems => 0;
+
     /// <summary>True when nobody will read output <paramref name="output"/> any more.</summary>
     public abstract bool IsOutputClosed(int output);
 
