@@ -5,9 +5,9 @@
 # regions (polygons + scores) as its results.
 #   benchmarks/distributed.sh [INPUT] [REPEAT] [ROUNDS]   (default: testdata/cityCC0.mpg, 3 streams of it, 3 rounds)
 # Setups, run in turn in every round (so a machine whose load changes treats them alike), medians at the end:
-#   one process          the library's defaults: ONNX Runtime one thread per physical core per run; the Infer node
-#                        runs a frame at once when nothing queues, and overlaps runs (one per core) when frames queue
-#   one process, 1 run   one run at a time (ParallelRuns = 1: the library's default before the automatic one)
+#   one process          the library's defaults: one ONNX Runtime thread a run on the CPU; the Infer node runs a
+#                        frame at once when nothing queues, and overlaps runs (one per core) when frames queue
+#   one process, 1 run   one run at a time of every core's thread (the library's default before the automatic one)
 #   one process, split   the cores shared out as between the workers: one thread per run, one run per core in flight
 #   1 worker / 2 workers the broker pipeline; one worker takes every core, each of 2 workers nproc/2 threads
 # In one process all the streams run at once through one Infer node, as the producer publishes them all at once.
@@ -115,7 +115,7 @@ for round in $(seq "$rounds"); do
   for setup in one one1 split w1 w2; do
     case $setup in
       one) inprocess "one process" ;;
-      one1) inprocess "one process, 1 run" --runs 1 ;;
+      one1) inprocess "one process, 1 run" --runs 1 --threads "$cores" ;;
       split) inprocess "one process, split" --threads 1 --runs "$cores" ;;
       w1) broker 1 ;;
       w2) broker 2 ;;

@@ -9,7 +9,7 @@
 //   inprocess the same decode → text detection in one process, every stream at once through one Infer node, for
 //             the benchmark (--runs N / --batch N: the Infer node's ParallelRuns / BatchSize; default the library's)
 // The detector's model comes from scripts/setup.sh's cache (~/.cache/mediagraph/models/ocr-models-1.4.2, or
-// $MEDIAGRAPH_MODELS); --threads N sets ONNX Runtime's threads per run (default: one per physical core).
+// $MEDIAGRAPH_MODELS); --threads N sets ONNX Runtime's threads per run (default 0: the library's, one a run on the CPU with runs overlapping, one per core, when frames queue).
 //   kafka-mock hosts librdkafka's mock cluster and prints its address (no Kafka broker installs here)
 //
 // One command starts all of it: samples/distributed/run.sh [--kafka]. By hand:

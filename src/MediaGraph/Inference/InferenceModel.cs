@@ -23,7 +23,6 @@ public sealed class InferenceModel : IDisposable, IAsyncDisposable
     private readonly object _gate = new();
     private readonly ILogger _logger;
     private InferenceSession? _session;
-    private InferenceSession? _overlapSession;
     private RunOptions? _runOptions;
     private string? _problem;
     private int _sessionsCreated;
@@ -50,8 +49,7 @@ public sealed class InferenceModel : IDisposable, IAsyncDisposable
     public PostProcessor PostProcessor { get; }
     public InferenceOptions Options { get; }
 
-    /// <summary>Sessions this model created: 1 once loaded, however many nodes and graphs use it; 2 once an Infer node
-    /// overlapped runs on one thread each (<see cref="OverlapsOnOneThread"/>).</summary>
+    /// <summary>Sessions this model created: 1 once loaded, however many nodes, graphs and runs in flight use it.</summary>
     public int SessionsCreated => Volatile.Read(ref _sessionsCreated);
 
     /// <summary>"CPU" or "CUDA" once loaded; null before.</summary>
@@ -167,7 +165,9 @@ public sealed class InferenceModel : IDisposable, IAsyncDisposable
             why = Options.Provider == ExecutionProviderChoice.Cpu
                 ? "asked for"
                 : "this ONNX Runtime has no CUDA execution provider; reference Microsoft.ML.OnnxRuntime.Gpu for it";
-        using var cpu = CreateOptions();
+        // One ONNX Runtime thread a run on the CPU unless the app says otherwise: the Infer node overlaps runs, one
+        // per core, when frames queue (InferenceOptions.IntraOpThreads says what was measured).
+        using var cpu = CreateOptions(intraOpThreads: Options.IntraOpThreads > 0 ? 0 : 1);
         provider = "CPU";
         return new InferenceSession(Path, cpu);
     }
@@ -228,16 +228,9 @@ public sealed class InferenceModel : IDisposable, IAsyncDisposable
 
     /// <summary>Runs the model on <paramref name="input"/> (a float tensor of the spec's layout; host memory, or
     /// device memory on CUDA). Thread-safe; the caller disposes the outputs.</summary>
-    public IDisposableReadOnlyCollection<OrtValue> Run(OrtValue input) => Run(input, overlapped: false);
-
-    /// <summary>A run; <paramref name="overlapped"/>: one of several in flight at once that the Infer node started
-    /// because frames queue (automatic <see cref="InferOptions.ParallelRuns"/>), which goes to a session of one
-    /// ONNX Runtime thread when <see cref="InferenceOptions.IntraOpThreads"/> is 0 on the CPU (see
-    /// <see cref="OverlapsOnOneThread"/>).</summary>
-    internal IDisposableReadOnlyCollection<OrtValue> Run(OrtValue input, bool overlapped)
+    public IDisposableReadOnlyCollection<OrtValue> Run(OrtValue input)
     {
         var session = _session ?? throw NotLoaded();
-        if (overlapped && OverlapsOnOneThread) session = OverlapSession();
         Interlocked.Increment(ref _runsInFlight);
         try
         {
@@ -257,42 +250,13 @@ public sealed class InferenceModel : IDisposable, IAsyncDisposable
     /// CUDA (overlap not measured there). 1 before the model is loaded.</summary>
     public int AutomaticParallelRuns => ExecutionProvider == "CPU" ? Math.Max(1, Environment.ProcessorCount) : 1;
 
-    /// <summary>True when the runs the Infer node overlaps (frames queueing, automatic
-    /// <see cref="InferOptions.ParallelRuns"/>) go to a second session of this model with one ONNX Runtime thread,
-    /// made on the first such run: on the CPU, with <see cref="InferenceOptions.IntraOpThreads"/> left at 0 and more
-    /// than one core. A run on its own keeps every core's thread (the lowest latency); runs side by side each on
-    /// one thread use the cores better: on a quiet 2-core machine two 1-thread runs of PP-OCRv4 detection side by
-    /// side gave 28.3 frames/s at 69 ms of CPU per frame, two 2-thread runs 23.3 at 84 ms
-    /// (<c>MediaGraph.Benchmarks -- ort-threads</c>); in the distributed benchmark's one process, loaded (load
-    /// 24–45), 80–81 ms of CPU per frame against 89–91 ms with the overlapping runs on the session of one thread per
-    /// core. An app that sets IntraOpThreads keeps one session with those threads for every run.</summary>
-    public bool OverlapsOnOneThread => Options.IntraOpThreads == 0 && ExecutionProvider == "CPU" && Environment.ProcessorCount > 1;
-
-    private InferenceSession OverlapSession()
-    {
-        if (Volatile.Read(ref _overlapSession) is { } made) return made;
-        lock (_gate)
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            if (_overlapSession is null)
-            {
-                using var options = CreateOptions(intraOpThreads: 1);
-                var session = new InferenceSession(Path, options);
-                Interlocked.Increment(ref _sessionsCreated);
-                _logger.LogInformation("inference model {Model}: a one-thread session for overlapping runs (frames queue)", Name);
-                Volatile.Write(ref _overlapSession, session);
-            }
-            return _overlapSession;
-        }
-    }
-
     /// <summary>Runs the model on <paramref name="input"/> and post-processes each image: <paramref name="boxes"/>
     /// gives each image's letterbox, <paramref name="results"/> receives one result per image. Returns the
     /// <see cref="System.Diagnostics.Stopwatch"/> ticks the model run alone took.</summary>
-    internal long RunAndPostProcess(OrtValue input, ReadOnlySpan<Letterbox> boxes, Span<object?> results, ModelOutputs view, bool overlapped = false)
+    internal long RunAndPostProcess(OrtValue input, ReadOnlySpan<Letterbox> boxes, Span<object?> results, ModelOutputs view)
     {
         var start = System.Diagnostics.Stopwatch.GetTimestamp();
-        using var outputs = Run(input, overlapped);
+        using var outputs = Run(input);
         var ran = System.Diagnostics.Stopwatch.GetTimestamp() - start;
         for (var i = 0; i < boxes.Length; i++)
         {
@@ -317,10 +281,8 @@ public sealed class InferenceModel : IDisposable, IAsyncDisposable
         {
             _disposed = true;
             _session?.Dispose();
-            _overlapSession?.Dispose();
             _runOptions?.Dispose();
             _session = null;
-            _overlapSession = null;
         }
     }
 

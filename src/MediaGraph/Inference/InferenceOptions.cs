@@ -14,13 +14,14 @@ public enum ExecutionProviderChoice
 /// <summary>How an <see cref="InferenceModel"/> builds its ONNX Runtime session.</summary>
 public sealed class InferenceOptions
 {
-    /// <summary>Threads one run may use inside an operator; 0 = ONNX Runtime's default (one per physical core). Runs
-    /// in flight at once share these threads. With 0 on the CPU the Infer node runs a lone frame with them and, when
-    /// frames queue, overlaps runs of one thread each on a second session (<see cref="InferenceModel.OverlapsOnOneThread"/>):
-    /// on a quiet 2-core machine (PP-OCRv4 detection at 960x544, <c>MediaGraph.Benchmarks -- ort-threads</c>) one run
+    /// <summary>Threads one run may use inside an operator; 0 = automatic: one on the CPU execution provider (the Infer
+    /// node overlaps runs, one per core, when frames queue: <see cref="InferenceModel.AutomaticParallelRuns"/>), ONNX
+    /// Runtime's default on CUDA. Runs in flight at once share the model's one session and its threads. Why one: on a
+    /// quiet 2-core machine (PP-OCRv4 detection at 960x544, <c>MediaGraph.Benchmarks -- ort-threads</c>) one run
     /// of 2 threads took 59 ms and 85 ms of CPU per frame, one of 1 thread 65 ms and 65 ms of CPU; two 1-thread runs
     /// side by side gave 28.3 frames/s at 69 ms of CPU per frame against 16.9 for one 2-thread run at a time and 23.3
-    /// for two 2-thread runs. A value set here is kept for every run.</summary>
+    /// for two 2-thread runs. A lone frame pays ~10% (65 against 59 ms here; more on a machine of many cores): an app
+    /// that wants the lowest latency for frames that never queue sets this to its cores.</summary>
     public int IntraOpThreads { get; init; }
     /// <summary>Threads for running independent operators at once; 0 = ONNX Runtime's default (runs them one by one).</summary>
     public int InterOpThreads { get; init; }

@@ -177,8 +177,8 @@ public sealed partial class InferNode : Node
             bool inline;
             if (_options.ParallelRuns == 0)
             {
-                // Automatic: nothing queued behind this batch and nothing in flight → run it here with all the
-                // session's threads (latency); frames queueing → overlap runs, up to the model's automatic limit in
+                // Automatic: nothing queued behind this batch and nothing in flight → run it here, no hand-off
+                // (latency); frames queueing → overlap runs, up to the model's automatic limit in
                 // flight across every node sharing it (throughput: one run at a time leaves cores idle).
                 inline = _inFlight.Count == 0 && context.QueuedInputItems == 0 || _model.AutomaticParallelRuns == 1;
                 var limit = _model.AutomaticParallelRuns;
@@ -206,10 +206,9 @@ public sealed partial class InferNode : Node
         private void Launch(InferenceBatch batch, NodeContext context)
         {
             var (stage, post) = (_stage!, _post!);
-            var overlapped = _options.ParallelRuns == 0; // automatic: overlapping because frames queue
             batch.Task = Task.Run(() =>
             {
-                try { _runner.Run(batch, stage, post, context.NodeName, overlapped); }
+                try { _runner.Run(batch, stage, post, context.NodeName); }
                 finally { context.RequestWakeUp(TimeSpan.Zero); } // the node emits it on its own thread
             });
         }
@@ -311,13 +310,13 @@ internal sealed class BatchRunner(InferenceModel model, int batchSize) : IDispos
     }
 
     /// <summary>Runs the model on the batch and post-processes every image (any thread).</summary>
-    public void Run(InferenceBatch batch, StageMetrics stage, StageMetrics post, string node, bool overlapped = false)
+    public void Run(InferenceBatch batch, StageMetrics stage, StageMetrics post, string node)
     {
         var start = Stopwatch.GetTimestamp();
         long ran;
         try
         {
-            ran = batch.Run(model, overlapped);
+            ran = batch.Run(model);
         }
         catch (Exception e) when (e is OnnxRuntimeException or InvalidOperationException or ArgumentException)
         {
@@ -368,9 +367,9 @@ internal sealed class InferenceBatch(TensorBatch tensor) : IDisposable
     public void Complete() => tensor.Complete(Count);
 
     /// <summary>Runs the model and post-processes; returns the ticks of the model run alone.</summary>
-    public long Run(InferenceModel model, bool overlapped = false)
+    public long Run(InferenceModel model)
     {
-        var ran = model.RunAndPostProcess(tensor.Input(Count), _boxes.AsSpan(0, Count), _results.AsSpan(0, Count), _view, overlapped);
+        var ran = model.RunAndPostProcess(tensor.Input(Count), _boxes.AsSpan(0, Count), _results.AsSpan(0, Count), _view);
         _done = true;
         return ran;
     }

@@ -101,8 +101,7 @@ public sealed class InferParallelRunsTests
         await run;
         Assert.Equal(10, scores.Count);
         var cores = Environment.ProcessorCount;
-        Assert.Equal(cores > 1, model.OverlapsOnOneThread);
-        Assert.Equal(cores > 1 ? 2 : 1, model.SessionsCreated);
+        Assert.Equal(1, model.SessionsCreated); // overlapping runs share the one session
         // The oracle: each frame alone through the model's own session (every thread, nothing overlapping).
         await using var alone = NodeSession.Create(new InferNode(model));
         for (var i = 0; i < 10; i++)
