@@ -40,18 +40,6 @@ static enum AVPixelFormat bench_get_format(AVCodecContext *ctx, const enum AVPix
     return AV_PIX_FMT_NONE;
 }
 
-static int has_nvdec(const AVCodec *codec)
-{
-    for (int i = 0;; i++) {
-        const AVCodecHWConfig *config = avcodec_get_hw_config(codec, i);
-        if (!config)
-            return 0;
-        if (config->device_type == AV_HWDEVICE_TYPE_CUDA && config->pix_fmt == AV_PIX_FMT_CUDA &&
-            (config->methods & AV_CODEC_HW_CONFIG_METHOD_HW_DEVICE_CTX))
-            return 1;
-    }
-}
-
 /* Receives every frame the decoder has ready, dropping each at once; MG_OK, or a negative error. */
 static int drain(AVCodecContext *ctx, AVFrame *frame, mg_decode_bench_result *r, double start, int *eof)
 {
@@ -132,7 +120,7 @@ int mg_decode_bench(const char *url, int mode, mg_cuda *cuda, int threads, mg_de
     ctx->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
 
     if (mode != MG_DECODE_BENCH_SOFTWARE) {
-        if (!has_nvdec(codec)) {
+        if (!mg_codec_has_nvdec(codec)) {
             snprintf(out->why, sizeof out->why, "FFmpeg has no NVDEC hwaccel for the %s decoder", codec->name);
         } else if (cuda) {
             device = av_buffer_ref(mg_cuda_hw_device(cuda));

@@ -40,8 +40,8 @@ static enum AVPixelFormat get_format(AVCodecContext *ctx, const enum AVPixelForm
     return AV_PIX_FMT_NONE;
 }
 
-/* 1 when the codec can decode into CUDA frames from a device context (an NVDEC hwaccel), else 0. */
-static int codec_has_nvdec(const AVCodec *codec)
+/* 1 when the codec can decode into CUDA frames from a device context (an NVDEC hwaccel), else 0 (internal.h). */
+int mg_codec_has_nvdec(const AVCodec *codec)
 {
     for (int i = 0;; i++) {
         const AVCodecHWConfig *config = avcodec_get_hw_config(codec, i);
@@ -114,7 +114,7 @@ int mg_decoder_open_hw(const mg_codecpar *par, const char *codec_name, int threa
     d->ctx->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
     if (cuda) {
         d->hw_requested = 1;
-        if (!codec_has_nvdec(codec)) {
+        if (!mg_codec_has_nvdec(codec)) {
             snprintf(d->hw_reason, sizeof d->hw_reason, "FFmpeg has no NVDEC hwaccel for the %s decoder", codec->name);
         } else {
             d->ctx->hw_device_ctx = av_buffer_ref(mg_cuda_hw_device(cuda));

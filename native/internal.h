@@ -72,4 +72,7 @@ AVBufferRef *mg_cuda_hw_device(mg_cuda *c);
 /* The CUDA frames context for sw_format at width x height on the handle's device (cached; owned by the handle). */
 int mg_cuda_frames(mg_cuda *c, int sw_format, int width, int height, AVBufferRef **out);
 
+/* 1 when the codec can decode into CUDA frames from a device context (an NVDEC hwaccel), else 0 (decode.c). */
+int mg_codec_has_nvdec(const AVCodec *codec);
+
 #endif

@@ -17,22 +17,7 @@ public sealed class InferBatchingTests(ITestOutputHelper log)
     private static InferenceModel NewModel() => new(TestModels.Orientation, PreprocessSpec.PaddleTextOrientation(),
         PostProcessor.From((outputs, _) => new Scores(outputs.Image(0).ToArray())), new InferenceOptions { IntraOpThreads = 1 });
 
-    /// <summary>A 96x48 frame whose content tells stream and index apart (a gradient and a level).</summary>
-    private static VideoFrame MakeFrame(int stream, int index)
-    {
-        var frame = VideoFrame.Allocate(96, 48, PixelFormat.Yuv420P, new Rational(1, 25));
-        frame.Pts = index;
-        frame.Duration = 1;
-        frame.FrameRate = new Rational(25, 1);
-        var y = frame.GetPlaneSpan(0);
-        var pitch = frame.GetPlane(0).Pitch;
-        for (var r = 0; r < 48; r++)
-            for (var c = 0; c < 96; c++)
-                y[r * pitch + c] = (byte)(20 + 30 * stream + 9 * index + (c * (stream + 1)) % 64);
-        frame.GetPlaneSpan(1).Fill((byte)(100 + 10 * stream));
-        frame.GetPlaneSpan(2).Fill(128);
-        return frame;
-    }
+    private static VideoFrame MakeFrame(int stream, int index) => StreamFrames.Make(stream, index);
 
     /// <summary>The frame's scores when it runs alone (batch 1).</summary>
     private static async Task<float[]> AloneAsync(InferenceModel model, int stream, int index)
