@@ -42,13 +42,13 @@ public sealed class InferOptions
 
     /// <summary>Model runs of this node that may be in flight at once (the next batch is prepared while one runs);
     /// results still come out in order. 1: runs one after another on the node's thread; N &gt; 1: up to N at once.
-    /// 0 (default), automatic: on the CPU a batch with nothing queued behind it runs at once on the node's thread with
-    /// all of the session's threads (the lowest latency for a lone frame), and when frames queue behind the node
+    /// 0 (default), automatic: on the CPU a batch with nothing queued behind it runs at once on the node's thread (no
+    /// hand-off), and when frames queue behind the node
     /// (it is the bottleneck) runs overlap, up to one per core in flight for the model across all the nodes and
     /// graphs that share it (<see cref="InferenceModel.AutomaticParallelRuns"/>). Why: a second ONNX Runtime thread
     /// inside one run buys little on this kind of model, while runs side by side keep every core computing: on a
-    /// 2-core machine one process ran decode → PP-OCRv4 detection of 2 streams at 24.8 frames/s with this default,
-    /// 22.8 one run at a time (load 5–12, README "Across processes"; see also
+    /// quiet 2-core machine one process ran decode → PP-OCRv4 detection of 2 streams at 28.2 frames/s with this
+    /// default, 22.7 one run at a time of 2 threads (README "Across processes"; see also
     /// <see cref="InferenceOptions.IntraOpThreads"/>). On CUDA automatic means 1 (overlap not measured there).</summary>
     public int ParallelRuns
     {

@@ -79,13 +79,13 @@ public sealed class InferParallelRunsTests
     }
 
     [Fact]
-    public async Task Infer_DefaultThreads_FramesQueued_OverlappingRunsGoToAOneThreadSessionWithTheSameResults()
+    public async Task Infer_DefaultThreads_FramesQueued_OverlappingRunsShareTheOneSessionWithTheSameResults()
     {
         var overlap = new Overlap();
         var scores = new System.Collections.Concurrent.ConcurrentDictionary<long, float[]>();
         using var model = new InferenceModel(TestModels.Orientation, PreprocessSpec.PaddleTextOrientation(),
             PostProcessor.From((outputs, _) => { overlap.Process(); return outputs.Image(0).ToArray(); }),
-            new InferenceOptions { Provider = ExecutionProviderChoice.Cpu }); // IntraOpThreads 0: ONNX Runtime's default
+            new InferenceOptions { Provider = ExecutionProviderChoice.Cpu }); // IntraOpThreads 0: one thread a run on the CPU
         var graph = new Graph();
         var source = graph.AddVideoSource(capacity: 10);
         var sink = graph.Sink(((VideoStream)source.Stream(graph)).Infer(model), capacity: 10);
@@ -102,7 +102,7 @@ public sealed class InferParallelRunsTests
         Assert.Equal(10, scores.Count);
         var cores = Environment.ProcessorCount;
         Assert.Equal(1, model.SessionsCreated); // overlapping runs share the one session
-        // The oracle: each frame alone through the model's own session (every thread, nothing overlapping).
+        // The oracle: each frame alone through the same session (nothing overlapping).
         await using var alone = NodeSession.Create(new InferNode(model));
         for (var i = 0; i < 10; i++)
         {
