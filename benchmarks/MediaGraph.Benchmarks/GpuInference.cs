@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 
 namespace MediaGraph.Benchmarks;
@@ -62,16 +61,7 @@ internal static class GpuInference
         var sink = graph.Sink(graph.Decode(clip, new DecodeOptions { HwAccel = HwAccel.Auto }).Video
             .Infer(model, new InferOptions { BatchSize = batch, Tensorize = place }));
         var run = graph.RunAsync();
-        var watch = Stopwatch.StartNew();
-        var got = 0;
-        var last = TimeSpan.Zero;
-        await foreach (var frame in sink.ReadAllAsync())
-        {
-            frame.Dispose();
-            last = watch.Elapsed;
-            if (++got == frames) break; // leaving the sink stops the graph
-        }
-        var metrics = await run;
-        return (got / last.TotalSeconds, metrics);
+        var fps = await BenchModels.ResultsPerSecondAsync(sink, frames); // leaving the sink stops the graph
+        return (fps, await run);
     }
 }
